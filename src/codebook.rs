@@ -1,0 +1,250 @@
+//! The codebook: a tree of codes kept in `codebook.yaml`. Codes are keyed by a stable id;
+//! names may repeat under different parents, so a code is found by id, by its path
+//! (`NPT/Coherence/Communal specification`) or by a name that is unique in the tree.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, suggest};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    color: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    children: Vec<CodeSpec>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodebookFile {
+    #[serde(default)]
+    codes: Vec<CodeSpec>,
+}
+
+/// One code of the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// `#rrggbb`, inherited from the nearest ancestor that sets one.
+    pub color: Option<String>,
+    /// Names from the root down, joined by `/`.
+    pub path: String,
+    pub parent: Option<String>,
+    pub children: Vec<String>,
+    pub depth: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Codebook {
+    /// Depth-first, in file order.
+    codes: Vec<Code>,
+    by_id: HashMap<String, usize>,
+    /// A fingerprint of the file's content, recorded with every change in the audit log.
+    version: String,
+}
+
+impl Codebook {
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = crate::text::read_text(path)?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        let file: CodebookFile = serde_norway::from_str(text).map_err(|e| Error::Invalid {
+            path: path.to_path_buf(),
+            message: match e.location() {
+                Some(l) => format!("line {}, column {}: {e}", l.line(), l.column()),
+                None => e.to_string(),
+            },
+        })?;
+        let mut book = Codebook {
+            version: crate::text::fingerprint(text)[..12].to_string(),
+            ..Default::default()
+        };
+        for spec in &file.codes {
+            book.add(path, spec, None, "", None, 0)?;
+        }
+        Ok(book)
+    }
+
+    fn add(
+        &mut self,
+        path: &Path,
+        spec: &CodeSpec,
+        parent: Option<usize>,
+        parent_path: &str,
+        inherited_color: Option<&str>,
+        depth: usize,
+    ) -> Result<()> {
+        let invalid = |message: String| Error::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let name = spec.name.trim();
+        if name.is_empty() || name.contains('/') {
+            return Err(invalid(format!(
+                "code name `{}` under `{parent_path}` must be non-empty and contain no `/`",
+                spec.name
+            )));
+        }
+        let code_path = if parent_path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{parent_path}/{name}")
+        };
+        let id = match &spec.id {
+            Some(id) if !id.trim().is_empty() => id.trim().to_string(),
+            _ => slug(&code_path),
+        };
+        if let Some(&other) = self.by_id.get(&id) {
+            return Err(invalid(format!(
+                "code id `{id}` is used twice: by `{}` and by `{code_path}`",
+                self.codes[other].path
+            )));
+        }
+        if self
+            .codes
+            .iter()
+            .any(|c| c.path.eq_ignore_ascii_case(&code_path))
+        {
+            return Err(invalid(format!(
+                "two codes share the path `{code_path}`; sibling codes need different names"
+            )));
+        }
+        if let Some(color) = &spec.color
+            && !is_hex_color(color)
+        {
+            return Err(invalid(format!(
+                "code `{code_path}`: color `{color}` is not of the form #rrggbb"
+            )));
+        }
+        let color = spec
+            .color
+            .as_deref()
+            .or(inherited_color)
+            .map(str::to_string);
+        let index = self.codes.len();
+        self.codes.push(Code {
+            id: id.clone(),
+            name: name.to_string(),
+            description: spec.description.trim().to_string(),
+            color: color.clone(),
+            path: code_path.clone(),
+            parent: parent.map(|p| self.codes[p].id.clone()),
+            children: Vec::new(),
+            depth,
+        });
+        self.by_id.insert(id.clone(), index);
+        if let Some(p) = parent {
+            self.codes[p].children.push(id);
+        }
+        for child in &spec.children {
+            self.add(
+                path,
+                child,
+                Some(index),
+                &code_path,
+                color.as_deref(),
+                depth + 1,
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// All codes, depth-first in file order.
+    pub fn codes(&self) -> &[Code] {
+        &self.codes
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Code> {
+        self.by_id.get(id).map(|&i| &self.codes[i])
+    }
+
+    /// Finds a code by id, by path (case-insensitive) or by a name unique in the tree.
+    pub fn resolve(&self, key: &str) -> Result<&Code> {
+        let key = key.trim();
+        if let Some(code) = self.get(key) {
+            return Ok(code);
+        }
+        let key_path = key.trim_matches('/');
+        if let Some(code) = self
+            .codes
+            .iter()
+            .find(|c| c.path.eq_ignore_ascii_case(key_path))
+        {
+            return Ok(code);
+        }
+        let named: Vec<&Code> = self
+            .codes
+            .iter()
+            .filter(|c| c.name.eq_ignore_ascii_case(key))
+            .collect();
+        match named.as_slice() {
+            [one] => Ok(one),
+            [] => Err(Error::UnknownCode {
+                code: key.to_string(),
+                suggestions: suggest(
+                    key,
+                    self.codes
+                        .iter()
+                        .flat_map(|c| [c.id.as_str(), c.path.as_str()]),
+                ),
+            }),
+            many => Err(Error::UnknownCode {
+                code: format!("{key}` is a name shared by several codes; give its id or path `"),
+                suggestions: many.iter().map(|c| c.path.clone()).collect(),
+            }),
+        }
+    }
+
+    /// The code and everything below it.
+    pub fn descendants_and_self(&self, id: &str) -> Vec<&Code> {
+        let mut out = Vec::new();
+        let mut stack = vec![id];
+        while let Some(next) = stack.pop() {
+            if let Some(code) = self.get(next) {
+                out.push(code);
+                stack.extend(code.children.iter().rev().map(String::as_str));
+            }
+        }
+        out
+    }
+
+    /// Codes without children: the ones coders apply.
+    pub fn leaves(&self) -> impl Iterator<Item = &Code> {
+        self.codes.iter().filter(|c| c.children.is_empty())
+    }
+}
+
+fn is_hex_color(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// `NPT/Coherence/Communal specification` -> `npt.coherence.communal-specification`.
+pub fn slug(path: &str) -> String {
+    path.split('/')
+        .map(|part| {
+            part.to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}

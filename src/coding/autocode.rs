@@ -1,0 +1,397 @@
+//! Rule-based coding over a whole corpus: text search (literal, whole word, regex), speakers
+//! and roles, and dictionaries of many terms per code matched in one pass (aho-corasick).
+//! Rules produce spans; the project stores them as one bulk transaction.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use rayon::prelude::*;
+use regex::{Regex, RegexBuilder};
+use serde::Serialize;
+
+use crate::codebook::Codebook;
+use crate::error::{Error, Result};
+use crate::ingest::Document;
+
+/// How much text around a hit gets coded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub enum Scope {
+    /// Just the matched text.
+    #[default]
+    Match,
+    /// The sentence holding the match (within its paragraph).
+    Sentence,
+    /// The paragraph (block between blank lines).
+    Paragraph,
+    /// The speaker turn; a paragraph where no speaker was detected.
+    Turn,
+}
+
+impl std::str::FromStr for Scope {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "match" | "hit" => Ok(Scope::Match),
+            "sentence" => Ok(Scope::Sentence),
+            "paragraph" => Ok(Scope::Paragraph),
+            "turn" => Ok(Scope::Turn),
+            other => Err(Error::argument(
+                "scope",
+                format!("`{other}` is not a scope; use match, sentence, paragraph or turn"),
+            )),
+        }
+    }
+}
+
+/// What to look for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Search {
+    Literal { text: String, case_sensitive: bool },
+    Word { text: String, case_sensitive: bool },
+    Regex { pattern: String },
+}
+
+impl Search {
+    pub fn compile(&self) -> Result<Regex> {
+        let (pattern, case_sensitive) = match self {
+            Search::Literal {
+                text,
+                case_sensitive,
+            } => (regex::escape(text), *case_sensitive),
+            Search::Word {
+                text,
+                case_sensitive,
+            } => (format!(r"\b{}\b", regex::escape(text)), *case_sensitive),
+            Search::Regex { pattern } => (pattern.clone(), true),
+        };
+        if pattern.is_empty() {
+            return Err(Error::argument("search", "the search text is empty"));
+        }
+        RegexBuilder::new(&pattern)
+            .case_insensitive(!case_sensitive)
+            .size_limit(1 << 24)
+            .build()
+            .map_err(|e| Error::Pattern {
+                pattern: pattern.clone(),
+                message: e.to_string(),
+            })
+    }
+}
+
+/// A list of terms per code, matched together in one pass.
+#[derive(Debug, Clone, Default)]
+pub struct Dictionary {
+    /// (code id, term)
+    entries: Vec<(String, String)>,
+    pub whole_words: bool,
+    pub case_sensitive: bool,
+}
+
+impl Dictionary {
+    pub fn new(entries: Vec<(String, String)>) -> Self {
+        Dictionary {
+            entries,
+            whole_words: true,
+            case_sensitive: false,
+        }
+    }
+
+    /// Reads a dictionary: YAML (`code: [term, term]`) or CSV with columns `code,term`.
+    /// Codes are resolved against the codebook by id, path or unique name.
+    pub fn load(path: &Path, codebook: &Codebook) -> Result<Self> {
+        let text = crate::text::read_text(path)?;
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let mut raw: Vec<(String, String, u64)> = Vec::new();
+        if ext == "csv" {
+            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            let header: Vec<String> = reader
+                .headers()
+                .map_err(|e| csv_error(path, e))?
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .collect();
+            let col = |name: &str| {
+                header
+                    .iter()
+                    .position(|h| h == name)
+                    .ok_or_else(|| Error::MissingColumn {
+                        path: path.to_path_buf(),
+                        column: name.into(),
+                        found: header.clone(),
+                    })
+            };
+            let (code_col, term_col) = (col("code")?, col("term")?);
+            for record in reader.records() {
+                let record = record.map_err(|e| csv_error(path, e))?;
+                let line = record.position().map_or(0, |p| p.line());
+                raw.push((
+                    record.get(code_col).unwrap_or("").trim().to_string(),
+                    record.get(term_col).unwrap_or("").trim().to_string(),
+                    line,
+                ));
+            }
+        } else {
+            let map: BTreeMap<String, Vec<String>> =
+                serde_norway::from_str(&text).map_err(|e| Error::Invalid {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "expected `code: [term, ...]` entries{}: {e}",
+                        e.location()
+                            .map(|l| format!(" (line {})", l.line()))
+                            .unwrap_or_default()
+                    ),
+                })?;
+            for (code, terms) in map {
+                let line = text
+                    .lines()
+                    .position(|l| l.starts_with(&code))
+                    .map_or(0, |i| i as u64 + 1);
+                raw.extend(
+                    terms
+                        .into_iter()
+                        .map(|t| (code.clone(), t.trim().to_string(), line)),
+                );
+            }
+        }
+        let mut entries = Vec::with_capacity(raw.len());
+        for (code, term, line) in raw {
+            let resolved = codebook.resolve(&code).map_err(|e| Error::Csv {
+                path: path.to_path_buf(),
+                line,
+                message: e.to_string(),
+            })?;
+            if term.is_empty() {
+                return Err(Error::Csv {
+                    path: path.to_path_buf(),
+                    line,
+                    message: format!("empty term for code `{code}`"),
+                });
+            }
+            entries.push((resolved.id.clone(), term));
+        }
+        Ok(Dictionary::new(entries))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn automaton(&self) -> Result<AhoCorasick> {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(!self.case_sensitive)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(self.entries.iter().map(|(_, t)| t))
+            .map_err(|e| Error::argument("dictionary", e.to_string()))
+    }
+}
+
+/// A rule applied to every document (or the documents a caller passes).
+#[derive(Debug, Clone)]
+pub enum Rule {
+    Search {
+        code: String,
+        search: Search,
+        scope: Scope,
+    },
+    Speaker {
+        code: String,
+        speaker: String,
+    },
+    Role {
+        code: String,
+        role: String,
+    },
+    Dictionary {
+        dictionary: Dictionary,
+        scope: Scope,
+    },
+}
+
+/// A span found by a rule: (document index, code id, start, end) in code points.
+pub type Hit = (usize, String, usize, usize);
+
+/// Runs a rule over documents in parallel. Spans of one code in one document are merged where
+/// they overlap, so a rule never produces overlapping codings of its own.
+pub fn find(rule: &Rule, documents: &[&Document]) -> Result<Vec<Hit>> {
+    let per_document: Vec<Vec<(String, usize, usize)>> = match rule {
+        Rule::Search {
+            code,
+            search,
+            scope,
+        } => {
+            let regex = search.compile()?;
+            documents
+                .par_iter()
+                .map(|doc| {
+                    let hits = regex.find_iter(&doc.text).map(|m| (m.start(), m.end()));
+                    expand(doc, hits, *scope)
+                        .map(|(s, e)| (code.clone(), s, e))
+                        .collect()
+                })
+                .collect()
+        }
+        Rule::Speaker { code, speaker } => by_turn(documents, code, |t| {
+            t.speaker
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(speaker))
+        }),
+        Rule::Role { code, role } => by_turn(documents, code, |t| {
+            t.role
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case(role))
+        }),
+        Rule::Dictionary { dictionary, scope } => {
+            let automaton = dictionary.automaton()?;
+            documents
+                .par_iter()
+                .map(|doc| {
+                    let mut by_code: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
+                    for m in automaton.find_iter(&doc.text) {
+                        if dictionary.whole_words && !is_whole_word(&doc.text, m.start(), m.end()) {
+                            continue;
+                        }
+                        let code = dictionary.entries[m.pattern().as_usize()].0.as_str();
+                        by_code.entry(code).or_default().push((m.start(), m.end()));
+                    }
+                    by_code
+                        .into_iter()
+                        .flat_map(|(code, hits)| {
+                            expand(doc, hits.into_iter(), *scope)
+                                .map(|(s, e)| (code.to_string(), s, e))
+                                .collect::<Vec<_>>()
+                        })
+                        .collect()
+                })
+                .collect()
+        }
+    };
+    Ok(per_document
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, spans)| spans.into_iter().map(move |(c, s, e)| (i, c, s, e)))
+        .collect())
+}
+
+fn by_turn(
+    documents: &[&Document],
+    code: &str,
+    wanted: impl Fn(&crate::ingest::Turn) -> bool + Sync,
+) -> Vec<Vec<(String, usize, usize)>> {
+    documents
+        .par_iter()
+        .map(|doc| {
+            doc.turns
+                .iter()
+                .filter(|t| t.end > t.start && wanted(t))
+                .map(|t| (code.to_string(), t.start, t.end))
+                .collect()
+        })
+        .collect()
+}
+
+fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+}
+
+/// Widens byte-offset hits to the scope, converts them to code points and merges overlaps.
+fn expand(
+    doc: &Document,
+    hits: impl Iterator<Item = (usize, usize)>,
+    scope: Scope,
+) -> impl Iterator<Item = (usize, usize)> {
+    let paragraphs = match scope {
+        Scope::Match => Vec::new(),
+        _ => doc.paragraphs(),
+    };
+    let mut spans: Vec<(usize, usize)> = hits
+        .filter(|(s, e)| e > s)
+        .map(|(s, e)| {
+            let (start, end) = (doc.char_of(s), doc.char_of(e));
+            let paragraph = || {
+                let i = paragraphs.partition_point(|p| p.0 <= start);
+                paragraphs[..i]
+                    .last()
+                    .copied()
+                    .filter(|p| start < p.1)
+                    .unwrap_or((start, end))
+            };
+            match scope {
+                Scope::Match => (start, end),
+                Scope::Paragraph => paragraph(),
+                Scope::Turn => doc
+                    .turn_at(start)
+                    .filter(|t| t.end > t.start)
+                    .map(|t| (t.start, t.end))
+                    .unwrap_or_else(paragraph),
+                Scope::Sentence => sentence(doc, paragraph(), s, e),
+            }
+        })
+        .collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for (s, e) in spans {
+        match merged.last_mut() {
+            Some(last) if s < last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    merged.into_iter()
+}
+
+/// The sentence around byte range `hit_start..hit_end`, bounded by its paragraph (in code
+/// points). A sentence ends at `.`, `!` or `?` followed by whitespace.
+fn sentence(
+    doc: &Document,
+    paragraph: (usize, usize),
+    hit_start: usize,
+    hit_end: usize,
+) -> (usize, usize) {
+    let (Some(p_start), Some(p_end)) = (doc.byte_of(paragraph.0), doc.byte_of(paragraph.1)) else {
+        return (doc.char_of(hit_start), doc.char_of(hit_end));
+    };
+    let text = &doc.text;
+    let is_end = |i: usize| {
+        matches!(text.as_bytes()[i], b'.' | b'!' | b'?')
+            && text
+                .as_bytes()
+                .get(i + 1)
+                .is_some_and(u8::is_ascii_whitespace)
+    };
+    let mut start = hit_start.clamp(p_start, p_end);
+    while start > p_start && !is_end(start - 1) {
+        start -= 1;
+    }
+    while start < hit_start && text.as_bytes()[start].is_ascii_whitespace() {
+        start += 1;
+    }
+    let mut end = hit_end.clamp(p_start, p_end);
+    while end < p_end && !(end > 0 && is_end(end - 1)) {
+        end += 1;
+    }
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    (doc.char_of(start), doc.char_of(end))
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    Error::Csv {
+        path: path.to_path_buf(),
+        line: e.position().map_or(0, |p| p.line()),
+        message: e.to_string(),
+    }
+}

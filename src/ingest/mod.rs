@@ -1,0 +1,257 @@
+//! Reading documents from disk: transcripts with YAML front matter and open-ended survey
+//! answers from CSV. What is read here is never changed afterwards: the normalised text of a
+//! document is what every stored position refers to.
+
+mod front_matter;
+mod survey;
+mod turns;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::text::CharIndex;
+
+pub use survey::{SurveyColumns, read_survey};
+pub use turns::{DEFAULT_SPEAKER_PATTERNS, TurnPatterns};
+
+/// A person taking part in a conversation, as the front matter lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    #[serde(alias = "name")]
+    pub speaker: String,
+    #[serde(default)]
+    pub role: String,
+}
+
+/// One speaker's uninterrupted contribution; positions exclude the speaker label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turn {
+    pub speaker: Option<String>,
+    pub role: Option<String>,
+    pub timestamp: Option<String>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A document: its metadata and its normalised text, with turns and paragraphs found once.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// File stem for transcripts, `stem#id` for survey answers.
+    pub id: String,
+    /// The file it came from, relative to the project folder.
+    pub source: PathBuf,
+    pub case: String,
+    pub method: String,
+    pub phase: String,
+    pub date: Option<String>,
+    pub title: Option<String>,
+    pub participants: Vec<Participant>,
+    pub attributes: BTreeMap<String, String>,
+    pub text: String,
+    pub turns: Vec<Turn>,
+    /// Line of the source file on which `text` begins (1-based), to report positions as lines.
+    pub first_line: usize,
+    /// Things worth a look that did not stop the document from loading.
+    pub warnings: Vec<String>,
+    index: CharIndex,
+}
+
+impl Document {
+    pub(crate) fn new(
+        id: String,
+        source: PathBuf,
+        meta: Metadata,
+        text: String,
+        first_line: usize,
+        speakers: Speakers,
+    ) -> Self {
+        let index = CharIndex::new(&text);
+        let mut warnings = Vec::new();
+        let turns = match speakers {
+            Speakers::Respondent(None) => Vec::new(),
+            Speakers::Respondent(Some(p)) => vec![Turn {
+                speaker: Some(p.speaker),
+                role: (!p.role.is_empty()).then_some(p.role),
+                timestamp: None,
+                start: 0,
+                end: index.len_chars(),
+            }],
+            Speakers::Detect(patterns) => {
+                patterns.find_turns(&text, &index, &meta.participants, first_line, &mut warnings)
+            }
+        };
+        Document {
+            id,
+            source,
+            case: meta.case,
+            method: meta.method,
+            phase: meta.phase,
+            date: meta.date,
+            title: meta.title,
+            participants: meta.participants,
+            attributes: meta.attributes,
+            text,
+            turns,
+            first_line,
+            warnings,
+            index,
+        }
+    }
+
+    /// Length in Unicode code points.
+    pub fn len_chars(&self) -> usize {
+        self.index.len_chars()
+    }
+
+    /// The text between two code point positions (end exclusive), if both are in range.
+    pub fn slice(&self, start: usize, end: usize) -> Option<&str> {
+        self.index.slice(&self.text, start, end)
+    }
+
+    pub fn byte_of(&self, pos: usize) -> Option<usize> {
+        self.index.byte_of(&self.text, pos)
+    }
+
+    pub fn char_of(&self, byte: usize) -> usize {
+        self.index.char_of(&self.text, byte)
+    }
+
+    /// Line of the source file that holds code point `pos`.
+    pub fn line_of(&self, pos: usize) -> usize {
+        let byte = self.byte_of(pos).unwrap_or(self.text.len());
+        self.first_line + crate::text::line_of(&self.text, byte) - 1
+    }
+
+    /// The turn that contains code point `pos`, if any speaker was detected there.
+    pub fn turn_at(&self, pos: usize) -> Option<&Turn> {
+        let i = self.turns.partition_point(|t| t.start <= pos);
+        self.turns[..i]
+            .last()
+            .filter(|t| pos < t.end.max(t.start + 1))
+    }
+
+    /// Paragraphs (blocks separated by blank lines), as trimmed code point spans.
+    pub fn paragraphs(&self) -> Vec<(usize, usize)> {
+        let mut spans = Vec::new();
+        let mut block_start: Option<usize> = None;
+        let mut last_content_end = 0;
+        let mut offset = 0;
+        for line in self.text.split_inclusive('\n') {
+            let content = line.trim_end();
+            if content.trim_start().is_empty() {
+                if let Some(start) = block_start.take() {
+                    spans.push((start, last_content_end));
+                }
+            } else {
+                let lead = content.len() - content.trim_start().len();
+                block_start.get_or_insert(offset + lead);
+                last_content_end = offset + content.len();
+            }
+            offset += line.len();
+        }
+        if let Some(start) = block_start {
+            spans.push((start, last_content_end));
+        }
+        spans
+            .into_iter()
+            .map(|(s, e)| (self.char_of(s), self.char_of(e)))
+            .collect()
+    }
+
+    /// Number of words (runs of alphanumeric characters) in the text.
+    pub fn word_count(&self) -> usize {
+        count_words(&self.text)
+    }
+}
+
+pub fn count_words(text: &str) -> usize {
+    let mut words = 0;
+    let mut in_word = false;
+    for c in text.chars() {
+        let word_char = c.is_alphanumeric() || c == '\'' || c == '’';
+        if word_char && !in_word {
+            words += 1;
+        }
+        in_word = word_char;
+    }
+    words
+}
+
+/// Where a document's turns come from.
+pub(crate) enum Speakers<'p> {
+    /// Speaker labels at line starts.
+    Detect(&'p TurnPatterns),
+    /// One respondent for the whole text (a survey answer), if known.
+    Respondent(Option<Participant>),
+}
+
+/// What a document says about itself.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Metadata {
+    pub case: String,
+    pub method: String,
+    pub phase: String,
+    pub date: Option<String>,
+    pub title: Option<String>,
+    pub participants: Vec<Participant>,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// File kinds qualkit reads as documents.
+pub fn is_document_file(path: &Path) -> bool {
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("txt" | "md" | "markdown" | "csv")
+    )
+}
+
+/// Reads one file into documents (one for a transcript, one per answer for a survey CSV).
+/// `root` is the project folder that `path` is reported relative to.
+pub fn read_documents(
+    root: &Path,
+    path: &Path,
+    patterns: &TurnPatterns,
+    survey: &SurveyColumns,
+) -> Result<Vec<Document>> {
+    let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("csv") => read_survey(path, &relative, survey),
+        Some("txt" | "md" | "markdown") => {
+            let text = crate::text::read_text(path)?;
+            let id = document_id(path)?;
+            let (meta, body, first_line) = front_matter::split(&relative, &text)?;
+            Ok(vec![Document::new(
+                id,
+                relative,
+                meta,
+                body.to_string(),
+                first_line,
+                Speakers::Detect(patterns),
+            )])
+        }
+        _ => Err(Error::Invalid {
+            path: path.to_path_buf(),
+            message: "not a document qualkit can read (use .txt, .md or .csv)".into(),
+        }),
+    }
+}
+
+fn document_id(path: &Path) -> Result<String> {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| Error::Invalid {
+            path: path.to_path_buf(),
+            message: "file name is not valid UTF-8".into(),
+        })
+}

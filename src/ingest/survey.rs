@@ -1,0 +1,153 @@
+//! Open-ended survey answers from CSV: one document per answer, the other columns as
+//! attributes. The answer's respondent, when a column names one, is its single speaker.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Document, Metadata, Participant, Speakers};
+use crate::error::{Error, Result};
+
+/// Which columns of a survey CSV carry what. Only `case` and `text` must be present.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SurveyColumns {
+    pub id: String,
+    pub case: String,
+    pub text: String,
+    pub respondent: String,
+    pub role: String,
+    pub method: String,
+    pub phase: String,
+    pub date: String,
+    /// Method recorded when the file has no method column.
+    pub default_method: String,
+}
+
+impl Default for SurveyColumns {
+    fn default() -> Self {
+        SurveyColumns {
+            id: "id".into(),
+            case: "case".into(),
+            text: "answer".into(),
+            respondent: "respondent".into(),
+            role: "role".into(),
+            method: "method".into(),
+            phase: "phase".into(),
+            date: "date".into(),
+            default_method: "email_survey".into(),
+        }
+    }
+}
+
+pub fn read_survey(path: &Path, relative: &Path, columns: &SurveyColumns) -> Result<Vec<Document>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // Decode up front so that broken UTF-8 is reported with its line, like any other file.
+    let text = crate::text::normalise(crate::text::decode_utf8(relative, bytes)?);
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("survey")
+        .to_string();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let csv_error = |e: csv::Error| {
+        let line = e.position().map_or(0, |p| p.line());
+        Error::Csv {
+            path: relative.to_path_buf(),
+            line,
+            message: match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!("this row has {len} fields but the header has {expected_len}"),
+                _ => e.to_string(),
+            },
+        }
+    };
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(csv_error)?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let find = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let require = |name: &str| {
+        find(name).ok_or_else(|| Error::MissingColumn {
+            path: relative.to_path_buf(),
+            column: name.to_string(),
+            found: header.clone(),
+        })
+    };
+    let case_col = require(&columns.case)?;
+    let text_col = require(&columns.text)?;
+    let id_col = find(&columns.id);
+    let respondent_col = find(&columns.respondent);
+    let role_col = find(&columns.role);
+    let method_col = find(&columns.method);
+    let phase_col = find(&columns.phase);
+    let date_col = find(&columns.date);
+    let special = [
+        Some(case_col),
+        Some(text_col),
+        id_col,
+        respondent_col,
+        role_col,
+        method_col,
+        phase_col,
+        date_col,
+    ];
+
+    let mut documents = Vec::new();
+    let mut seen_ids = BTreeMap::new();
+    for (row, record) in reader.records().enumerate() {
+        let record = record.map_err(csv_error)?;
+        let line = record.position().map_or(0, |p| p.line());
+        let cell = |col: Option<usize>| {
+            col.and_then(|c| record.get(c))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let local_id = cell(id_col).unwrap_or_else(|| (row + 1).to_string());
+        if let Some(previous) = seen_ids.insert(local_id.clone(), line) {
+            return Err(Error::Csv {
+                path: relative.to_path_buf(),
+                line,
+                message: format!("id `{local_id}` repeats the id on line {previous}"),
+            });
+        }
+        let attributes = header
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !special.contains(&Some(*i)))
+            .filter_map(|(i, h)| Some((h.clone(), record.get(i)?.to_string())))
+            .collect();
+        let meta = Metadata {
+            case: cell(Some(case_col)).unwrap_or_default(),
+            method: cell(method_col).unwrap_or_else(|| columns.default_method.clone()),
+            phase: cell(phase_col).unwrap_or_default(),
+            date: cell(date_col),
+            title: None,
+            participants: Vec::new(),
+            attributes,
+        };
+        let answer = record.get(text_col).unwrap_or_default().to_string();
+        let respondent = cell(respondent_col).map(|speaker| Participant {
+            speaker,
+            role: cell(role_col).unwrap_or_default(),
+        });
+        let mut meta = meta;
+        meta.participants.extend(respondent.clone());
+        documents.push(Document::new(
+            format!("{stem}#{local_id}"),
+            relative.to_path_buf(),
+            meta,
+            answer,
+            line as usize,
+            Speakers::Respondent(respondent),
+        ));
+    }
+    Ok(documents)
+}

@@ -1,0 +1,20 @@
+//! qualkit: scriptable, reproducible qualitative analysis.
+//!
+//! Data flows one way: [`ingest`] reads documents from disk, [`store`] keeps codings, memos and
+//! the audit log in SQLite, [`coding`] turns quotes, rules and dictionaries into spans, and
+//! [`project`] ties them together for the front ends (the CLI, scripts and notebooks).
+
+pub mod cases;
+pub mod codebook;
+pub mod coding;
+pub mod codings_csv;
+pub mod error;
+pub mod ingest;
+pub mod project;
+pub mod segments;
+pub mod store;
+pub mod summary;
+pub mod text;
+
+pub use error::{Error, Result};
+pub use project::Project;

@@ -1,0 +1,425 @@
+//! The `qualkit` command line: a thin layer over the library.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+use qualkit::coding::Span;
+use qualkit::coding::autocode::{Dictionary, Rule, Scope, Search};
+use qualkit::project::{MemoTarget, StarterCodebook};
+use qualkit::segments::SegmentFilter;
+use qualkit::{Project, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "qualkit",
+    version,
+    about = "Scriptable, reproducible qualitative analysis"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct CoderArg {
+    /// Who is coding (default: $QUALKIT_CODER, then `coder` in qualkit.toml, then $USER).
+    #[arg(long)]
+    coder: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new project folder.
+    New {
+        dir: PathBuf,
+        /// Project name (default: the folder name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Start the codebook with NPT's constructs (`npt`) or empty (`empty`).
+        #[arg(long, default_value = "empty")]
+        codebook: String,
+    },
+    /// Add documents (.txt, .md with front matter; survey answers as .csv) to a project.
+    Import {
+        dir: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Replace documents that already exist.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Summarise a project: cases, documents, participants, codes, codings.
+    Info { dir: PathBuf },
+    /// Code a span, given by a quote or by code point offsets.
+    Code {
+        dir: PathBuf,
+        document: String,
+        /// Code id, path (NPT/Coherence/...) or unique name.
+        code: String,
+        /// Text to find in the document.
+        #[arg(long, conflicts_with_all = ["start", "end"])]
+        quote: Option<String>,
+        /// Which occurrence of the quote (1-based) when it occurs more than once.
+        #[arg(long, requires = "quote")]
+        occurrence: Option<usize>,
+        #[arg(long, requires = "end")]
+        start: Option<usize>,
+        #[arg(long, requires = "start")]
+        end: Option<usize>,
+        #[command(flatten)]
+        coder: CoderArg,
+    },
+    /// Remove codings by id.
+    Uncode {
+        dir: PathBuf,
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        #[command(flatten)]
+        coder: CoderArg,
+    },
+    /// Move a coding to another code.
+    Recode {
+        dir: PathBuf,
+        id: i64,
+        code: String,
+        #[command(flatten)]
+        coder: CoderArg,
+    },
+    /// Write a memo on a coding, document, code, case or the whole project.
+    Memo {
+        dir: PathBuf,
+        text: String,
+        #[arg(long, group = "target")]
+        coding: Option<i64>,
+        #[arg(long, group = "target")]
+        document: Option<String>,
+        #[arg(long = "on-code", group = "target")]
+        code: Option<String>,
+        #[arg(long, group = "target")]
+        case: Option<String>,
+        #[command(flatten)]
+        coder: CoderArg,
+    },
+    /// Code the whole corpus by a rule, in one transaction.
+    Autocode(AutocodeArgs),
+    /// List coded segments.
+    Segments {
+        dir: PathBuf,
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long = "by")]
+        coder: Option<String>,
+        #[arg(long)]
+        document: Option<String>,
+        #[arg(long)]
+        case: Option<String>,
+    },
+    /// Import codings from a CSV (document, code, quote or start/end, coder, memo).
+    ImportCodings {
+        dir: PathBuf,
+        file: PathBuf,
+        #[command(flatten)]
+        coder: CoderArg,
+    },
+    /// Write each coder's codings to OUT/<coder>.csv (default: the project's codings/).
+    ExportCodings {
+        dir: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Show the audit log.
+    Log { dir: PathBuf },
+}
+
+#[derive(Args)]
+struct AutocodeArgs {
+    dir: PathBuf,
+    /// The code to apply (not needed with --dictionary).
+    #[arg(long, required_unless_present = "dictionary")]
+    code: Option<String>,
+    /// Find this text (case-insensitive unless --case-sensitive).
+    #[arg(long, group = "rule")]
+    literal: Option<String>,
+    /// Find this text as a whole word or phrase.
+    #[arg(long, group = "rule")]
+    word: Option<String>,
+    /// Find matches of this regular expression.
+    #[arg(long, group = "rule")]
+    regex: Option<String>,
+    /// Code every turn of this speaker.
+    #[arg(long, group = "rule")]
+    speaker: Option<String>,
+    /// Code every turn of speakers with this role.
+    #[arg(long, group = "rule")]
+    role: Option<String>,
+    /// A dictionary of terms per code (YAML `code: [terms]` or CSV `code,term`).
+    #[arg(long, group = "rule")]
+    dictionary: Option<PathBuf>,
+    /// How much to code around each hit: match, sentence, paragraph or turn.
+    #[arg(long, default_value = "match")]
+    scope: String,
+    #[arg(long)]
+    case_sensitive: bool,
+    /// Only these documents.
+    #[arg(long = "document")]
+    documents: Vec<String>,
+    #[command(flatten)]
+    coder: CoderArg,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn coder_name(arg: &CoderArg, project: &Project) -> String {
+    arg.coder
+        .clone()
+        .or_else(|| {
+            std::env::var("QUALKIT_CODER")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
+        .or_else(|| project.config.coder.clone())
+        .or_else(|| std::env::var("USER").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_default()
+}
+
+fn run(command: Command) -> Result<()> {
+    match command {
+        Command::New {
+            dir,
+            name,
+            codebook,
+        } => {
+            let starter = match codebook.as_str() {
+                "npt" => StarterCodebook::Npt,
+                "empty" => StarterCodebook::Empty,
+                other => {
+                    return Err(qualkit::Error::Argument {
+                        argument: "--codebook".into(),
+                        message: format!("`{other}` is not a starter codebook; use npt or empty"),
+                    });
+                }
+            };
+            let name = name.unwrap_or_else(|| folder_name(&dir));
+            Project::create(&dir, &name, starter)?;
+            println!("Created project `{name}` in {}", dir.display());
+        }
+        Command::Import {
+            dir,
+            files,
+            overwrite,
+        } => {
+            let project = Project::open(&dir)?;
+            for path in project.import_documents(&files, overwrite)? {
+                println!("imported {}", path.display());
+            }
+        }
+        Command::Info { dir } => print!("{}", Project::open(&dir)?.summary()?),
+        Command::Code {
+            dir,
+            document,
+            code,
+            quote,
+            occurrence,
+            start,
+            end,
+            coder,
+        } => {
+            let mut project = Project::open(&dir)?;
+            let span = match (quote, start, end) {
+                (Some(text), _, _) => Span::Quote { text, occurrence },
+                (None, Some(start), Some(end)) => Span::Offsets { start, end },
+                _ => {
+                    return Err(qualkit::Error::Argument {
+                        argument: "span".into(),
+                        message: "give --quote TEXT or --start N --end N".into(),
+                    });
+                }
+            };
+            let coder = coder_name(&coder, &project);
+            let coding = project.code(&coder, &document, &code, &span)?;
+            println!(
+                "coding #{}: {} {}..{} `{}` by {}",
+                coding.id, coding.document, coding.start, coding.end, coding.code, coding.coder
+            );
+        }
+        Command::Uncode { dir, ids, coder } => {
+            let mut project = Project::open(&dir)?;
+            let coder = coder_name(&coder, &project);
+            for c in project.uncode(&coder, &ids)? {
+                println!(
+                    "removed coding #{}: {} {}..{} `{}` by {}",
+                    c.id, c.document, c.start, c.end, c.code, c.coder
+                );
+            }
+        }
+        Command::Recode {
+            dir,
+            id,
+            code,
+            coder,
+        } => {
+            let mut project = Project::open(&dir)?;
+            let coder = coder_name(&coder, &project);
+            let c = project.recode(&coder, id, &code)?;
+            println!("coding #{} is now `{}`", c.id, c.code);
+        }
+        Command::Memo {
+            dir,
+            text,
+            coding,
+            document,
+            code,
+            case,
+            coder,
+        } => {
+            let mut project = Project::open(&dir)?;
+            let coder = coder_name(&coder, &project);
+            let target = match (coding, document, code, case) {
+                (Some(id), ..) => MemoTarget::Coding(id),
+                (_, Some(d), ..) => MemoTarget::Document(d),
+                (_, _, Some(c), _) => MemoTarget::Code(c),
+                (.., Some(c)) => MemoTarget::Case(c),
+                _ => MemoTarget::Project,
+            };
+            project.memo(&coder, &target, &text)?;
+            println!("memo saved");
+        }
+        Command::Autocode(args) => autocode(args)?,
+        Command::Segments {
+            dir,
+            code,
+            coder,
+            document,
+            case,
+        } => {
+            let project = Project::open(&dir)?;
+            let segments = project.segments(&SegmentFilter {
+                code,
+                coder,
+                document,
+                case,
+            })?;
+            let mut table = Table::new();
+            table
+                .load_style(UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_header([
+                    "document", "case", "speaker", "role", "span", "codes", "coders", "text",
+                ]);
+            for s in &segments {
+                table.add_row([
+                    s.document.clone(),
+                    s.case.clone(),
+                    s.speaker.clone().unwrap_or_default(),
+                    s.role.clone().unwrap_or_default(),
+                    format!("{}..{}", s.start, s.end),
+                    s.codes.join("\n"),
+                    s.coders.join(", "),
+                    s.text.clone(),
+                ]);
+            }
+            println!("{table}\n{} segments", segments.len());
+        }
+        Command::ImportCodings { dir, file, coder } => {
+            let mut project = Project::open(&dir)?;
+            let report = project.import_codings(&file, coder.coder.as_deref())?;
+            println!(
+                "imported {} codings by {} from {} ({} skipped: they overlap codings already stored)",
+                report.added,
+                report.coders.iter().cloned().collect::<Vec<_>>().join(", "),
+                report.file.display(),
+                report.skipped_overlaps
+            );
+        }
+        Command::ExportCodings { dir, out } => {
+            let project = Project::open(&dir)?;
+            let out = out.unwrap_or_else(|| dir.join(qualkit::project::CODINGS_DIR));
+            for path in project.export_codings(&out)? {
+                println!("wrote {}", path.display());
+            }
+        }
+        Command::Log { dir } => {
+            let project = Project::open(&dir)?;
+            for e in project.store().audit_log()? {
+                println!(
+                    "{:>5} {} {:<10} {:<15} codebook {} {}",
+                    e.seq, e.at, e.coder, e.action, e.codebook_version, e.detail
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn autocode(args: AutocodeArgs) -> Result<()> {
+    let mut project = Project::open(&args.dir)?;
+    let coder = coder_name(&args.coder, &project);
+    let scope: Scope = args.scope.parse()?;
+    let code = args.code.clone().unwrap_or_default();
+    let case_sensitive = args.case_sensitive;
+    let rule = if let Some(text) = args.literal {
+        Rule::Search {
+            code,
+            search: Search::Literal {
+                text,
+                case_sensitive,
+            },
+            scope,
+        }
+    } else if let Some(text) = args.word {
+        Rule::Search {
+            code,
+            search: Search::Word {
+                text,
+                case_sensitive,
+            },
+            scope,
+        }
+    } else if let Some(pattern) = args.regex {
+        Rule::Search {
+            code,
+            search: Search::Regex { pattern },
+            scope,
+        }
+    } else if let Some(speaker) = args.speaker {
+        Rule::Speaker { code, speaker }
+    } else if let Some(role) = args.role {
+        Rule::Role { code, role }
+    } else if let Some(path) = args.dictionary {
+        let mut dictionary = Dictionary::load(&path, &project.codebook)?;
+        dictionary.case_sensitive = case_sensitive;
+        Rule::Dictionary { dictionary, scope }
+    } else {
+        return Err(qualkit::Error::Argument {
+            argument: "rule".into(),
+            message: "give one of --literal, --word, --regex, --speaker, --role, --dictionary"
+                .into(),
+        });
+    };
+    let only = (!args.documents.is_empty()).then_some(args.documents.as_slice());
+    let report = project.autocode(&coder, &rule, only)?;
+    println!(
+        "added {} codings by {coder} ({} skipped: they overlap codings already stored)",
+        report.added, report.skipped_overlaps
+    );
+    Ok(())
+}
+
+fn folder_name(dir: &Path) -> String {
+    dir.canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "qualkit project".into())
+}

@@ -1,0 +1,184 @@
+//! Text normalisation and positions.
+//!
+//! Every position qualkit stores or reports is a Unicode code point offset from 0, end
+//! exclusive (the REFI-QDA rule). Rust strings are indexed by byte, so [`CharIndex`] converts
+//! between the two without a per-character table: it keeps one byte offset every
+//! [`CHECKPOINT`] code points and counts the rest.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+const CHECKPOINT: usize = 64;
+
+/// Decodes `bytes` as UTF-8, naming the line and column of the first invalid byte.
+pub fn decode_utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|error| {
+        let valid = error.utf8_error().valid_up_to();
+        let bytes = error.as_bytes();
+        let line_start = bytes[..valid]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+        // The prefix is valid UTF-8 by construction, so the column counts characters.
+        let column = std::str::from_utf8(&bytes[line_start..valid])
+            .map_or(valid - line_start, |s| s.chars().count())
+            + 1;
+        Error::InvalidUtf8 {
+            path: path.to_path_buf(),
+            line,
+            column,
+            byte: valid,
+        }
+    })
+}
+
+/// The text as qualkit keeps it: without a byte order mark, with LF line endings (a lone CR,
+/// as old Mac exports write, also becomes LF). Positions are counted after this step, once.
+pub fn normalise(text: String) -> String {
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Reads a file as normalised UTF-8 text.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Ok(normalise(decode_utf8(path, bytes)?))
+}
+
+/// Converts between code point and byte offsets of one text.
+#[derive(Debug, Clone, Default)]
+pub struct CharIndex {
+    /// Byte offset of code point `i * CHECKPOINT`; empty when the text is ASCII.
+    checkpoints: Vec<usize>,
+    chars: usize,
+    bytes: usize,
+}
+
+impl CharIndex {
+    pub fn new(text: &str) -> Self {
+        if text.is_ascii() {
+            return CharIndex {
+                checkpoints: Vec::new(),
+                chars: text.len(),
+                bytes: text.len(),
+            };
+        }
+        let mut checkpoints = Vec::with_capacity(text.len() / CHECKPOINT + 1);
+        let mut chars = 0;
+        for (byte, _) in text.char_indices() {
+            if chars % CHECKPOINT == 0 {
+                checkpoints.push(byte);
+            }
+            chars += 1;
+        }
+        CharIndex {
+            checkpoints,
+            chars,
+            bytes: text.len(),
+        }
+    }
+
+    /// Length of the text in code points.
+    pub fn len_chars(&self) -> usize {
+        self.chars
+    }
+
+    fn is_ascii(&self) -> bool {
+        self.chars == self.bytes
+    }
+
+    /// Byte offset of code point `pos`; `pos == len_chars()` gives the text's byte length.
+    pub fn byte_of(&self, text: &str, pos: usize) -> Option<usize> {
+        if pos > self.chars {
+            return None;
+        }
+        if self.is_ascii() {
+            return Some(pos);
+        }
+        if pos == self.chars {
+            return Some(self.bytes);
+        }
+        let base = self.checkpoints[pos / CHECKPOINT];
+        let skip = pos % CHECKPOINT;
+        text[base..].char_indices().nth(skip).map(|(b, _)| base + b)
+    }
+
+    /// Code point offset of byte offset `byte`, which must lie on a character boundary.
+    pub fn char_of(&self, text: &str, byte: usize) -> usize {
+        if self.is_ascii() {
+            return byte;
+        }
+        let slot = self.checkpoints.partition_point(|&b| b <= byte) - 1;
+        slot * CHECKPOINT + text[self.checkpoints[slot]..byte].chars().count()
+    }
+
+    /// The substring between two code point offsets.
+    pub fn slice<'t>(&self, text: &'t str, start: usize, end: usize) -> Option<&'t str> {
+        let from = self.byte_of(text, start)?;
+        let to = self.byte_of(text, end)?;
+        text.get(from..to)
+    }
+}
+
+/// 1-based line number of byte offset `byte` in `text`.
+pub fn line_of(text: &str, byte: usize) -> usize {
+    text.as_bytes()[..byte.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// A short, single-line excerpt around a byte range, for error messages and listings.
+pub fn excerpt(text: &str, from: usize, to: usize, context: usize) -> String {
+    let start = floor_boundary(text, from.saturating_sub(context));
+    let end = ceil_boundary(text, (to + context).min(text.len()));
+    let mut s = String::new();
+    if start > 0 {
+        s.push('…');
+    }
+    s.push_str(&text[start..end].replace('\n', " "));
+    if end < text.len() {
+        s.push('…');
+    }
+    s
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// A stable fingerprint of a text, to notice a transcript edited after it was coded.
+pub fn fingerprint(text: &str) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+}
