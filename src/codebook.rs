@@ -202,7 +202,7 @@ impl Codebook {
                     key,
                     self.codes
                         .iter()
-                        .flat_map(|c| [c.id.as_str(), c.path.as_str()]),
+                        .flat_map(|c| [c.id.as_str(), c.path.as_str(), c.name.as_str()]),
                 ),
             }),
             many => Err(Error::UnknownCode {

@@ -318,13 +318,16 @@ fn expand(
         .filter(|(s, e)| e > s)
         .map(|(s, e)| {
             let (start, end) = (doc.char_of(s), doc.char_of(e));
+            // A paragraph that opens a turn starts after the speaker label.
             let paragraph = || {
                 let i = paragraphs.partition_point(|p| p.0 <= start);
-                paragraphs[..i]
+                let (p_start, p_end) = paragraphs[..i]
                     .last()
                     .copied()
                     .filter(|p| start < p.1)
-                    .unwrap_or((start, end))
+                    .unwrap_or((start, end));
+                let turn_start = doc.turn_at(start).map_or(p_start, |t| t.start);
+                (p_start.max(turn_start.min(start)), p_end)
             };
             match scope {
                 Scope::Match => (start, end),

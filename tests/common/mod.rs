@@ -1,0 +1,87 @@
+//! Fixture projects written to real folders.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+pub const CODEBOOK: &str = "codes:
+  - id: coh
+    name: Coherence
+    color: \"#4c72b0\"
+    children:
+      - id: coh.diff
+        name: Differentiation
+      - id: coh.comm
+        name: Communal specification
+  - id: ctx
+    name: Context
+    children:
+      - id: ctx.lead
+        name: Leadership
+      - id: ctx.other
+        name: Differentiation
+  - id: learn
+    name: Shared learning
+";
+
+pub const CASES: &str =
+    "case,integration,list_size,training\nMagenta,FIP,5130,true\nCobalt,PIP,4382,false\n";
+
+/// A small project on disk; documents are added by the test.
+pub struct Fixture {
+    pub dir: TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::write(root.join("qualkit.toml"), "name = \"fixture\"\n").unwrap();
+        std::fs::write(root.join("cases.csv"), CASES).unwrap();
+        std::fs::write(root.join("codebook.yaml"), CODEBOOK).unwrap();
+        std::fs::create_dir_all(root.join("transcripts")).unwrap();
+        Fixture { dir }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a transcript (raw bytes, so tests can use CRLF, a BOM or broken UTF-8).
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.root().join("transcripts").join(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    pub fn open(&self) -> qualkit::Project {
+        qualkit::Project::open(self.root()).expect("fixture opens")
+    }
+}
+
+pub fn transcript(case: &str, participants: &[(&str, &str)], body: &str) -> String {
+    let mut s = format!(
+        "---\ncase: {case}\nmethod: interview\nphase: P2\ndate: 2015-03-01\nparticipants:\n"
+    );
+    for (speaker, role) in participants {
+        s.push_str(&format!("  - speaker: {speaker}\n    role: {role}\n"));
+    }
+    s.push_str("---\n");
+    s.push_str(body);
+    s
+}
+
+/// Runs the qualkit binary; returns (success, stdout, stderr).
+pub fn qualkit(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_qualkit"))
+        .args(args)
+        .env("QUALKIT_CODER", "tester")
+        .output()
+        .expect("qualkit runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

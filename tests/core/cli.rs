@@ -1,0 +1,82 @@
+//! The command line as a user types it.
+
+use crate::common::{Fixture, qualkit, transcript};
+
+#[test]
+fn new_import_code_info_and_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("study");
+    let d = dir.to_str().unwrap();
+    let (ok, out, err) = qualkit(&["new", d, "--codebook", "npt", "--name", "My study"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Created project `My study`"));
+    std::fs::write(dir.join("cases.csv"), "case,integration\nMagenta,FIP\n").unwrap();
+    let src = tmp.path().join("interview.txt");
+    std::fs::write(
+        &src,
+        transcript(
+            "Magenta",
+            &[("Dr Reid", "GP")],
+            "Dr Reid: We all understand what the link worker is for.\n",
+        ),
+    )
+    .unwrap();
+    let (ok, out, err) = qualkit(&["import", d, src.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("imported"));
+    let (ok, _, err) = qualkit(&["import", d, src.to_str().unwrap()]);
+    assert!(!ok && err.contains("--overwrite"), "{err}");
+    let (ok, out, err) = qualkit(&[
+        "code",
+        d,
+        "interview",
+        "NPT/Coherence/Communal specification",
+        "--quote",
+        "We all understand",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("by tester"), "{out}");
+    let (ok, out, _) = qualkit(&["info", d]);
+    assert!(ok);
+    for expected in ["My study", "1 documents", "interview", "GP", "tester"] {
+        assert!(out.contains(expected), "missing {expected} in\n{out}");
+    }
+    let (ok, out, _) = qualkit(&["log", d]);
+    assert!(ok && out.contains("code") && out.contains("tester"));
+    let (ok, out, _) = qualkit(&["segments", d, "--code", "NPT"]);
+    assert!(
+        ok && out.contains("We all understand") && out.contains("1 segments"),
+        "{out}"
+    );
+}
+
+#[test]
+fn importing_a_file_with_an_unknown_case_copies_nothing() {
+    let f = Fixture::new();
+    let good = f.root().join("good.txt");
+    let bad = f.root().join("bad.txt");
+    std::fs::write(&good, transcript("Magenta", &[], "A: hi\n")).unwrap();
+    std::fs::write(&bad, transcript("Teal", &[], "A: hi\n")).unwrap();
+    let (ok, _, err) = qualkit(&[
+        "import",
+        f.root().to_str().unwrap(),
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("unknown case `Teal`"), "{err}");
+    assert!(!f.root().join("transcripts/good.txt").exists());
+}
+
+#[test]
+fn errors_are_one_clear_line_not_a_panic() {
+    let f = Fixture::new();
+    f.write("m.txt", transcript("Magenta", &[], "A: hello there\n"));
+    let root = f.root().to_str().unwrap();
+    let (ok, _, err) = qualkit(&["code", root, "m", "learn", "--quote", "goodbye"]);
+    assert!(!ok);
+    assert!(err.starts_with("error: quote not found in `m`"), "{err}");
+    assert!(!err.contains("panicked"));
+    let (ok, _, err) = qualkit(&["info", "/nonexistent/place"]);
+    assert!(!ok && err.contains("not a qualkit project"), "{err}");
+}

@@ -1,0 +1,360 @@
+//! Reading transcripts and survey answers: formats, speaker patterns, positions, bad input.
+
+use qualkit::Error;
+use qualkit::coding::Span;
+
+use crate::common::{Fixture, transcript};
+
+fn turns(doc: &qualkit::ingest::Document) -> Vec<(String, String, String)> {
+    doc.turns
+        .iter()
+        .map(|t| {
+            (
+                t.speaker.clone().unwrap_or_default(),
+                t.role.clone().unwrap_or_default(),
+                doc.slice(t.start, t.end).unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn colon_labels_make_turns_with_roles_and_continuation_paragraphs() {
+    let f = Fixture::new();
+    f.write(
+        "m1.txt",
+        transcript(
+            "Magenta",
+            &[("Interviewer", "researcher"), ("Dr Reid", "GP")],
+            "Interviewer: What changed?\n\nDr Reid: We meet every week now.\n\nIt took a year.\nInterviewer: Thanks.\n",
+        ),
+    );
+    let p = f.open();
+    let doc = p.document("m1").unwrap();
+    assert_eq!(
+        turns(doc),
+        vec![
+            (
+                "Interviewer".into(),
+                "researcher".into(),
+                "What changed?".into()
+            ),
+            (
+                "Dr Reid".into(),
+                "GP".into(),
+                "We meet every week now.\n\nIt took a year.".into()
+            ),
+            ("Interviewer".into(), "researcher".into(), "Thanks.".into()),
+        ]
+    );
+}
+
+#[test]
+fn bracket_and_timestamp_labels_are_recognised() {
+    let f = Fixture::new();
+    f.write(
+        "b.md",
+        transcript(
+            "Cobalt",
+            &[("Facilitator", "researcher"), ("Sam", "CLP")],
+            "# Focus group\n\n[Facilitator] Hello all.\n[Sam] Hi.\n[laughter] we all laughed\n",
+        ),
+    );
+    f.write(
+        "t.txt",
+        transcript(
+            "Cobalt",
+            &[("Interviewer", "researcher"), ("Dr Ali", "GP")],
+            "Interviewer (00:00:05): First question.\nDr Ali (00:01:10): Long answer here.\n",
+        ),
+    );
+    let p = f.open();
+    let b = p.document("b").unwrap();
+    assert_eq!(
+        turns(b),
+        vec![
+            (
+                "Facilitator".into(),
+                "researcher".into(),
+                "Hello all.".into()
+            ),
+            (
+                "Sam".into(),
+                "CLP".into(),
+                "Hi.\n[laughter] we all laughed".into()
+            ),
+        ]
+    );
+    assert!(
+        b.warnings.iter().any(|w| w.contains("laughter")),
+        "{:?}",
+        b.warnings
+    );
+    let t = p.document("t").unwrap();
+    assert_eq!(
+        turns(t)[1],
+        ("Dr Ali".into(), "GP".into(), "Long answer here.".into())
+    );
+    assert_eq!(t.turns[1].timestamp.as_deref(), Some("00:01:10"));
+}
+
+#[test]
+fn a_configured_speaker_pattern_replaces_the_defaults() {
+    let f = Fixture::new();
+    std::fs::write(
+        f.root().join("qualkit.toml"),
+        "name = \"x\"\n[speakers]\npatterns = ['^(?P<speaker>[A-Z]+)> ']\n",
+    )
+    .unwrap();
+    f.write(
+        "c.txt",
+        transcript("Magenta", &[], "GP> one\nCLP> two\nNot: a label\n"),
+    );
+    let p = f.open();
+    let doc = p.document("c").unwrap();
+    assert_eq!(
+        turns(doc),
+        vec![
+            ("GP".into(), "".into(), "one".into()),
+            ("CLP".into(), "".into(), "two\nNot: a label".into())
+        ]
+    );
+}
+
+#[test]
+fn a_speaker_pattern_without_a_speaker_group_is_refused() {
+    let f = Fixture::new();
+    std::fs::write(
+        f.root().join("qualkit.toml"),
+        "name = \"x\"\n[speakers]\npatterns = ['^(\\w+):']\n",
+    )
+    .unwrap();
+    let err = qualkit::Project::open(f.root()).err().unwrap();
+    assert!(matches!(err, Error::Pattern { .. }), "{err}");
+    assert!(err.to_string().contains("speaker"), "{err}");
+}
+
+#[test]
+fn non_ascii_positions_are_code_points_and_round_trip() {
+    let f = Fixture::new();
+    let body =
+        "Zoë: Café 😀 social prescribing — 社会処方 works.\nSiobhán: Yes – “shared learning”.\n";
+    f.write(
+        "u.txt",
+        transcript("Magenta", &[("Zoë", "GP"), ("Siobhán", "CLP")], body),
+    );
+    let mut p = f.open();
+    let doc = p.document("u").unwrap();
+    let text = doc.text.clone();
+    let chars: Vec<char> = text.chars().collect();
+    for quote in ["😀 social", "社会処方", "“shared learning”", "Café"] {
+        let coding = p
+            .code(
+                "ak",
+                "u",
+                "learn",
+                &Span::Quote {
+                    text: quote.into(),
+                    occurrence: None,
+                },
+            )
+            .unwrap();
+        let by_chars: String = chars[coding.start..coding.end].iter().collect();
+        assert_eq!(by_chars, quote, "positions count code points");
+        // The same offsets, given back, address the same text.
+        let again = p
+            .document("u")
+            .unwrap()
+            .slice(coding.start, coding.end)
+            .unwrap();
+        assert_eq!(again, quote);
+    }
+    let emoji_at = chars.iter().position(|&c| c == '😀').unwrap();
+    let coding = p
+        .code(
+            "rb",
+            "u",
+            "learn",
+            &Span::Offsets {
+                start: emoji_at,
+                end: emoji_at + 1,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        p.document("u").unwrap().slice(coding.start, coding.end),
+        Some("😀")
+    );
+}
+
+#[test]
+fn crlf_and_bom_are_normalised_before_positions_are_counted() {
+    let f = Fixture::new();
+    let lf = transcript(
+        "Magenta",
+        &[("A", "GP"), ("B", "CLP")],
+        "A: first line\nB: second line\n",
+    );
+    let crlf = format!("\u{feff}{}", lf.replace('\n', "\r\n"));
+    f.write("lf.txt", &lf);
+    f.write("crlf.txt", crlf.as_bytes());
+    let mut p = f.open();
+    assert_eq!(
+        p.document("lf").unwrap().text,
+        p.document("crlf").unwrap().text
+    );
+    assert!(!p.document("crlf").unwrap().text.contains('\r'));
+    let a = p
+        .code(
+            "ak",
+            "lf",
+            "learn",
+            &Span::Quote {
+                text: "second line".into(),
+                occurrence: None,
+            },
+        )
+        .unwrap();
+    let b = p
+        .code(
+            "ak",
+            "crlf",
+            "learn",
+            &Span::Quote {
+                text: "second line".into(),
+                occurrence: None,
+            },
+        )
+        .unwrap();
+    assert_eq!((a.start, a.end), (b.start, b.end));
+    assert_eq!(turns(p.document("crlf").unwrap())[1].1, "CLP");
+}
+
+#[test]
+fn survey_answers_become_one_document_each_with_attributes() {
+    let f = Fixture::new();
+    f.write(
+        "survey.csv",
+        "id,case,respondent,role,phase,question,answer,site_code\n\
+         a1,Magenta,Magenta PM,PM,P2,What helped?,\"Team meetings, mostly.\nAnd the CLP.\",M\n\
+         a2,Cobalt,Cobalt GP,GP,P2,What helped?,Not much.,C\n",
+    );
+    let p = f.open();
+    let a1 = p.document("survey#a1").unwrap();
+    assert_eq!(a1.text, "Team meetings, mostly.\nAnd the CLP.");
+    assert_eq!(a1.case, "Magenta");
+    assert_eq!(a1.method, "email_survey");
+    assert_eq!(
+        a1.attributes.get("question").map(String::as_str),
+        Some("What helped?")
+    );
+    assert_eq!(
+        a1.attributes.get("site_code").map(String::as_str),
+        Some("M")
+    );
+    assert_eq!(
+        turns(a1),
+        vec![("Magenta PM".into(), "PM".into(), a1.text.clone())]
+    );
+    assert_eq!(
+        p.document("survey#a2").unwrap().turns[0].role.as_deref(),
+        Some("GP")
+    );
+}
+
+fn open_error(f: &Fixture) -> String {
+    qualkit::Project::open(f.root())
+        .err()
+        .expect("opening fails")
+        .to_string()
+}
+
+#[test]
+fn invalid_utf8_names_file_line_and_column() {
+    let f = Fixture::new();
+    let mut bytes = transcript("Magenta", &[], "A: fine\nB: caf").into_bytes();
+    bytes.extend([0xff, 0xfe]);
+    bytes.extend(b"\n");
+    f.write("bad.txt", bytes);
+    let msg = open_error(&f);
+    assert!(msg.contains("bad.txt:9:7: invalid UTF-8"), "{msg}");
+}
+
+#[test]
+fn bad_front_matter_names_the_line() {
+    let f = Fixture::new();
+    f.write(
+        "fm.txt",
+        "---\ncase: Magenta\nparticipants: [unclosed\n---\nA: hi\n",
+    );
+    let msg = open_error(&f);
+    assert!(
+        msg.contains("fm.txt:") && msg.contains("front matter"),
+        "{msg}"
+    );
+    let f = Fixture::new();
+    f.write("open.txt", "---\ncase: Magenta\nA: hi\n");
+    assert!(open_error(&f).contains("no closing `---`"));
+}
+
+#[test]
+fn an_unknown_case_is_named_with_the_known_ones() {
+    let f = Fixture::new();
+    f.write("x.txt", transcript("Magneta", &[], "A: hi\n"));
+    let msg = open_error(&f);
+    assert!(msg.contains("x.txt:2: unknown case `Magneta`"), "{msg}");
+    assert!(msg.contains("Magenta, Cobalt"), "{msg}");
+}
+
+#[test]
+fn a_document_without_front_matter_says_it_needs_a_case() {
+    let f = Fixture::new();
+    f.write("plain.txt", "A: hi\n");
+    assert!(open_error(&f).contains("no `case:` given"));
+}
+
+#[test]
+fn a_survey_missing_a_column_names_it_and_the_header() {
+    let f = Fixture::new();
+    f.write("s.csv", "id,case,response\n1,Magenta,hello\n");
+    let msg = open_error(&f);
+    assert!(msg.contains("s.csv: missing column `answer`"), "{msg}");
+    assert!(msg.contains("id, case, response"), "{msg}");
+}
+
+#[test]
+fn a_survey_row_with_an_unknown_case_or_short_row_names_its_line() {
+    let f = Fixture::new();
+    f.write("s.csv", "id,case,answer\n1,Magenta,ok\n2,Nowhere,hmm\n");
+    assert!(open_error(&f).contains("s.csv:3: unknown case `Nowhere`"));
+    let f = Fixture::new();
+    f.write("s.csv", "id,case,answer\n1,Magenta,ok\n2,Magenta\n");
+    let msg = open_error(&f);
+    assert!(
+        msg.contains("s.csv:3:") && msg.contains("2 fields"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn cases_csv_without_a_case_column_is_refused() {
+    let f = Fixture::new();
+    std::fs::write(
+        f.root().join("cases.csv"),
+        "practice,integration\nMagenta,FIP\n",
+    )
+    .unwrap();
+    let msg = open_error(&f);
+    assert!(msg.contains("cases.csv: missing column `case"), "{msg}");
+}
+
+#[test]
+fn case_attributes_are_typed() {
+    let f = Fixture::new();
+    let p = f.open();
+    let magenta = p.cases.get("Magenta").unwrap();
+    use qualkit::cases::Value;
+    assert_eq!(magenta.attributes["list_size"], Value::Integer(5130));
+    assert_eq!(magenta.attributes["training"], Value::Boolean(true));
+    assert_eq!(magenta.attributes["integration"], Value::Text("FIP".into()));
+}

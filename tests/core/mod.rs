@@ -1,0 +1,5 @@
+mod cli;
+mod coding;
+mod ingest;
+mod sample;
+mod store;
