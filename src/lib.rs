@@ -9,6 +9,7 @@ pub mod codebook;
 pub mod coding;
 pub mod codings_csv;
 pub mod error;
+pub mod generate;
 pub mod ingest;
 pub mod project;
 pub mod segments;

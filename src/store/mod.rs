@@ -563,10 +563,13 @@ fn row_to_coding(r: &rusqlite::Row) -> rusqlite::Result<Coding> {
 
 /// document -> code -> the coder's spans (id, start, end), sorted by start.
 #[derive(Default)]
-struct SpansByPlace(HashMap<String, HashMap<String, Vec<(i64, usize, usize)>>>);
+struct SpansByPlace(HashMap<String, HashMap<String, Vec<StoredSpan>>>);
+
+/// (coding id, start, end)
+type StoredSpan = (i64, usize, usize);
 
 impl SpansByPlace {
-    fn get(&self, document: &str, code: &str) -> Option<&Vec<(i64, usize, usize)>> {
+    fn get(&self, document: &str, code: &str) -> Option<&Vec<StoredSpan>> {
         self.0.get(document)?.get(code)
     }
 }
