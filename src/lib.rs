@@ -12,6 +12,8 @@ pub mod error;
 pub mod generate;
 pub mod ingest;
 pub mod project;
+pub mod repl;
+pub mod script;
 pub mod segments;
 pub mod store;
 pub mod summary;

@@ -19,8 +19,9 @@ use qualkit::{Project, Result};
     about = "Scriptable, reproducible qualitative analysis"
 )]
 struct Cli {
+    /// Without a command, qualkit opens an interactive Rhai prompt.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Args)]
@@ -32,6 +33,8 @@ struct CoderArg {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a saved Rhai analysis script.
+    Run { script: PathBuf },
     /// Create a new project folder.
     New {
         dir: PathBuf,
@@ -172,7 +175,28 @@ struct AutocodeArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    let Some(command) = cli.command else {
+        return match qualkit::repl::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    };
+    if let Command::Run { script } = &command {
+        let mut session = qualkit::script::Session::new(&qualkit::script::script_base(script), Default::default());
+        let interrupt = session.interrupter();
+        let _ = ctrlc::set_handler(move || interrupt.store(true, std::sync::atomic::Ordering::Relaxed));
+        return match session.run_file(script) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -196,6 +220,7 @@ fn coder_name(arg: &CoderArg, project: &Project) -> String {
 
 fn run(command: Command) -> Result<()> {
     match command {
+        Command::Run { .. } => unreachable!("handled in main"),
         Command::New {
             dir,
             name,

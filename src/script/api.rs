@@ -1,0 +1,524 @@
+//! Rhai bindings for projects, documents and segments. Each `///` comment is the help text a
+//! user sees with `help("name")` in the REPL and in notebooks.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Map};
+
+use crate::coding::Span;
+use crate::coding::autocode::{Rule, Scope, Search};
+use crate::project::{MemoTarget, Project};
+use crate::segments::{Segment, SegmentFilter};
+
+/// A project opened from a script, and the coder its changes are recorded under.
+#[derive(Clone)]
+pub struct ProjectRef {
+    project: Rc<RefCell<Project>>,
+    coder: String,
+}
+
+/// One document of a project, as scripts see it.
+#[derive(Clone)]
+pub struct DocumentRef {
+    project: Rc<RefCell<Project>>,
+    index: usize,
+}
+
+type Fallible<T> = Result<T, Box<EvalAltResult>>;
+
+fn fail(error: impl std::fmt::Display) -> Box<EvalAltResult> {
+    error.to_string().into()
+}
+
+fn default_coder(project: &Project) -> String {
+    std::env::var("QUALKIT_CODER")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| project.config.coder.clone())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn segments_array(segments: Vec<Segment>) -> Array {
+    segments.into_iter().map(Dynamic::from).collect()
+}
+
+fn coding_map(c: crate::store::Coding) -> Map {
+    let mut m = Map::new();
+    m.insert("id".into(), Dynamic::from(c.id));
+    m.insert("document".into(), c.document.into());
+    m.insert("code".into(), c.code.into());
+    m.insert("coder".into(), c.coder.into());
+    m.insert("start".into(), Dynamic::from(c.start as i64));
+    m.insert("end".into(), Dynamic::from(c.end as i64));
+    m
+}
+
+fn position(n: i64, argument: &str) -> Fallible<usize> {
+    usize::try_from(n).map_err(|_| fail(format!("{argument} must not be negative (got {n})")))
+}
+
+#[export_module]
+pub mod project_api {
+    use super::*;
+
+    /// Opens the qualkit project in folder `path`.
+    ///
+    /// ```rhai
+    /// let p = project("data/deep-end");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn project(path: &str) -> Fallible<ProjectRef> {
+        let project = Project::open(std::path::Path::new(path)).map_err(fail)?;
+        let coder = default_coder(&project);
+        Ok(ProjectRef {
+            project: Rc::new(RefCell::new(project)),
+            coder,
+        })
+    }
+
+    /// The project's name.
+    #[rhai_fn(get = "name", pure)]
+    pub fn name(p: &mut ProjectRef) -> String {
+        p.project.borrow().name().to_string()
+    }
+
+    /// The coder that codings made from this script are recorded under.
+    #[rhai_fn(get = "coder", pure)]
+    pub fn coder(p: &mut ProjectRef) -> String {
+        p.coder.clone()
+    }
+
+    /// Sets the coder recorded for the codings this script makes: `p.coder = "ak";`
+    #[rhai_fn(set = "coder")]
+    pub fn set_coder(p: &mut ProjectRef, coder: &str) {
+        p.coder = coder.to_string();
+    }
+
+    /// A summary of the project: cases, documents by method and phase, roles, codings.
+    #[rhai_fn(return_raw, pure)]
+    pub fn info(p: &mut ProjectRef) -> Fallible<String> {
+        p.project.borrow().summary().map(|s| s.to_string()).map_err(fail)
+    }
+
+    /// All documents, in file order.
+    ///
+    /// ```rhai
+    /// for d in p.documents() { print(`${d.id}: ${d.words} words`); }
+    /// ```
+    #[rhai_fn(pure)]
+    pub fn documents(p: &mut ProjectRef) -> Array {
+        let n = p.project.borrow().documents().len();
+        (0..n)
+            .map(|index| {
+                Dynamic::from(DocumentRef {
+                    project: p.project.clone(),
+                    index,
+                })
+            })
+            .collect()
+    }
+
+    /// One document by id.
+    #[rhai_fn(return_raw, pure)]
+    pub fn document(p: &mut ProjectRef, id: &str) -> Fallible<DocumentRef> {
+        let project = p.project.borrow();
+        let target = project.document(id).map_err(fail)?.id.clone();
+        let index = project.documents().iter().position(|d| d.id == target).expect("found above");
+        Ok(DocumentRef {
+            project: p.project.clone(),
+            index,
+        })
+    }
+
+    /// Case names with their attributes, as maps: `#{case: "Magenta", integration: "FIP", ...}`.
+    #[rhai_fn(pure)]
+    pub fn cases(p: &mut ProjectRef) -> Array {
+        use crate::cases::Value;
+        p.project
+            .borrow()
+            .cases
+            .iter()
+            .map(|c| {
+                let mut m = Map::new();
+                m.insert("case".into(), c.name.clone().into());
+                for (k, v) in &c.attributes {
+                    let value: Dynamic = match v {
+                        Value::Integer(i) => (*i).into(),
+                        Value::Number(x) => (*x).into(),
+                        Value::Boolean(b) => (*b).into(),
+                        Value::Text(s) => s.clone().into(),
+                        Value::Missing => Dynamic::UNIT,
+                    };
+                    m.insert(k.as_str().into(), value);
+                }
+                m.into()
+            })
+            .collect()
+    }
+
+    /// Every code of the codebook as a map: id, name, path, description, parent.
+    #[rhai_fn(pure)]
+    pub fn codes(p: &mut ProjectRef) -> Array {
+        p.project
+            .borrow()
+            .codebook
+            .codes()
+            .iter()
+            .map(|c| {
+                let mut m = Map::new();
+                m.insert("id".into(), c.id.clone().into());
+                m.insert("name".into(), c.name.clone().into());
+                m.insert("path".into(), c.path.clone().into());
+                m.insert("description".into(), c.description.clone().into());
+                m.insert("parent".into(), c.parent.clone().map_or(Dynamic::UNIT, Dynamic::from));
+                m.into()
+            })
+            .collect()
+    }
+
+    /// All coded segments, ordered by document and position.
+    ///
+    /// ```rhai
+    /// let gp = p.segments().filter(|s| s.role == "GP");
+    /// ```
+    #[rhai_fn(name = "segments", return_raw, pure)]
+    pub fn all_segments(p: &mut ProjectRef) -> Fallible<Array> {
+        p.project.borrow().segments(&SegmentFilter::default()).map(segments_array).map_err(fail)
+    }
+
+    /// Segments coded with `code` (an id, path or unique name) or any code below it.
+    ///
+    /// ```rhai
+    /// let coherence = p.segments("NPT/Coherence");
+    /// ```
+    #[rhai_fn(name = "segments", return_raw, pure)]
+    pub fn segments_of(p: &mut ProjectRef, code: &str) -> Fallible<Array> {
+        let filter = SegmentFilter {
+            code: Some(code.to_string()),
+            ..Default::default()
+        };
+        p.project.borrow().segments(&filter).map(segments_array).map_err(fail)
+    }
+
+    /// Codes the text `quote` (found in the document; it must occur once) with `code`.
+    /// Returns the coding as a map with its id.
+    ///
+    /// ```rhai
+    /// p.code("magenta-p3-interview-gp", "theme.shared-learning", "we just sit and talk");
+    /// ```
+    #[rhai_fn(name = "code", return_raw, pure)]
+    pub fn code_quote(p: &mut ProjectRef, document: &str, code: &str, quote: &str) -> Fallible<Map> {
+        let span = Span::Quote {
+            text: quote.to_string(),
+            occurrence: None,
+        };
+        let coder = p.coder.clone();
+        p.project.borrow_mut().code(&coder, document, code, &span).map(coding_map).map_err(fail)
+    }
+
+    /// Codes code points `start..end` (from 0, end exclusive) of a document with `code`.
+    #[rhai_fn(name = "code", return_raw, pure)]
+    pub fn code_offsets(p: &mut ProjectRef, document: &str, code: &str, start: i64, end: i64) -> Fallible<Map> {
+        let span = Span::Offsets {
+            start: position(start, "start")?,
+            end: position(end, "end")?,
+        };
+        let coder = p.coder.clone();
+        p.project.borrow_mut().code(&coder, document, code, &span).map(coding_map).map_err(fail)
+    }
+
+    /// Removes a coding by id.
+    #[rhai_fn(return_raw, pure)]
+    pub fn uncode(p: &mut ProjectRef, id: i64) -> Fallible<()> {
+        let coder = p.coder.clone();
+        p.project.borrow_mut().uncode(&coder, &[id]).map(|_| ()).map_err(fail)
+    }
+
+    /// Moves a coding to another code.
+    #[rhai_fn(return_raw, pure)]
+    pub fn recode(p: &mut ProjectRef, id: i64, code: &str) -> Fallible<Map> {
+        let coder = p.coder.clone();
+        p.project.borrow_mut().recode(&coder, id, code).map(coding_map).map_err(fail)
+    }
+
+    /// Writes a memo on a document (by id) or, given a number, on a coding.
+    #[rhai_fn(name = "memo", return_raw, pure)]
+    pub fn memo_document(p: &mut ProjectRef, document: &str, text: &str) -> Fallible<()> {
+        let coder = p.coder.clone();
+        p.project
+            .borrow_mut()
+            .memo(&coder, &MemoTarget::Document(document.to_string()), text)
+            .map_err(fail)
+    }
+
+    /// Writes a memo on a coding, by its id.
+    #[rhai_fn(name = "memo", return_raw, pure)]
+    pub fn memo_coding(p: &mut ProjectRef, coding: i64, text: &str) -> Fallible<()> {
+        let coder = p.coder.clone();
+        p.project.borrow_mut().memo(&coder, &MemoTarget::Coding(coding), text).map_err(fail)
+    }
+
+    /// Codes every match of `text` (case-insensitive, whole words) across the corpus with
+    /// `code`; `scope` is "match", "sentence", "paragraph" or "turn". One transaction; spans
+    /// the coder already coded are skipped. Returns the number of codings added.
+    ///
+    /// ```rhai
+    /// p.autocode_text("theme.shared-learning", "shared learning", "sentence");
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn autocode_text(p: &mut ProjectRef, code: &str, text: &str, scope: &str) -> Fallible<i64> {
+        let rule = Rule::Search {
+            code: code.to_string(),
+            search: Search::Word {
+                text: text.to_string(),
+                case_sensitive: false,
+            },
+            scope: scope.parse::<Scope>().map_err(fail)?,
+        };
+        run_rule(p, &rule)
+    }
+
+    /// Codes every match of a regular expression across the corpus with `code`, widened to
+    /// `scope` ("match", "sentence", "paragraph" or "turn"). Returns the codings added.
+    #[rhai_fn(return_raw, pure)]
+    pub fn autocode_regex(p: &mut ProjectRef, code: &str, pattern: &str, scope: &str) -> Fallible<i64> {
+        let rule = Rule::Search {
+            code: code.to_string(),
+            search: Search::Regex {
+                pattern: pattern.to_string(),
+            },
+            scope: scope.parse::<Scope>().map_err(fail)?,
+        };
+        run_rule(p, &rule)
+    }
+
+    /// Codes every turn spoken by someone with `role` (e.g. "CLP") with `code`.
+    #[rhai_fn(return_raw, pure)]
+    pub fn autocode_role(p: &mut ProjectRef, code: &str, role: &str) -> Fallible<i64> {
+        let rule = Rule::Role {
+            code: code.to_string(),
+            role: role.to_string(),
+        };
+        run_rule(p, &rule)
+    }
+
+    /// Codes every turn of the named speaker with `code`.
+    #[rhai_fn(return_raw, pure)]
+    pub fn autocode_speaker(p: &mut ProjectRef, code: &str, speaker: &str) -> Fallible<i64> {
+        let rule = Rule::Speaker {
+            code: code.to_string(),
+            speaker: speaker.to_string(),
+        };
+        run_rule(p, &rule)
+    }
+
+    // ---- documents ----
+
+    /// The document's id (file name without extension; `file#id` for survey answers).
+    #[rhai_fn(get = "id", pure)]
+    pub fn doc_id(d: &mut DocumentRef) -> String {
+        d.project.borrow().documents()[d.index].id.clone()
+    }
+
+    /// The case the document belongs to.
+    #[rhai_fn(get = "case", pure)]
+    pub fn doc_case(d: &mut DocumentRef) -> String {
+        d.project.borrow().documents()[d.index].case.clone()
+    }
+
+    /// How the data were collected (interview, focus_group, email_survey...).
+    #[rhai_fn(get = "method", pure)]
+    pub fn doc_method(d: &mut DocumentRef) -> String {
+        d.project.borrow().documents()[d.index].method.clone()
+    }
+
+    /// The study phase (P1, P2...).
+    #[rhai_fn(get = "phase", pure)]
+    pub fn doc_phase(d: &mut DocumentRef) -> String {
+        d.project.borrow().documents()[d.index].phase.clone()
+    }
+
+    /// The document's text, as positions count it.
+    #[rhai_fn(get = "text", pure)]
+    pub fn doc_text(d: &mut DocumentRef) -> String {
+        d.project.borrow().documents()[d.index].text.clone()
+    }
+
+    /// Number of words.
+    #[rhai_fn(get = "words", pure)]
+    pub fn doc_words(d: &mut DocumentRef) -> i64 {
+        d.project.borrow().documents()[d.index].word_count() as i64
+    }
+
+    /// Length in characters (Unicode code points).
+    #[rhai_fn(get = "length", pure)]
+    pub fn doc_length(d: &mut DocumentRef) -> i64 {
+        d.project.borrow().documents()[d.index].len_chars() as i64
+    }
+
+    #[rhai_fn(name = "to_string", pure)]
+    pub fn doc_to_string(d: &mut DocumentRef) -> String {
+        let project = d.project.borrow();
+        let doc = &project.documents()[d.index];
+        format!("{} ({}, {}, {}, {} words)", doc.id, doc.case, doc.method, doc.phase, doc.word_count())
+    }
+
+    #[rhai_fn(name = "to_debug", pure)]
+    pub fn doc_to_debug(d: &mut DocumentRef) -> String {
+        doc_to_string(d)
+    }
+
+    // ---- segments ----
+
+    /// The document a segment comes from.
+    #[rhai_fn(get = "document", pure)]
+    pub fn seg_document(s: &mut Segment) -> String {
+        s.document.clone()
+    }
+
+    /// The segment's case.
+    #[rhai_fn(get = "case", pure)]
+    pub fn seg_case(s: &mut Segment) -> String {
+        s.case.clone()
+    }
+
+    /// Who was speaking where the segment starts ("" if unknown).
+    #[rhai_fn(get = "speaker", pure)]
+    pub fn seg_speaker(s: &mut Segment) -> String {
+        s.speaker.clone().unwrap_or_default()
+    }
+
+    /// The speaker's role ("" if unknown).
+    #[rhai_fn(get = "role", pure)]
+    pub fn seg_role(s: &mut Segment) -> String {
+        s.role.clone().unwrap_or_default()
+    }
+
+    /// The document's data-collection method.
+    #[rhai_fn(get = "method", pure)]
+    pub fn seg_method(s: &mut Segment) -> String {
+        s.method.clone()
+    }
+
+    /// The document's phase.
+    #[rhai_fn(get = "phase", pure)]
+    pub fn seg_phase(s: &mut Segment) -> String {
+        s.phase.clone()
+    }
+
+    /// Start position (code points from 0).
+    #[rhai_fn(get = "start", pure)]
+    pub fn seg_start(s: &mut Segment) -> i64 {
+        s.start as i64
+    }
+
+    /// End position (code points, exclusive).
+    #[rhai_fn(get = "end", pure)]
+    pub fn seg_end(s: &mut Segment) -> i64 {
+        s.end as i64
+    }
+
+    /// The coded text.
+    #[rhai_fn(get = "text", pure)]
+    pub fn seg_text(s: &mut Segment) -> String {
+        s.text.clone()
+    }
+
+    /// Ids of the codes applied to exactly this span.
+    #[rhai_fn(get = "codes", pure)]
+    pub fn seg_codes(s: &mut Segment) -> Array {
+        s.codes.iter().cloned().map(Dynamic::from).collect()
+    }
+
+    /// The coders who coded exactly this span.
+    #[rhai_fn(get = "coders", pure)]
+    pub fn seg_coders(s: &mut Segment) -> Array {
+        s.coders.iter().cloned().map(Dynamic::from).collect()
+    }
+
+    #[rhai_fn(name = "to_string", pure)]
+    pub fn seg_to_string(s: &mut Segment) -> String {
+        format!(
+            "[{} {} {}..{}] {}: “{}” ({})",
+            s.case,
+            s.document,
+            s.start,
+            s.end,
+            s.speaker.as_deref().unwrap_or("?"),
+            s.text,
+            s.codes.join(", ")
+        )
+    }
+
+    #[rhai_fn(name = "to_debug", pure)]
+    pub fn seg_to_debug(s: &mut Segment) -> String {
+        seg_to_string(s)
+    }
+
+    #[rhai_fn(name = "to_string", pure)]
+    pub fn project_to_string(p: &mut ProjectRef) -> String {
+        format!("project “{}” (coder {})", p.project.borrow().name(), p.coder)
+    }
+
+    #[rhai_fn(name = "to_debug", pure)]
+    pub fn project_to_debug(p: &mut ProjectRef) -> String {
+        project_to_string(p)
+    }
+}
+
+fn run_rule(p: &mut ProjectRef, rule: &Rule) -> Fallible<i64> {
+    let coder = p.coder.clone();
+    p.project
+        .borrow_mut()
+        .autocode(&coder, rule, None)
+        .map(|r| r.added as i64)
+        .map_err(fail)
+}
+
+pub(super) fn register(engine: &mut Engine) {
+    engine
+        .register_type_with_name::<ProjectRef>("Project")
+        .register_type_with_name::<DocumentRef>("Document")
+        .register_type_with_name::<Segment>("Segment");
+    engine.register_global_module(exported_module!(project_api).into());
+}
+
+/// Help text (signatures and doc comments) of every registered function, by name.
+pub(super) fn help_index(engine: &Engine) -> std::collections::HashMap<String, String> {
+    let mut index: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    let Ok(json) = engine.gen_fn_metadata_to_json(false) else {
+        return Default::default();
+    };
+    let metadata: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    for f in metadata["functions"].as_array().into_iter().flatten() {
+        let Some(name) = f["name"].as_str() else { continue };
+        let name = name.trim_start_matches("get$").trim_start_matches("set$");
+        let signature = f["signature"].as_str().unwrap_or(name);
+        let docs: Vec<String> = f["docComments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|block| block.as_str())
+            .flat_map(|block| block.lines().map(|l| l.trim().trim_start_matches("///").to_string()).collect::<Vec<_>>())
+            .map(|l| l.strip_prefix(' ').map(str::to_string).unwrap_or(l))
+            .collect();
+        index.entry(name.to_string()).or_default().push(format!("{signature}\n{}", docs.join("\n").trim()));
+    }
+    index.into_iter().map(|(k, v)| (k, v.join("\n\n"))).collect()
+}
+
+/// Names of all functions, for completion.
+pub(super) fn function_names(engine: &Engine) -> Vec<String> {
+    let mut names: Vec<String> = engine
+        .gen_fn_signatures(true)
+        .into_iter()
+        .filter_map(|s| s.split('(').next().map(|n| n.trim_start_matches("get$").trim_start_matches("set$").to_string()))
+        .filter(|n| !n.starts_with("anon$") && !n.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
