@@ -174,6 +174,12 @@ struct AutocodeArgs {
 }
 
 fn main() -> ExitCode {
+    // Output piped into `head` and the like should end quietly, as other command-line tools do.
+    #[cfg(unix)]
+    // SAFETY: restoring the default SIGPIPE action at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let Some(command) = cli.command else {
         return match qualkit::repl::run() {
@@ -185,9 +191,13 @@ fn main() -> ExitCode {
         };
     };
     if let Command::Run { script } = &command {
-        let mut session = qualkit::script::Session::new(&qualkit::script::script_base(script), Default::default());
+        let mut session = qualkit::script::Session::new(
+            &qualkit::script::script_base(script),
+            Default::default(),
+        );
         let interrupt = session.interrupter();
-        let _ = ctrlc::set_handler(move || interrupt.store(true, std::sync::atomic::Ordering::Relaxed));
+        let _ =
+            ctrlc::set_handler(move || interrupt.store(true, std::sync::atomic::Ordering::Relaxed));
         return match session.run_file(script) {
             Ok(_) => ExitCode::SUCCESS,
             Err(error) => {

@@ -19,7 +19,12 @@ struct Completion {
 
 impl Completer for Completion {
     type Candidate = Pair;
-    fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let start = line[..pos]
             .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
             .map_or(0, |i| i + 1);
@@ -55,17 +60,25 @@ pub fn run() -> rustyline::Result<()> {
     // Ctrl-C while a cell runs stops it; at the prompt rustyline handles it.
     let _ = ctrlc::set_handler(move || interrupt.store(true, Ordering::Relaxed));
     let mut editor: Editor<Completion, rustyline::history::DefaultHistory> = Editor::new()?;
-    let history = std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".qualkit_history"));
+    let history =
+        std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".qualkit_history"));
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }
-    println!("qualkit {} (Rhai). :help NAME for help, :quit to leave.", env!("CARGO_PKG_VERSION"));
+    println!(
+        "qualkit {} (Rhai). :help NAME for help, :quit to leave.",
+        env!("CARGO_PKG_VERSION")
+    );
     let mut buffer = String::new();
     loop {
         let mut words = session.function_names();
         words.extend(session.variables());
         editor.set_helper(Some(Completion { words }));
-        let prompt = if buffer.is_empty() { "qualkit> " } else { "   ...> " };
+        let prompt = if buffer.is_empty() {
+            "qualkit> "
+        } else {
+            "   ...> "
+        };
         let line = match editor.readline(prompt) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => {

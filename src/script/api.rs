@@ -100,7 +100,11 @@ pub mod project_api {
     /// A summary of the project: cases, documents by method and phase, roles, codings.
     #[rhai_fn(return_raw, pure)]
     pub fn info(p: &mut ProjectRef) -> Fallible<String> {
-        p.project.borrow().summary().map(|s| s.to_string()).map_err(fail)
+        p.project
+            .borrow()
+            .summary()
+            .map(|s| s.to_string())
+            .map_err(fail)
     }
 
     /// All documents, in file order.
@@ -126,14 +130,18 @@ pub mod project_api {
     pub fn document(p: &mut ProjectRef, id: &str) -> Fallible<DocumentRef> {
         let project = p.project.borrow();
         let target = project.document(id).map_err(fail)?.id.clone();
-        let index = project.documents().iter().position(|d| d.id == target).expect("found above");
+        let index = project
+            .documents()
+            .iter()
+            .position(|d| d.id == target)
+            .expect("found above");
         Ok(DocumentRef {
             project: p.project.clone(),
             index,
         })
     }
 
-    /// Case names with their attributes, as maps: `#{case: "Magenta", integration: "FIP", ...}`.
+    /// Cases with their attributes, as maps: `#{name: "Magenta", integration: "FIP", ...}`.
     #[rhai_fn(pure)]
     pub fn cases(p: &mut ProjectRef) -> Array {
         use crate::cases::Value;
@@ -143,7 +151,7 @@ pub mod project_api {
             .iter()
             .map(|c| {
                 let mut m = Map::new();
-                m.insert("case".into(), c.name.clone().into());
+                m.insert("name".into(), c.name.clone().into());
                 for (k, v) in &c.attributes {
                     let value: Dynamic = match v {
                         Value::Integer(i) => (*i).into(),
@@ -173,7 +181,10 @@ pub mod project_api {
                 m.insert("name".into(), c.name.clone().into());
                 m.insert("path".into(), c.path.clone().into());
                 m.insert("description".into(), c.description.clone().into());
-                m.insert("parent".into(), c.parent.clone().map_or(Dynamic::UNIT, Dynamic::from));
+                m.insert(
+                    "parent".into(),
+                    c.parent.clone().map_or(Dynamic::UNIT, Dynamic::from),
+                );
                 m.into()
             })
             .collect()
@@ -186,7 +197,11 @@ pub mod project_api {
     /// ```
     #[rhai_fn(name = "segments", return_raw, pure)]
     pub fn all_segments(p: &mut ProjectRef) -> Fallible<Array> {
-        p.project.borrow().segments(&SegmentFilter::default()).map(segments_array).map_err(fail)
+        p.project
+            .borrow()
+            .segments(&SegmentFilter::default())
+            .map(segments_array)
+            .map_err(fail)
     }
 
     /// Segments coded with `code` (an id, path or unique name) or any code below it.
@@ -200,7 +215,11 @@ pub mod project_api {
             code: Some(code.to_string()),
             ..Default::default()
         };
-        p.project.borrow().segments(&filter).map(segments_array).map_err(fail)
+        p.project
+            .borrow()
+            .segments(&filter)
+            .map(segments_array)
+            .map_err(fail)
     }
 
     /// Codes the text `quote` (found in the document; it must occur once) with `code`.
@@ -210,38 +229,65 @@ pub mod project_api {
     /// p.code("magenta-p3-interview-gp", "theme.shared-learning", "we just sit and talk");
     /// ```
     #[rhai_fn(name = "code", return_raw, pure)]
-    pub fn code_quote(p: &mut ProjectRef, document: &str, code: &str, quote: &str) -> Fallible<Map> {
+    pub fn code_quote(
+        p: &mut ProjectRef,
+        document: &str,
+        code: &str,
+        quote: &str,
+    ) -> Fallible<Map> {
         let span = Span::Quote {
             text: quote.to_string(),
             occurrence: None,
         };
         let coder = p.coder.clone();
-        p.project.borrow_mut().code(&coder, document, code, &span).map(coding_map).map_err(fail)
+        p.project
+            .borrow_mut()
+            .code(&coder, document, code, &span)
+            .map(coding_map)
+            .map_err(fail)
     }
 
     /// Codes code points `start..end` (from 0, end exclusive) of a document with `code`.
     #[rhai_fn(name = "code", return_raw, pure)]
-    pub fn code_offsets(p: &mut ProjectRef, document: &str, code: &str, start: i64, end: i64) -> Fallible<Map> {
+    pub fn code_offsets(
+        p: &mut ProjectRef,
+        document: &str,
+        code: &str,
+        start: i64,
+        end: i64,
+    ) -> Fallible<Map> {
         let span = Span::Offsets {
             start: position(start, "start")?,
             end: position(end, "end")?,
         };
         let coder = p.coder.clone();
-        p.project.borrow_mut().code(&coder, document, code, &span).map(coding_map).map_err(fail)
+        p.project
+            .borrow_mut()
+            .code(&coder, document, code, &span)
+            .map(coding_map)
+            .map_err(fail)
     }
 
     /// Removes a coding by id.
     #[rhai_fn(return_raw, pure)]
     pub fn uncode(p: &mut ProjectRef, id: i64) -> Fallible<()> {
         let coder = p.coder.clone();
-        p.project.borrow_mut().uncode(&coder, &[id]).map(|_| ()).map_err(fail)
+        p.project
+            .borrow_mut()
+            .uncode(&coder, &[id])
+            .map(|_| ())
+            .map_err(fail)
     }
 
     /// Moves a coding to another code.
     #[rhai_fn(return_raw, pure)]
     pub fn recode(p: &mut ProjectRef, id: i64, code: &str) -> Fallible<Map> {
         let coder = p.coder.clone();
-        p.project.borrow_mut().recode(&coder, id, code).map(coding_map).map_err(fail)
+        p.project
+            .borrow_mut()
+            .recode(&coder, id, code)
+            .map(coding_map)
+            .map_err(fail)
     }
 
     /// Writes a memo on a document (by id) or, given a number, on a coding.
@@ -258,7 +304,10 @@ pub mod project_api {
     #[rhai_fn(name = "memo", return_raw, pure)]
     pub fn memo_coding(p: &mut ProjectRef, coding: i64, text: &str) -> Fallible<()> {
         let coder = p.coder.clone();
-        p.project.borrow_mut().memo(&coder, &MemoTarget::Coding(coding), text).map_err(fail)
+        p.project
+            .borrow_mut()
+            .memo(&coder, &MemoTarget::Coding(coding), text)
+            .map_err(fail)
     }
 
     /// Codes every match of `text` (case-insensitive, whole words) across the corpus with
@@ -284,7 +333,12 @@ pub mod project_api {
     /// Codes every match of a regular expression across the corpus with `code`, widened to
     /// `scope` ("match", "sentence", "paragraph" or "turn"). Returns the codings added.
     #[rhai_fn(return_raw, pure)]
-    pub fn autocode_regex(p: &mut ProjectRef, code: &str, pattern: &str, scope: &str) -> Fallible<i64> {
+    pub fn autocode_regex(
+        p: &mut ProjectRef,
+        code: &str,
+        pattern: &str,
+        scope: &str,
+    ) -> Fallible<i64> {
         let rule = Rule::Search {
             code: code.to_string(),
             search: Search::Regex {
@@ -323,8 +377,8 @@ pub mod project_api {
         d.project.borrow().documents()[d.index].id.clone()
     }
 
-    /// The case the document belongs to.
-    #[rhai_fn(get = "case", pure)]
+    /// The case the document belongs to (`case` is a reserved word in Rhai).
+    #[rhai_fn(get = "case_name", pure)]
     pub fn doc_case(d: &mut DocumentRef) -> String {
         d.project.borrow().documents()[d.index].case.clone()
     }
@@ -363,7 +417,14 @@ pub mod project_api {
     pub fn doc_to_string(d: &mut DocumentRef) -> String {
         let project = d.project.borrow();
         let doc = &project.documents()[d.index];
-        format!("{} ({}, {}, {}, {} words)", doc.id, doc.case, doc.method, doc.phase, doc.word_count())
+        format!(
+            "{} ({}, {}, {}, {} words)",
+            doc.id,
+            doc.case,
+            doc.method,
+            doc.phase,
+            doc.word_count()
+        )
     }
 
     #[rhai_fn(name = "to_debug", pure)]
@@ -379,8 +440,8 @@ pub mod project_api {
         s.document.clone()
     }
 
-    /// The segment's case.
-    #[rhai_fn(get = "case", pure)]
+    /// The segment's case (`case` is a reserved word in Rhai).
+    #[rhai_fn(get = "case_name", pure)]
     pub fn seg_case(s: &mut Segment) -> String {
         s.case.clone()
     }
@@ -460,7 +521,11 @@ pub mod project_api {
 
     #[rhai_fn(name = "to_string", pure)]
     pub fn project_to_string(p: &mut ProjectRef) -> String {
-        format!("project “{}” (coder {})", p.project.borrow().name(), p.coder)
+        format!(
+            "project “{}” (coder {})",
+            p.project.borrow().name(),
+            p.coder
+        )
     }
 
     #[rhai_fn(name = "to_debug", pure)]
@@ -488,13 +553,16 @@ pub(super) fn register(engine: &mut Engine) {
 
 /// Help text (signatures and doc comments) of every registered function, by name.
 pub(super) fn help_index(engine: &Engine) -> std::collections::HashMap<String, String> {
-    let mut index: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    let mut index: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
     let Ok(json) = engine.gen_fn_metadata_to_json(false) else {
         return Default::default();
     };
     let metadata: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
     for f in metadata["functions"].as_array().into_iter().flatten() {
-        let Some(name) = f["name"].as_str() else { continue };
+        let Some(name) = f["name"].as_str() else {
+            continue;
+        };
         let name = name.trim_start_matches("get$").trim_start_matches("set$");
         let signature = f["signature"].as_str().unwrap_or(name);
         let docs: Vec<String> = f["docComments"]
@@ -502,12 +570,23 @@ pub(super) fn help_index(engine: &Engine) -> std::collections::HashMap<String, S
             .into_iter()
             .flatten()
             .filter_map(|block| block.as_str())
-            .flat_map(|block| block.lines().map(|l| l.trim().trim_start_matches("///").to_string()).collect::<Vec<_>>())
+            .flat_map(|block| {
+                block
+                    .lines()
+                    .map(|l| l.trim().trim_start_matches("///").to_string())
+                    .collect::<Vec<_>>()
+            })
             .map(|l| l.strip_prefix(' ').map(str::to_string).unwrap_or(l))
             .collect();
-        index.entry(name.to_string()).or_default().push(format!("{signature}\n{}", docs.join("\n").trim()));
+        index
+            .entry(name.to_string())
+            .or_default()
+            .push(format!("{signature}\n{}", docs.join("\n").trim()));
     }
-    index.into_iter().map(|(k, v)| (k, v.join("\n\n"))).collect()
+    index
+        .into_iter()
+        .map(|(k, v)| (k, v.join("\n\n")))
+        .collect()
 }
 
 /// Names of all functions, for completion.
@@ -515,7 +594,13 @@ pub(super) fn function_names(engine: &Engine) -> Vec<String> {
     let mut names: Vec<String> = engine
         .gen_fn_signatures(true)
         .into_iter()
-        .filter_map(|s| s.split('(').next().map(|n| n.trim_start_matches("get$").trim_start_matches("set$").to_string()))
+        .filter_map(|s| {
+            s.split('(').next().map(|n| {
+                n.trim_start_matches("get$")
+                    .trim_start_matches("set$")
+                    .to_string()
+            })
+        })
         .filter(|n| !n.starts_with("anon$") && !n.is_empty())
         .collect();
     names.sort();

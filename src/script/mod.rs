@@ -62,6 +62,8 @@ impl std::error::Error for ScriptError {}
 pub struct Session {
     engine: Engine,
     scope: Scope<'static>,
+    /// Functions defined by earlier evaluations, so a REPL line can call them.
+    functions: rhai::AST,
     interrupt: Arc<AtomicBool>,
 }
 
@@ -81,13 +83,14 @@ impl Session {
         // `help` reads the doc comments of everything registered so far, stdlib included.
         let help_engine_docs = api::help_index(&engine);
         rhai::FuncRegistration::new("help")
-            .with_comments(["/// Shows the signatures and documentation of a function: `help(\"segments\")`."])
+            .with_comments([
+                "/// Shows the signatures and documentation of a function: `help(\"segments\")`.",
+            ])
             .with_params_info(["name: &str", "String"])
             .register_into_engine(&mut engine, move |name: &str| -> String {
-                help_engine_docs
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_else(|| format!("no function called `{name}`; try help(\"project\")"))
+                help_engine_docs.get(name).cloned().unwrap_or_else(|| {
+                    format!("no function called `{name}`; try help(\"project\")")
+                })
             });
 
         let mut stdlib = StaticModuleResolver::new();
@@ -113,6 +116,7 @@ impl Session {
         Session {
             engine,
             scope: Scope::new(),
+            functions: rhai::AST::empty(),
             interrupt,
         }
     }
@@ -128,7 +132,10 @@ impl Session {
 
     /// Names of the variables in scope.
     pub fn variables(&self) -> Vec<String> {
-        self.scope.iter().map(|(name, _, _)| name.to_string()).collect()
+        self.scope
+            .iter()
+            .map(|(name, _, _)| name.to_string())
+            .collect()
     }
 
     /// Evaluates `code`, keeping its variables for the next evaluation. `source` names the
@@ -139,9 +146,13 @@ impl Session {
             .engine
             .compile_with_scope(&self.scope, code)
             .map_err(|e| located(source, e.1, e.0.to_string()))?;
-        self.engine
-            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &ast)
-            .map_err(|e| script_error(source, *e))
+        let program = self.functions.merge(&ast);
+        let result = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program)
+            .map_err(|e| script_error(source, *e));
+        self.functions = self.functions.merge(&ast.clone_functions_only());
+        result
     }
 
     /// Runs a script file.
@@ -199,7 +210,11 @@ fn script_error(source: &str, error: EvalAltResult) -> ScriptError {
         other => other.to_string(),
     };
     // Errors inside imported modules or functions carry the outer call's position too.
-    let message = message.split(" (line ").next().unwrap_or(&message).to_string();
+    let message = message
+        .split(" (line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
     located(source, position, message)
 }
 

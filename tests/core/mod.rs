@@ -2,4 +2,5 @@ mod cli;
 mod coding;
 mod ingest;
 mod sample;
+mod script;
 mod store;

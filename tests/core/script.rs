@@ -1,0 +1,210 @@
+//! The Rhai language: saved scripts, errors, limits, closures, imports, the REPL.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use qualkit::script::{Limits, Session};
+
+use crate::common::{Fixture, transcript};
+
+fn session(dir: &std::path::Path) -> Session {
+    Session::new(dir, Limits::default())
+}
+
+#[test]
+fn the_deep_end_script_runs_and_reports_the_groups() {
+    let out = Command::new(env!("CARGO_BIN_EXE_qualkit"))
+        .args(["run", "scripts/deep_end.rhai"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(r#"FIP: ["Magenta", "Ochre", "Cyan"]"#),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#"PIP: ["Crimson", "Cobalt", "Olive", "Amber"]"#),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Communal specification:"), "{stdout}");
+    assert!(stdout.contains("Magenta (FIP): P1="), "{stdout}");
+}
+
+#[test]
+fn script_errors_name_the_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.rhai");
+    std::fs::write(&path, "let a = 1;\nlet b = 2;\nlet c = a +* b;\n").unwrap();
+    let err = session(dir.path()).run_file(&path).unwrap_err();
+    assert_eq!((err.line, err.column), (Some(3), Some(12)), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}:3:12:", path.display())),
+        "{err}"
+    );
+    // A runtime error in a library call keeps the call's position and the library's message.
+    let f = Fixture::new();
+    f.write("m.txt", transcript("Magenta", &[], "A: hello\n"));
+    let code = format!(
+        "let p = project({:?});\n\np.code(\"m\", \"learn\", \"goodbye\");",
+        f.root().display().to_string()
+    );
+    let err = session(dir.path())
+        .eval(&code, "analysis.rhai")
+        .unwrap_err();
+    assert_eq!(err.line, Some(3), "{err}");
+    assert!(err.message.contains("quote not found in `m`"), "{err}");
+}
+
+#[test]
+fn an_endless_loop_stops_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Session::new(
+        dir.path(),
+        Limits {
+            operations: 200_000,
+            ..Limits::default()
+        },
+    );
+    let err = s
+        .eval("let x = 0;\nloop { x += 1; }", "loop.rhai")
+        .unwrap_err();
+    assert!(err.message.contains("operation limit"), "{err}");
+    assert_eq!(err.line, Some(2));
+    // The session survives and keeps earlier variables.
+    assert_eq!(s.eval("x > 0", "next").unwrap().as_bool(), Ok(true));
+    let err = s
+        .eval("let s = \"ab\"; loop { s += s; }", "grow")
+        .unwrap_err();
+    assert!(err.message.contains("too large"), "{err}");
+}
+
+#[test]
+fn a_running_script_can_be_interrupted_and_keeps_its_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Session::new(
+        dir.path(),
+        Limits {
+            operations: u64::MAX,
+            ..Limits::default()
+        },
+    );
+    let _ = s.eval("let kept = 41;", "a").unwrap();
+    let flag = s.interrupter();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let err = s.eval("loop { }", "b").unwrap_err();
+    stopper.join().unwrap();
+    assert_eq!(err.message, "interrupted");
+    assert_eq!(s.eval("kept + 1", "c").unwrap().as_int(), Ok(42));
+}
+
+#[test]
+fn closures_filter_segments_by_their_attributes() {
+    let f = Fixture::new();
+    f.write(
+        "m.txt",
+        transcript(
+            "Magenta",
+            &[("Dr Reid", "GP"), ("Ann", "CLP")],
+            "Dr Reid: We learn together.\nAnn: I link people up.\n",
+        ),
+    );
+    let code = format!(
+        r#"let p = project({:?});
+           p.coder = "ak";
+           p.autocode_role("learn", "GP");
+           p.autocode_role("coh.comm", "CLP");
+           let gp = p.segments().filter(|s| s.role == "GP");
+           [gp.len(), gp[0].text, gp[0].case_name, p.segments("Coherence")[0].speaker]"#,
+        f.root().display().to_string()
+    );
+    let out = session(f.root())
+        .eval(&code, "t")
+        .unwrap()
+        .into_array()
+        .unwrap();
+    assert_eq!(out[0].as_int(), Ok(1));
+    assert_eq!(out[1].clone().into_string().unwrap(), "We learn together.");
+    assert_eq!(out[2].clone().into_string().unwrap(), "Magenta");
+    assert_eq!(out[3].clone().into_string().unwrap(), "Ann");
+    assert_eq!(f.open().codings().unwrap()[0].coder, "ak");
+}
+
+#[test]
+fn modules_import_from_the_stdlib_and_from_the_project_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("helpers.rhai"),
+        "/// Twice x.\nfn double(x) { x * 2 }\n",
+    )
+    .unwrap();
+    let mut s = session(dir.path());
+    let v = s
+        .eval(r#"import "npt" as npt; import "helpers" as h; [npt::constructs().len(), npt::sub_constructs().len(), npt::find("enrolment").id, h::double(21)]"#, "t")
+        .unwrap()
+        .into_array()
+        .unwrap();
+    assert_eq!(v[0].as_int(), Ok(4));
+    assert_eq!(v[1].as_int(), Ok(16));
+    assert_eq!(
+        v[2].clone().into_string().unwrap(),
+        "npt.cognitive-participation.enrolment"
+    );
+    assert_eq!(v[3].as_int(), Ok(42));
+    let err = s.eval(r#"import "nowhere" as n;"#, "t").unwrap_err();
+    assert!(err.message.contains("nowhere"), "{err}");
+}
+
+#[test]
+fn help_shows_doc_comments() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let text = s.help("segments").unwrap();
+    assert!(text.contains("Segments coded with `code`"), "{text}");
+    let from_script = s
+        .eval(r#"help("autocode_text")"#, "t")
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        from_script.contains("Codes every match of `text`"),
+        "{from_script}"
+    );
+    assert!(s.function_names().contains(&"autocode_role".to_string()));
+}
+
+#[test]
+fn the_repl_reads_piped_input_and_survives_errors() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qualkit"))
+        .env("HOME", tempfile::tempdir().unwrap().path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"let x = 20;\nundefined_thing(1)\nfn twice(v) {\n  v * 2\n}\ntwice(x) + 2\n:help project\n:quit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.lines().any(|l| l.trim().ends_with("42")), "{stdout}");
+    assert!(
+        stderr.contains("<repl>:1:1: Function not found: undefined_thing"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("Opens the qualkit project"), "{stdout}");
+}
