@@ -8,7 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use qualkit::coding::Span;
 use qualkit::coding::autocode::{Dictionary, Rule, Scope, Search};
-use qualkit::project::{MemoTarget, StarterCodebook};
+use qualkit::project::{ImportMetadata, MemoTarget, StarterCodebook};
 use qualkit::segments::SegmentFilter;
 use qualkit::{Project, Result};
 
@@ -53,6 +53,18 @@ enum Command {
         /// Replace documents that already exist.
         #[arg(long)]
         overwrite: bool,
+        /// For transcripts without front matter: their case.
+        #[arg(long)]
+        case: Option<String>,
+        /// For transcripts without front matter: how the data were collected (interview...).
+        #[arg(long)]
+        method: Option<String>,
+        /// For transcripts without front matter: the study phase.
+        #[arg(long)]
+        phase: Option<String>,
+        /// For transcripts without front matter: the date (YYYY-MM-DD).
+        #[arg(long)]
+        date: Option<String>,
     },
     /// Summarise a project: cases, documents, participants, codes, codings.
     Info { dir: PathBuf },
@@ -254,9 +266,19 @@ fn run(command: Command) -> Result<()> {
             dir,
             files,
             overwrite,
+            case,
+            method,
+            phase,
+            date,
         } => {
             let project = Project::open(&dir)?;
-            for path in project.import_documents(&files, overwrite)? {
+            let metadata = ImportMetadata {
+                case,
+                method,
+                phase,
+                date,
+            };
+            for path in project.import_documents(&files, overwrite, &metadata)? {
                 println!("imported {}", path.display());
             }
         }

@@ -445,18 +445,44 @@ impl Project {
     }
 
     /// Copies documents into `transcripts/` after checking that they read cleanly against this
-    /// project's settings and cases. Nothing is copied if any file fails.
-    pub fn import_documents(&self, files: &[PathBuf], overwrite: bool) -> Result<Vec<PathBuf>> {
+    /// project's settings and cases. A transcript without front matter gets front matter from
+    /// `metadata` (as a transcription service delivers it: no case, no phase). Nothing is
+    /// written if any file fails.
+    pub fn import_documents(
+        &self,
+        files: &[PathBuf],
+        overwrite: bool,
+        metadata: &ImportMetadata,
+    ) -> Result<Vec<PathBuf>> {
         let patterns = speaker_patterns(&self.config)?;
         let target_dir = self.root.join(TRANSCRIPTS_DIR);
-        let mut plan = Vec::new();
+        let mut plan: Vec<(PathBuf, Option<String>, PathBuf)> = Vec::new();
         for file in files {
-            let documents = ingest::read_documents(
-                file.parent().unwrap_or(Path::new(".")),
-                file,
-                &patterns,
-                &self.config.survey,
-            )?;
+            let name = file.file_name().ok_or_else(|| {
+                Error::argument("file", format!("{} has no file name", file.display()))
+            })?;
+            let is_csv = file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            let mut content = None;
+            let documents = if is_csv || !ingest::is_document_file(file) {
+                ingest::read_documents(
+                    file.parent().unwrap_or(Path::new(".")),
+                    file,
+                    &patterns,
+                    &self.config.survey,
+                )?
+            } else {
+                let text = crate::text::read_text(file)?;
+                let text = if ingest::has_front_matter(&text) || metadata.case.is_none() {
+                    text
+                } else {
+                    format!("{}{text}", metadata.front_matter())
+                };
+                let document = ingest::parse_transcript(file, Path::new(name), &text, &patterns)?;
+                content = Some(text);
+                vec![document]
+            };
             for document in &documents {
                 check_case(&self.cases, document)?;
                 if self.by_id.contains_key(&document.id) && !overwrite {
@@ -469,16 +495,18 @@ impl Project {
                     });
                 }
             }
-            let name = file.file_name().ok_or_else(|| {
-                Error::argument("file", format!("{} has no file name", file.display()))
-            })?;
-            plan.push((file.clone(), target_dir.join(name)));
+            plan.push((file.clone(), content, target_dir.join(name)));
         }
         std::fs::create_dir_all(&target_dir).map_err(|e| Error::io(&target_dir, e))?;
-        for (from, to) in &plan {
-            std::fs::copy(from, to).map_err(|e| Error::io(to, e))?;
+        for (from, content, to) in &plan {
+            match content {
+                Some(text) => std::fs::write(to, text).map_err(|e| Error::io(to, e))?,
+                None => std::fs::copy(from, to)
+                    .map(|_| ())
+                    .map_err(|e| Error::io(to, e))?,
+            }
         }
-        Ok(plan.into_iter().map(|(_, to)| to).collect())
+        Ok(plan.into_iter().map(|(_, _, to)| to).collect())
     }
 
     pub fn codings(&self) -> Result<Vec<Coding>> {
@@ -507,6 +535,37 @@ impl Project {
             }
         }
         Ok(stale)
+    }
+}
+
+/// Front matter for imported transcripts that have none.
+#[derive(Debug, Clone, Default)]
+pub struct ImportMetadata {
+    pub case: Option<String>,
+    pub method: Option<String>,
+    pub phase: Option<String>,
+    pub date: Option<String>,
+}
+
+impl ImportMetadata {
+    fn front_matter(&self) -> String {
+        let mut s = String::from("---\n");
+        for (key, value) in [
+            ("case", &self.case),
+            ("method", &self.method),
+            ("phase", &self.phase),
+            ("date", &self.date),
+        ] {
+            if let Some(v) = value {
+                // Quoted as JSON, which YAML reads as a plain string whatever it contains.
+                s.push_str(&format!(
+                    "{key}: {}\n",
+                    serde_json::Value::String(v.clone())
+                ));
+            }
+        }
+        s.push_str("---\n");
+        s
     }
 }
 

@@ -228,22 +228,37 @@ pub fn read_documents(
         Some("csv") => read_survey(path, &relative, survey),
         Some("txt" | "md" | "markdown") => {
             let text = crate::text::read_text(path)?;
-            let id = document_id(path)?;
-            let (meta, body, first_line) = front_matter::split(&relative, &text)?;
-            Ok(vec![Document::new(
-                id,
-                relative,
-                meta,
-                body.to_string(),
-                first_line,
-                Speakers::Detect(patterns),
-            )])
+            Ok(vec![parse_transcript(path, &relative, &text, patterns)?])
         }
         _ => Err(Error::Invalid {
             path: path.to_path_buf(),
             message: "not a document qualkit can read (use .txt, .md or .csv)".into(),
         }),
     }
+}
+
+/// Reads a transcript from its (normalised) text; `path` gives the document id.
+pub fn parse_transcript(
+    path: &Path,
+    relative: &Path,
+    text: &str,
+    patterns: &TurnPatterns,
+) -> Result<Document> {
+    let id = document_id(path)?;
+    let (meta, body, first_line) = front_matter::split(relative, text)?;
+    Ok(Document::new(
+        id,
+        relative.to_path_buf(),
+        meta,
+        body.to_string(),
+        first_line,
+        Speakers::Detect(patterns),
+    ))
+}
+
+/// Whether a transcript's text opens with front matter.
+pub fn has_front_matter(text: &str) -> bool {
+    text.starts_with("---\n")
 }
 
 fn document_id(path: &Path) -> Result<String> {

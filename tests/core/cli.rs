@@ -80,3 +80,41 @@ fn errors_are_one_clear_line_not_a_panic() {
     let (ok, _, err) = qualkit(&["info", "/nonexistent/place"]);
     assert!(!ok && err.contains("not a qualkit project"), "{err}");
 }
+
+#[test]
+fn a_transcript_without_front_matter_is_imported_with_metadata_from_flags() {
+    let f = Fixture::new();
+    let raw = f.root().join("otter-export.txt");
+    std::fs::write(
+        &raw,
+        "Dr Reid (00:00:03): It has changed how we work.\r\nAnn (00:00:09): It has.\r\n",
+    )
+    .unwrap();
+    let root = f.root().to_str().unwrap();
+    let (ok, _, err) = qualkit(&["import", root, raw.to_str().unwrap()]);
+    assert!(!ok && err.contains("no `case:` given"), "{err}");
+    let (ok, _, err) = qualkit(&[
+        "import",
+        root,
+        raw.to_str().unwrap(),
+        "--case",
+        "Cobalt",
+        "--method",
+        "interview",
+        "--phase",
+        "P3",
+    ]);
+    assert!(ok, "{err}");
+    let p = f.open();
+    let doc = p.document("otter-export").unwrap();
+    assert_eq!(
+        (doc.case.as_str(), doc.method.as_str(), doc.phase.as_str()),
+        ("Cobalt", "interview", "P3")
+    );
+    assert_eq!(doc.turns.len(), 2);
+    assert_eq!(doc.turns[1].timestamp.as_deref(), Some("00:00:09"));
+    assert_eq!(
+        doc.slice(doc.turns[0].start, doc.turns[0].end),
+        Some("It has changed how we work.")
+    );
+}
