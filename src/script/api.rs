@@ -564,7 +564,7 @@ pub(super) fn help_index(engine: &Engine) -> std::collections::HashMap<String, S
             continue;
         };
         let name = name.trim_start_matches("get$").trim_start_matches("set$");
-        let signature = f["signature"].as_str().unwrap_or(name);
+        let signature = rhai_signature(f["signature"].as_str().unwrap_or(name));
         let docs: Vec<String> = f["docComments"]
             .as_array()
             .into_iter()
@@ -587,6 +587,23 @@ pub(super) fn help_index(engine: &Engine) -> std::collections::HashMap<String, S
         .into_iter()
         .map(|(k, v)| (k, v.join("\n\n")))
         .collect()
+}
+
+/// A signature in the names scripts use, not the Rust types behind them.
+fn rhai_signature(signature: &str) -> String {
+    let mut s = signature
+        .replace("get$", "")
+        .replace("set$", "")
+        .replace("&mut ", "")
+        .replace("&str", "String")
+        .replace("DocumentRef", "Document")
+        .replace("ProjectRef", "Project");
+    if let Some(start) = s.find("Fallible<") {
+        let inner = &s[start + "Fallible<".len()..];
+        let inner = inner.strip_suffix('>').unwrap_or(inner).to_string();
+        s = format!("{}{inner}", &s[..start]);
+    }
+    s
 }
 
 /// Names of all functions, for completion.

@@ -208,3 +208,17 @@ fn the_repl_reads_piped_input_and_survives_errors() {
     );
     assert!(stdout.contains("Opens the qualkit project"), "{stdout}");
 }
+
+#[test]
+fn help_signatures_use_the_names_scripts_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = session(dir.path()).help("code").unwrap();
+    assert!(
+        text.contains("code(p: Project, document: String, code: String, quote: String) -> Map"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Fallible") && !text.contains("&mut"),
+        "{text}"
+    );
+}
