@@ -230,11 +230,10 @@ impl Project {
             end,
             memo: None,
         };
-        let version = self.codebook.version().to_string();
         let report = self.store.add_codings(
             &Author {
                 coder,
-                codebook_version: &version,
+                codebook_version: self.codebook.version(),
             },
             "code",
             detail,
@@ -254,11 +253,10 @@ impl Project {
     /// Removes codings by id.
     pub fn uncode(&mut self, coder: &str, ids: &[i64]) -> Result<Vec<Coding>> {
         check_coder(coder)?;
-        let version = self.codebook.version().to_string();
         self.store.remove_codings(
             &Author {
                 coder,
-                codebook_version: &version,
+                codebook_version: self.codebook.version(),
             },
             ids,
         )
@@ -268,11 +266,10 @@ impl Project {
     pub fn recode(&mut self, coder: &str, id: i64, code: &str) -> Result<Coding> {
         check_coder(coder)?;
         let code = self.codebook.resolve(code)?.id.clone();
-        let version = self.codebook.version().to_string();
         self.store.recode(
             &Author {
                 coder,
-                codebook_version: &version,
+                codebook_version: self.codebook.version(),
             },
             id,
             &code,
@@ -303,11 +300,10 @@ impl Project {
             }
             MemoTarget::Project => ("project", String::new()),
         };
-        let version = self.codebook.version().to_string();
         self.store.set_memo(
             &Author {
                 coder,
-                codebook_version: &version,
+                codebook_version: self.codebook.version(),
             },
             kind,
             &key,
@@ -351,11 +347,10 @@ impl Project {
             "documents": documents.len(),
             "spans": new.len(),
         });
-        let version = self.codebook.version().to_string();
         self.store.add_codings(
             &Author {
                 coder,
-                codebook_version: &version,
+                codebook_version: self.codebook.version(),
             },
             "autocode",
             detail,
@@ -410,7 +405,6 @@ impl Project {
         for row in rows {
             by_coder.entry(row.coder).or_default().push(row.coding);
         }
-        let version = self.codebook.version().to_string();
         let mut coders: Vec<_> = by_coder.into_iter().collect();
         coders.sort_by(|a, b| a.0.cmp(&b.0));
         for (coder, codings) in coders {
@@ -423,7 +417,7 @@ impl Project {
             let written = self.store.add_codings(
                 &Author {
                     coder: &coder,
-                    codebook_version: &version,
+                    codebook_version: self.codebook.version(),
                 },
                 "import codings",
                 detail,

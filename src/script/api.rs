@@ -26,6 +26,12 @@ pub struct DocumentRef {
     index: usize,
 }
 
+impl DocumentRef {
+    fn with<T>(&self, read: impl FnOnce(&crate::ingest::Document) -> T) -> T {
+        read(&self.project.borrow().documents()[self.index])
+    }
+}
+
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
 fn fail(error: impl std::fmt::Display) -> Box<EvalAltResult> {
@@ -374,57 +380,57 @@ pub mod project_api {
     /// The document's id (file name without extension; `file#id` for survey answers).
     #[rhai_fn(get = "id", pure)]
     pub fn doc_id(d: &mut DocumentRef) -> String {
-        d.project.borrow().documents()[d.index].id.clone()
+        d.with(|doc| doc.id.clone())
     }
 
     /// The case the document belongs to (`case` is a reserved word in Rhai).
     #[rhai_fn(get = "case_name", pure)]
     pub fn doc_case(d: &mut DocumentRef) -> String {
-        d.project.borrow().documents()[d.index].case.clone()
+        d.with(|doc| doc.case.clone())
     }
 
     /// How the data were collected (interview, focus_group, email_survey...).
     #[rhai_fn(get = "method", pure)]
     pub fn doc_method(d: &mut DocumentRef) -> String {
-        d.project.borrow().documents()[d.index].method.clone()
+        d.with(|doc| doc.method.clone())
     }
 
     /// The study phase (P1, P2...).
     #[rhai_fn(get = "phase", pure)]
     pub fn doc_phase(d: &mut DocumentRef) -> String {
-        d.project.borrow().documents()[d.index].phase.clone()
+        d.with(|doc| doc.phase.clone())
     }
 
     /// The document's text, as positions count it.
     #[rhai_fn(get = "text", pure)]
     pub fn doc_text(d: &mut DocumentRef) -> String {
-        d.project.borrow().documents()[d.index].text.clone()
+        d.with(|doc| doc.text.clone())
     }
 
     /// Number of words.
     #[rhai_fn(get = "words", pure)]
     pub fn doc_words(d: &mut DocumentRef) -> i64 {
-        d.project.borrow().documents()[d.index].word_count() as i64
+        d.with(|doc| doc.word_count() as i64)
     }
 
     /// Length in characters (Unicode code points).
     #[rhai_fn(get = "length", pure)]
     pub fn doc_length(d: &mut DocumentRef) -> i64 {
-        d.project.borrow().documents()[d.index].len_chars() as i64
+        d.with(|doc| doc.len_chars() as i64)
     }
 
     #[rhai_fn(name = "to_string", pure)]
     pub fn doc_to_string(d: &mut DocumentRef) -> String {
-        let project = d.project.borrow();
-        let doc = &project.documents()[d.index];
-        format!(
-            "{} ({}, {}, {}, {} words)",
-            doc.id,
-            doc.case,
-            doc.method,
-            doc.phase,
-            doc.word_count()
-        )
+        d.with(|doc| {
+            format!(
+                "{} ({}, {}, {}, {} words)",
+                doc.id,
+                doc.case,
+                doc.method,
+                doc.phase,
+                doc.word_count()
+            )
+        })
     }
 
     #[rhai_fn(name = "to_debug", pure)]
