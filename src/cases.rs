@@ -145,6 +145,21 @@ impl Cases {
     pub fn columns(&self) -> &[(String, ValueType)] {
         &self.columns
     }
+
+    /// Sets an attribute for every case at once (a classification), replacing any earlier
+    /// values; cases not listed get no value. The type is inferred as for cases.csv.
+    pub fn set_attribute(&mut self, attribute: &str, values: &[(String, String)]) {
+        let ty = infer(values.iter().map(|(_, v)| v.as_str()));
+        self.columns.retain(|(name, _)| name != attribute);
+        self.columns.push((attribute.to_string(), ty));
+        for case in &mut self.cases {
+            let value = values
+                .iter()
+                .find(|(name, _)| *name == case.name)
+                .map_or(Value::Missing, |(_, raw)| parse_value(raw, ty));
+            case.attributes.insert(attribute.to_string(), value);
+        }
+    }
 }
 
 fn infer<'a>(values: impl Iterator<Item = &'a str> + Clone) -> ValueType {

@@ -4,7 +4,9 @@
 //! the audit log in SQLite, [`coding`] turns quotes, rules and dictionaries into spans, and
 //! [`project`] ties them together for the front ends (the CLI, scripts and notebooks).
 
+pub mod analysis;
 pub mod cases;
+pub mod charting;
 pub mod codebook;
 pub mod coding;
 pub mod codings_csv;
@@ -17,6 +19,7 @@ pub mod script;
 pub mod segments;
 pub mod store;
 pub mod summary;
+pub mod table;
 pub mod text;
 
 pub use error::{Error, Result};

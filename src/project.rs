@@ -159,7 +159,9 @@ impl Project {
         };
         if fresh {
             project.build_store_from_codings()?;
+            project.import_summaries()?;
         }
+        project.apply_classifications()?;
         Ok(project)
     }
 
@@ -191,6 +193,10 @@ impl Project {
         &self.store
     }
 
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     pub fn documents(&self) -> &[Document] {
         &self.documents
     }
@@ -203,6 +209,11 @@ impl Project {
                 id: id.to_string(),
                 suggestions: suggest(id, self.documents.iter().map(|d| d.id.as_str())),
             })
+    }
+
+    /// The position of a document in [`Project::documents`].
+    pub fn document_index(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
     }
 
     fn record(&self, document: &Document) -> DocumentRecord {
@@ -573,7 +584,7 @@ pub enum MemoTarget {
     Project,
 }
 
-fn check_coder(coder: &str) -> Result<()> {
+pub(crate) fn check_coder(coder: &str) -> Result<()> {
     if coder.trim().is_empty() {
         return Err(Error::argument(
             "coder",

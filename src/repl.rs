@@ -111,7 +111,7 @@ pub fn run() -> rustyline::Result<()> {
         let _ = editor.add_history_entry(buffer.trim_end());
         match session.eval(&buffer, "<repl>") {
             Ok(value) if value.is_unit() => {}
-            Ok(value) => println!("{value}"),
+            Ok(value) => println!("{}", crate::script::render_text(&value)),
             Err(error) => eprintln!("error: {error}"),
         }
         buffer.clear();

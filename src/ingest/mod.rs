@@ -57,6 +57,9 @@ pub struct Document {
     /// Things worth a look that did not stop the document from loading.
     pub warnings: Vec<String>,
     index: CharIndex,
+    /// Code point positions where words start, found on first use (queries count words in
+    /// spans by binary search instead of rescanning text).
+    word_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl Document {
@@ -98,6 +101,7 @@ impl Document {
             first_line,
             warnings,
             index,
+            word_starts: std::sync::OnceLock::new(),
         }
     }
 
@@ -163,15 +167,44 @@ impl Document {
 
     /// Number of words (runs of alphanumeric characters) in the text.
     pub fn word_count(&self) -> usize {
-        count_words(&self.text)
+        self.word_starts().len()
     }
+
+    /// Code point positions at which words start, in order.
+    pub fn word_starts(&self) -> &[u32] {
+        self.word_starts.get_or_init(|| {
+            let mut starts = Vec::new();
+            let mut in_word = false;
+            for (pos, c) in self.text.chars().enumerate() {
+                let word_char = is_word_char(c);
+                if word_char && !in_word {
+                    starts.push(pos as u32);
+                }
+                in_word = word_char;
+            }
+            starts
+        })
+    }
+
+    /// Words that start within code points `start..end`.
+    pub fn words_in(&self, start: usize, end: usize) -> usize {
+        let starts = self.word_starts();
+        let from = starts.partition_point(|&s| (s as usize) < start);
+        let to = starts.partition_point(|&s| (s as usize) < end);
+        to - from
+    }
+}
+
+/// Letters, digits and apostrophes inside words ("don't", "GP's").
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '\'' || c == '’'
 }
 
 pub fn count_words(text: &str) -> usize {
     let mut words = 0;
     let mut in_word = false;
     for c in text.chars() {
-        let word_char = c.is_alphanumeric() || c == '\'' || c == '’';
+        let word_char = is_word_char(c);
         if word_char && !in_word {
             words += 1;
         }

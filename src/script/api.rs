@@ -15,8 +15,10 @@ use crate::segments::{Segment, SegmentFilter};
 /// A project opened from a script, and the coder its changes are recorded under.
 #[derive(Clone)]
 pub struct ProjectRef {
-    project: Rc<RefCell<Project>>,
-    coder: String,
+    pub(super) project: Rc<RefCell<Project>>,
+    pub(super) coder: String,
+    /// Analyses see only this coder's codings (see `coded_by`); all coders when `None`.
+    pub(super) view: Option<String>,
 }
 
 /// One document of a project, as scripts see it.
@@ -32,9 +34,9 @@ impl DocumentRef {
     }
 }
 
-type Fallible<T> = Result<T, Box<EvalAltResult>>;
+pub(super) type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
-fn fail(error: impl std::fmt::Display) -> Box<EvalAltResult> {
+pub(super) fn fail(error: impl std::fmt::Display) -> Box<EvalAltResult> {
     error.to_string().into()
 }
 
@@ -45,6 +47,24 @@ fn default_coder(project: &Project) -> String {
         .or_else(|| project.config.coder.clone())
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// A case as a map: its name and attributes.
+pub(super) fn case_map(case: &crate::cases::Case) -> Map {
+    use crate::cases::Value;
+    let mut m = Map::new();
+    m.insert("name".into(), case.name.clone().into());
+    for (k, v) in &case.attributes {
+        let value: Dynamic = match v {
+            Value::Integer(i) => (*i).into(),
+            Value::Number(x) => (*x).into(),
+            Value::Boolean(b) => (*b).into(),
+            Value::Text(s) => s.clone().into(),
+            Value::Missing => Dynamic::UNIT,
+        };
+        m.insert(k.as_str().into(), value);
+    }
+    m
 }
 
 fn segments_array(segments: Vec<Segment>) -> Array {
@@ -82,6 +102,7 @@ pub mod project_api {
         Ok(ProjectRef {
             project: Rc::new(RefCell::new(project)),
             coder,
+            view: None,
         })
     }
 
@@ -150,26 +171,11 @@ pub mod project_api {
     /// Cases with their attributes, as maps: `#{name: "Magenta", integration: "FIP", ...}`.
     #[rhai_fn(pure)]
     pub fn cases(p: &mut ProjectRef) -> Array {
-        use crate::cases::Value;
         p.project
             .borrow()
             .cases
             .iter()
-            .map(|c| {
-                let mut m = Map::new();
-                m.insert("name".into(), c.name.clone().into());
-                for (k, v) in &c.attributes {
-                    let value: Dynamic = match v {
-                        Value::Integer(i) => (*i).into(),
-                        Value::Number(x) => (*x).into(),
-                        Value::Boolean(b) => (*b).into(),
-                        Value::Text(s) => s.clone().into(),
-                        Value::Missing => Dynamic::UNIT,
-                    };
-                    m.insert(k.as_str().into(), value);
-                }
-                m.into()
-            })
+            .map(|c| case_map(c).into())
             .collect()
     }
 
@@ -555,6 +561,7 @@ pub(super) fn register(engine: &mut Engine) {
         .register_type_with_name::<DocumentRef>("Document")
         .register_type_with_name::<Segment>("Segment");
     engine.register_global_module(exported_module!(project_api).into());
+    super::analysis_api::register(engine);
 }
 
 /// Help text (signatures and doc comments) of every registered function, by name.
@@ -603,7 +610,10 @@ fn rhai_signature(signature: &str) -> String {
         .replace("&mut ", "")
         .replace("&str", "String")
         .replace("DocumentRef", "Document")
-        .replace("ProjectRef", "Project");
+        .replace("ProjectRef", "Project")
+        .replace("FrameworkMatrix", "Framework")
+        .replace("ctx: NativeCallContext, ", "")
+        .replace("FnPtr", "Fn");
     if let Some(start) = s.find("Fallible<") {
         let inner = &s[start + "Fallible<".len()..];
         let inner = inner.strip_suffix('>').unwrap_or(inner).to_string();

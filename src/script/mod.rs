@@ -2,6 +2,7 @@
 //! and the REPL. The bindings in [`api`] are a thin layer over the library; errors become
 //! script errors once, at that boundary, with the script's name, line and column.
 
+mod analysis_api;
 mod api;
 
 use std::path::{Path, PathBuf};
@@ -221,4 +222,30 @@ fn script_error(source: &str, error: EvalAltResult) -> ScriptError {
 /// Where a script's relative imports are found.
 pub fn script_base(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// How a value shows in the REPL (and as a notebook's plain-text output): tables and
+/// matrices as terminal tables, everything else as Rhai prints it.
+pub fn render_text(value: &Dynamic) -> String {
+    if let Some(table) = value.read_lock::<crate::table::Table>() {
+        return table.to_string();
+    }
+    if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
+        return matrix.to_string();
+    }
+    if let Some(query) = value.read_lock::<crate::analysis::Query>() {
+        return query.to_string();
+    }
+    value.to_string()
+}
+
+/// The HTML form of values that have one (tables, Framework matrices), for notebooks.
+pub fn render_html(value: &Dynamic) -> Option<String> {
+    if let Some(table) = value.read_lock::<crate::table::Table>() {
+        return Some(table.render_html(crate::table::SHOWN_ROWS));
+    }
+    if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
+        return Some(matrix.render_html());
+    }
+    None
 }

@@ -7,6 +7,10 @@
 //! before they write. What it does check, inside the write transaction so that concurrent
 //! writers cannot race it, is that a coder's codings of one code never overlap.
 
+mod analysis;
+
+pub use analysis::{DerivedAttribute, Summary};
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -53,3 +53,24 @@ CREATE TABLE IF NOT EXISTS memos (
     updated TEXT NOT NULL,
     PRIMARY KEY (kind, target, coder)
 );
+
+-- Framework charting: the analyst's summary of what one case says about one theme.
+CREATE TABLE IF NOT EXISTS summaries (
+    case_name TEXT NOT NULL,
+    theme     TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    author    TEXT NOT NULL,
+    updated   TEXT NOT NULL,
+    PRIMARY KEY (case_name, theme)
+);
+
+-- Case attributes a script derived by a rule (a classification), each with its reason.
+CREATE TABLE IF NOT EXISTS case_attributes (
+    case_name TEXT NOT NULL,
+    attribute TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    author    TEXT NOT NULL,
+    updated   TEXT NOT NULL,
+    PRIMARY KEY (case_name, attribute)
+);

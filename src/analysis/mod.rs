@@ -1,0 +1,347 @@
+//! Analysis over a project's coded text: coding queries, matrix coding, co-occurrence,
+//! crosstabs, text search, word frequencies, Framework charting and group comparison.
+//! Everything works on [`Passage`]s: stretches of text coded with a code (or any code below
+//! it), overlapping codings merged, so two coders marking the same words count once.
+//! Counting words in a span is a binary search over the document's word starts; no query
+//! walks text character by character except text search itself.
+
+mod compare;
+mod framework;
+mod matrix;
+mod query;
+mod search;
+
+use std::collections::{BTreeSet, HashMap};
+
+pub use compare::Exemplar;
+pub use framework::{FrameworkCell, FrameworkMatrix, Reference};
+pub use matrix::{MatrixColumns, Measure};
+pub use query::Query;
+pub use search::{STOPWORDS, WordOptions, keyword_in_context, word_frequencies};
+
+use crate::cases::{Cases, Value};
+use crate::codebook::Codebook;
+use crate::error::{Error, Result};
+use crate::ingest::Document;
+use crate::project::Project;
+use crate::store::Coding;
+
+/// What analysis reads of a project: documents, cases and codebook, without the store, so
+/// that it can be shared across threads.
+#[derive(Clone, Copy)]
+pub struct Corpus<'p> {
+    pub documents: &'p [Document],
+    pub cases: &'p Cases,
+    pub codebook: &'p Codebook,
+}
+
+impl<'p> Corpus<'p> {
+    pub fn of(project: &'p Project) -> Corpus<'p> {
+        Corpus {
+            documents: project.documents(),
+            cases: &project.cases,
+            codebook: &project.codebook,
+        }
+    }
+}
+
+/// A stretch of coded text in one document, in code points (end exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Passage {
+    pub doc: u32,
+    pub start: u32,
+    pub end: u32,
+    /// The coders whose codings make up the passage, as bits of [`Analysis::coders`].
+    pub coders: u64,
+}
+
+impl Passage {
+    pub fn coder_count(&self) -> u32 {
+        self.coders.count_ones()
+    }
+}
+
+/// A project's codings indexed for analysis. Build one per question; it reads the store once.
+pub struct Analysis<'p> {
+    corpus: Corpus<'p>,
+    /// Codings by code id: (document index, start, end, coder bit), unsorted.
+    by_code: HashMap<String, Vec<(u32, u32, u32, u64)>>,
+    coders: Vec<String>,
+}
+
+impl<'p> Analysis<'p> {
+    /// Indexes the project's codings, or only those of `coder`.
+    pub fn new(project: &'p Project, coder: Option<&str>) -> Result<Analysis<'p>> {
+        let codings = project.codings()?;
+        Ok(Self::from_codings(project, &codings, coder))
+    }
+
+    pub fn from_codings(project: &'p Project, codings: &[Coding], coder: Option<&str>) -> Self {
+        let mut coders: Vec<String> = Vec::new();
+        let mut by_code: HashMap<String, Vec<(u32, u32, u32, u64)>> = HashMap::new();
+        for c in codings {
+            if coder.is_some_and(|wanted| wanted != c.coder) {
+                continue;
+            }
+            let Some(doc) = project.document_index(&c.document) else {
+                continue; // no longer in the project: see Project::stale_documents
+            };
+            let bit = match coders.iter().position(|k| *k == c.coder) {
+                Some(i) => 1u64 << i.min(63),
+                None => {
+                    coders.push(c.coder.clone());
+                    1u64 << (coders.len() - 1).min(63)
+                }
+            };
+            by_code.entry(c.code.clone()).or_default().push((
+                doc as u32,
+                c.start as u32,
+                c.end as u32,
+                bit,
+            ));
+        }
+        Analysis {
+            corpus: Corpus::of(project),
+            by_code,
+            coders,
+        }
+    }
+
+    pub fn corpus(&self) -> Corpus<'p> {
+        self.corpus
+    }
+
+    pub fn coders(&self) -> &[String] {
+        &self.coders
+    }
+
+    fn document(&self, passage: &Passage) -> &'p Document {
+        &self.corpus.documents[passage.doc as usize]
+    }
+
+    /// The passages coded with `code` or any code below it, by document and position.
+    pub fn passages(&self, code: &str) -> Result<Vec<Passage>> {
+        let code = self.corpus.codebook.resolve(code)?;
+        let mut spans: Vec<(u32, u32, u32, u64)> = Vec::new();
+        for c in self.corpus.codebook.descendants_and_self(&code.id) {
+            if let Some(found) = self.by_code.get(&c.id) {
+                spans.extend_from_slice(found);
+            }
+        }
+        spans.sort_unstable();
+        Ok(merge(spans.into_iter()))
+    }
+
+    /// Words in a passage (words that start inside it).
+    pub fn words(&self, passage: &Passage) -> usize {
+        self.document(passage)
+            .words_in(passage.start as usize, passage.end as usize)
+    }
+
+    /// The passage's text.
+    pub fn text(&self, passage: &Passage) -> &'p str {
+        self.document(passage)
+            .slice(passage.start as usize, passage.end as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// Merges sorted spans into passages: spans that overlap become one; touching spans stay
+/// apart, as separate codings of neighbouring text.
+fn merge(sorted: impl Iterator<Item = (u32, u32, u32, u64)>) -> Vec<Passage> {
+    let mut out: Vec<Passage> = Vec::new();
+    for (doc, start, end, coders) in sorted {
+        match out.last_mut() {
+            Some(last) if last.doc == doc && start < last.end => {
+                last.end = last.end.max(end);
+                last.coders |= coders;
+            }
+            _ => out.push(Passage {
+                doc,
+                start,
+                end,
+                coders,
+            }),
+        }
+    }
+    out
+}
+
+/// What rows or columns of a result are made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dimension {
+    Case,
+    Document,
+    Method,
+    Phase,
+    /// The role of the speaker at a position.
+    Role,
+    Speaker,
+    /// A column of cases.csv (or one a classification added).
+    CaseAttribute(String),
+    /// A front matter key of documents.
+    DocumentAttribute(String),
+}
+
+/// Shown where a position has no speaker or a case lacks a value.
+pub const NONE: &str = "(none)";
+
+impl Dimension {
+    /// `case`, `document`, `method`, `phase`, `role`, `speaker`, a case attribute or a
+    /// document attribute.
+    pub fn parse(corpus: &Corpus, name: &str) -> Result<Dimension> {
+        Ok(match name {
+            "case" => Dimension::Case,
+            "document" => Dimension::Document,
+            "method" => Dimension::Method,
+            "phase" => Dimension::Phase,
+            "role" => Dimension::Role,
+            "speaker" => Dimension::Speaker,
+            other if corpus.cases.columns().iter().any(|(c, _)| c == other) => {
+                Dimension::CaseAttribute(other.to_string())
+            }
+            other
+                if corpus
+                    .documents
+                    .iter()
+                    .any(|d| d.attributes.contains_key(other)) =>
+            {
+                Dimension::DocumentAttribute(other.to_string())
+            }
+            other => {
+                let mut known: Vec<String> =
+                    ["case", "document", "method", "phase", "role", "speaker"]
+                        .map(String::from)
+                        .to_vec();
+                known.extend(corpus.cases.columns().iter().map(|(c, _)| c.clone()));
+                return Err(Error::argument(
+                    "dimension",
+                    format!(
+                        "`{other}` is neither a case attribute nor a document field; use one of: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        })
+    }
+
+    pub fn label(&self) -> &str {
+        match self {
+            Dimension::Case => "case",
+            Dimension::Document => "document",
+            Dimension::Method => "method",
+            Dimension::Phase => "phase",
+            Dimension::Role => "role",
+            Dimension::Speaker => "speaker",
+            Dimension::CaseAttribute(name) | Dimension::DocumentAttribute(name) => name,
+        }
+    }
+
+    /// Whether the value changes within a document, turn by turn.
+    pub fn per_turn(&self) -> bool {
+        matches!(self, Dimension::Role | Dimension::Speaker)
+    }
+
+    /// Whether the value is the same for every document of a case.
+    pub fn per_case(&self) -> bool {
+        matches!(self, Dimension::Case | Dimension::CaseAttribute(_))
+    }
+
+    /// The value at code point `pos` of a document.
+    pub fn value(&self, corpus: &Corpus, doc: &Document, pos: usize) -> String {
+        let or_none = |v: Option<&String>| v.cloned().unwrap_or_else(|| NONE.to_string());
+        match self {
+            Dimension::Case => doc.case.clone(),
+            Dimension::Document => doc.id.clone(),
+            Dimension::Method => doc.method.clone(),
+            Dimension::Phase => doc.phase.clone(),
+            Dimension::Role => or_none(doc.turn_at(pos).and_then(|t| t.role.as_ref())),
+            Dimension::Speaker => or_none(doc.turn_at(pos).and_then(|t| t.speaker.as_ref())),
+            Dimension::CaseAttribute(name) => case_value(corpus, &doc.case, name),
+            Dimension::DocumentAttribute(name) => or_none(doc.attributes.get(name)),
+        }
+    }
+
+    /// Every value the dimension takes in the project, in a natural order: cases as
+    /// cases.csv lists them, documents in file order, everything else sorted.
+    pub fn values(&self, corpus: &Corpus) -> Vec<String> {
+        match self {
+            Dimension::Case => corpus.cases.names(),
+            Dimension::Document => corpus.documents.iter().map(|d| d.id.clone()).collect(),
+            Dimension::CaseAttribute(name) => {
+                let mut seen = Vec::new();
+                for case in corpus.cases.iter() {
+                    let v = case_value(corpus, &case.name, name);
+                    if !seen.contains(&v) {
+                        seen.push(v);
+                    }
+                }
+                seen
+            }
+            _ => {
+                let mut values = BTreeSet::new();
+                for doc in corpus.documents {
+                    if self.per_turn() {
+                        for (start, _) in sections(doc) {
+                            values.insert(self.value(corpus, doc, start));
+                        }
+                    } else {
+                        values.insert(self.value(corpus, doc, 0));
+                    }
+                }
+                values.into_iter().collect()
+            }
+        }
+    }
+}
+
+fn case_value(corpus: &Corpus, case: &str, attribute: &str) -> String {
+    match corpus
+        .cases
+        .get(case)
+        .and_then(|c| c.attributes.get(attribute))
+    {
+        None | Some(Value::Missing) => NONE.to_string(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// A document cut at turn boundaries: each turn, and the stretches between turns.
+fn sections(doc: &Document) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for turn in &doc.turns {
+        if turn.start > at {
+            out.push((at, turn.start));
+        }
+        out.push((turn.start, turn.end));
+        at = turn.end;
+    }
+    let len = doc.len_chars();
+    if at < len || out.is_empty() {
+        out.push((at, len));
+    }
+    out
+}
+
+/// Words of text in each combination of dimension values: the denominators of coverage and
+/// density.
+pub fn words_by(corpus: &Corpus, dimensions: &[&Dimension]) -> HashMap<Vec<String>, usize> {
+    let mut totals: HashMap<Vec<String>, usize> = HashMap::new();
+    let per_turn = dimensions.iter().any(|d| d.per_turn());
+    for doc in corpus.documents {
+        if per_turn {
+            for (start, end) in sections(doc) {
+                let key = dimensions
+                    .iter()
+                    .map(|d| d.value(corpus, doc, start))
+                    .collect();
+                *totals.entry(key).or_default() += doc.words_in(start, end);
+            }
+        } else {
+            let key = dimensions.iter().map(|d| d.value(corpus, doc, 0)).collect();
+            *totals.entry(key).or_default() += doc.word_count();
+        }
+    }
+    totals
+}

@@ -1,0 +1,222 @@
+//! What analysts write about cases: Framework summaries (one per case and theme) and
+//! classifications (a case attribute derived by a rule, with each case's reason). Both live
+//! in the store with the audit log; summaries are also kept in `summaries.csv` beside the
+//! codebook, so they travel with the project under version control and rebuild a fresh store.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::project::{Project, check_coder};
+use crate::store::{Author, Summary};
+
+pub const SUMMARIES_FILE: &str = "summaries.csv";
+
+impl Project {
+    fn known_case(&self, case: &str) -> Result<String> {
+        self.cases.get(case).map(|c| c.name.clone()).ok_or_else(|| {
+            Error::argument(
+                "case",
+                format!(
+                    "unknown case `{case}`; known: {}",
+                    self.cases.names().join(", ")
+                ),
+            )
+        })
+    }
+
+    /// Writes the summary of `case` for `theme` (a code; empty text clears it) and saves
+    /// summaries.csv.
+    pub fn set_summary(&mut self, author: &str, case: &str, theme: &str, text: &str) -> Result<()> {
+        check_coder(author)?;
+        let case = self.known_case(case)?;
+        let theme = self.codebook.resolve(theme)?.id.clone();
+        let version = self.codebook.version().to_string();
+        self.store_mut().set_summary(
+            &Author {
+                coder: author,
+                codebook_version: &version,
+            },
+            &case,
+            &theme,
+            text.trim(),
+        )?;
+        self.write_summaries()
+    }
+
+    pub fn summaries(&self) -> Result<Vec<Summary>> {
+        self.store().summaries()
+    }
+
+    /// Rewrites summaries.csv from the store: cases in cases.csv order, themes in codebook
+    /// order, so that diffs stay small.
+    fn write_summaries(&self) -> Result<()> {
+        let mut summaries = self.summaries()?;
+        let case_order = self.cases.names();
+        let code_order: Vec<&str> = self
+            .codebook
+            .codes()
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        summaries.sort_by_key(|s| {
+            (
+                case_order.iter().position(|c| *c == s.case),
+                code_order.iter().position(|c| *c == s.theme),
+            )
+        });
+        let path = self.root().join(SUMMARIES_FILE);
+        let temporary = path.with_extension("csv.tmp");
+        let fail = |e: csv::Error| Error::Invalid {
+            path: temporary.clone(),
+            message: e.to_string(),
+        };
+        let mut writer = csv::Writer::from_path(&temporary).map_err(fail)?;
+        writer
+            .write_record(["case", "theme", "summary", "author"])
+            .map_err(fail)?;
+        for s in &summaries {
+            writer
+                .write_record([&s.case, &s.theme, &s.text, &s.author])
+                .map_err(fail)?;
+        }
+        writer.flush().map_err(|e| Error::io(&temporary, e))?;
+        drop(writer);
+        // Replace in one step, so a crash never leaves half a file.
+        std::fs::rename(&temporary, &path).map_err(|e| Error::io(&path, e))
+    }
+
+    /// Loads summaries.csv into a fresh store. Columns: case, theme, summary, and
+    /// optionally author.
+    pub(crate) fn import_summaries(&mut self) -> Result<()> {
+        let path = self.root().join(SUMMARIES_FILE);
+        if !path.exists() {
+            return Ok(());
+        }
+        for (line, case, theme, text, author) in read_summaries(&path)? {
+            let located = |e: Error| Error::Csv {
+                path: path.clone(),
+                line,
+                message: e.to_string(),
+            };
+            let case = self.known_case(&case).map_err(located)?;
+            let theme = self.codebook.resolve(&theme).map_err(located)?.id.clone();
+            let version = self.codebook.version().to_string();
+            self.store_mut().set_summary(
+                &Author {
+                    coder: &author,
+                    codebook_version: &version,
+                },
+                &case,
+                &theme,
+                text.trim(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Stores a case attribute that a rule derived, replacing earlier values: one
+    /// `(case, value, reason)` per case. The attribute must not be a cases.csv column.
+    pub fn classify(
+        &mut self,
+        author: &str,
+        attribute: &str,
+        values: &[(String, String, String)],
+    ) -> Result<()> {
+        check_coder(author)?;
+        if attribute.trim().is_empty() {
+            return Err(Error::argument("attribute", "give the attribute a name"));
+        }
+        let derived: Vec<String> = self
+            .store()
+            .case_attributes()?
+            .into_iter()
+            .map(|a| a.attribute)
+            .collect();
+        if self.cases.columns().iter().any(|(c, _)| c == attribute)
+            && !derived.iter().any(|d| d == attribute)
+        {
+            return Err(Error::argument(
+                "attribute",
+                format!(
+                    "`{attribute}` is a column of cases.csv; name the classification differently"
+                ),
+            ));
+        }
+        for (case, _, _) in values {
+            self.known_case(case)?;
+        }
+        let version = self.codebook.version().to_string();
+        self.store_mut().set_case_attribute(
+            &Author {
+                coder: author,
+                codebook_version: &version,
+            },
+            attribute,
+            values,
+        )?;
+        self.apply_classifications()
+    }
+
+    /// Adds the stored classifications to the cases' attributes.
+    pub(crate) fn apply_classifications(&mut self) -> Result<()> {
+        let derived = self.store().case_attributes()?;
+        let mut attributes: Vec<&str> = derived.iter().map(|a| a.attribute.as_str()).collect();
+        attributes.dedup();
+        for attribute in attributes {
+            let values: Vec<(String, String)> = derived
+                .iter()
+                .filter(|a| a.attribute == attribute)
+                .map(|a| (a.case.clone(), a.value.clone()))
+                .collect();
+            self.cases.set_attribute(attribute, &values);
+        }
+        Ok(())
+    }
+}
+
+type SummaryRow = (u64, String, String, String, String);
+
+fn read_summaries(path: &Path) -> Result<Vec<SummaryRow>> {
+    let text = crate::text::read_text(path)?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| Error::MissingColumn {
+                path: path.to_path_buf(),
+                column: name.to_string(),
+                found: header.clone(),
+            })
+    };
+    let (case, theme, summary) = (column("case")?, column("theme")?, column("summary")?);
+    let author = header.iter().position(|h| h == "author");
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::Csv {
+            path: path.to_path_buf(),
+            line: e.position().map_or(0, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let get = |i: usize| record.get(i).unwrap_or_default().to_string();
+        let who = author.map(get).filter(|a| !a.trim().is_empty());
+        rows.push((
+            line,
+            get(case),
+            get(theme),
+            get(summary),
+            who.unwrap_or_else(|| "summaries.csv".to_string()),
+        ));
+    }
+    Ok(rows)
+}

@@ -1,0 +1,527 @@
+//! Tables: the value every query returns. A polars DataFrame holds the data, so a result can
+//! be sorted, grouped, joined and written to CSV or Parquet; the same table renders as a
+//! terminal table (comfy-table) or as HTML for notebooks.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use comfy_table::{Cell, ContentArrangement};
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// A result table: named, typed columns and an optional title shown above it.
+#[derive(Debug, Clone)]
+pub struct Table {
+    frame: DataFrame,
+    title: Option<String>,
+}
+
+/// The values of one column, as queries build them.
+#[derive(Debug, Clone)]
+pub enum Values {
+    Text(Vec<Option<String>>),
+    Integer(Vec<Option<i64>>),
+    Number(Vec<Option<f64>>),
+    Boolean(Vec<Option<bool>>),
+}
+
+/// One cell, read back out of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellValue {
+    Missing,
+    Text(String),
+    Integer(i64),
+    Number(f64),
+    Boolean(bool),
+}
+
+impl std::fmt::Display for CellValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CellValue::Missing => Ok(()),
+            CellValue::Text(s) => f.write_str(s),
+            CellValue::Integer(i) => write!(f, "{i}"),
+            CellValue::Number(x) if x.fract() == 0.0 && x.abs() < 1e15 => write!(f, "{x:.0}"),
+            CellValue::Number(x) => write!(f, "{x:.2}"),
+            CellValue::Boolean(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// How a column is aggregated by [`Table::group_by`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    Count,
+    Sum,
+    Mean,
+    Min,
+    Max,
+    First,
+    /// Distinct values.
+    Unique,
+}
+
+impl std::str::FromStr for Aggregate {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "count" => Aggregate::Count,
+            "sum" => Aggregate::Sum,
+            "mean" => Aggregate::Mean,
+            "min" => Aggregate::Min,
+            "max" => Aggregate::Max,
+            "first" => Aggregate::First,
+            "unique" => Aggregate::Unique,
+            other => {
+                return Err(Error::argument(
+                    "aggregate",
+                    format!(
+                        "`{other}` is not an aggregate; use count, sum, mean, min, max, first or unique"
+                    ),
+                ));
+            }
+        })
+    }
+}
+
+/// Rows shown before a table is cut short on screen.
+pub const SHOWN_ROWS: usize = 40;
+/// Characters of a text cell shown on screen; the full text stays in the table.
+const SHOWN_CHARS: usize = 400;
+
+fn table_error(e: PolarsError) -> Error {
+    Error::argument("table", e.to_string())
+}
+
+impl Table {
+    /// A table from named columns of equal length.
+    pub fn new(columns: Vec<(String, Values)>) -> Result<Table> {
+        let mut names = std::collections::HashSet::new();
+        let mut built = Vec::with_capacity(columns.len());
+        for (name, values) in columns {
+            if !names.insert(name.clone()) {
+                return Err(Error::argument(
+                    "table",
+                    format!("column `{name}` appears twice"),
+                ));
+            }
+            let name = PlSmallStr::from(name.as_str());
+            built.push(match values {
+                Values::Text(v) => Column::new(name, v),
+                Values::Integer(v) => Column::new(name, v),
+                Values::Number(v) => Column::new(name, v),
+                Values::Boolean(v) => Column::new(name, v),
+            });
+        }
+        let frame = DataFrame::new_infer_height(built).map_err(table_error)?;
+        Ok(Table { frame, title: None })
+    }
+
+    pub fn from_frame(frame: DataFrame) -> Table {
+        Table { frame, title: None }
+    }
+
+    pub fn with_title(mut self, title: impl Into<String>) -> Table {
+        self.title = Some(title.into());
+        self
+    }
+
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    pub fn frame(&self) -> &DataFrame {
+        &self.frame
+    }
+
+    pub fn rows(&self) -> usize {
+        self.frame.height()
+    }
+
+    pub fn column_names(&self) -> Vec<String> {
+        self.frame
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    fn column(&self, name: &str) -> Result<&Column> {
+        self.frame.column(name).map_err(|_| {
+            Error::argument(
+                "column",
+                format!(
+                    "no column `{name}`; the table has: {}",
+                    self.column_names().join(", ")
+                ),
+            )
+        })
+    }
+
+    /// One cell; `row` counts from 0.
+    pub fn cell(&self, row: usize, column: &str) -> Result<CellValue> {
+        let column = self.column(column)?;
+        let value = column.get(row).map_err(table_error)?;
+        Ok(cell_value(&value))
+    }
+
+    /// Every value of a column, top to bottom.
+    pub fn values(&self, column: &str) -> Result<Vec<CellValue>> {
+        let column = self.column(column)?;
+        (0..self.rows())
+            .map(|i| column.get(i).map(|v| cell_value(&v)).map_err(table_error))
+            .collect()
+    }
+
+    /// A row as (column, value) pairs.
+    pub fn row(&self, row: usize) -> Result<Vec<(String, CellValue)>> {
+        if row >= self.rows() {
+            return Err(Error::argument(
+                "row",
+                format!(
+                    "row {row} is past the end; the table has {} rows",
+                    self.rows()
+                ),
+            ));
+        }
+        self.frame
+            .columns()
+            .iter()
+            .map(|c| {
+                let v = c.get(row).map_err(table_error)?;
+                Ok((c.name().to_string(), cell_value(&v)))
+            })
+            .collect()
+    }
+
+    /// Sorted by the given columns in turn; `descending` applies to all of them.
+    pub fn sort(&self, by: &[String], descending: bool) -> Result<Table> {
+        for name in by {
+            self.column(name)?;
+        }
+        let options = SortMultipleOptions::default()
+            .with_order_descending(descending)
+            .with_maintain_order(true)
+            .with_nulls_last(true);
+        let frame = self.frame.sort(by, options).map_err(table_error)?;
+        Ok(self.derived(frame))
+    }
+
+    /// The first `n` rows.
+    pub fn head(&self, n: usize) -> Table {
+        self.derived(self.frame.head(Some(n)))
+    }
+
+    /// Only the given columns, in the given order.
+    pub fn select(&self, columns: &[String]) -> Result<Table> {
+        for name in columns {
+            self.column(name)?;
+        }
+        let frame = self.frame.select(columns).map_err(table_error)?;
+        Ok(self.derived(frame))
+    }
+
+    /// The rows where `keep` is true.
+    pub fn filter(&self, keep: &[bool]) -> Result<Table> {
+        let mask = BooleanChunked::from_slice("keep".into(), keep);
+        let frame = self.frame.filter(&mask).map_err(table_error)?;
+        Ok(self.derived(frame))
+    }
+
+    /// Groups rows by `keys` and aggregates other columns, one output column per
+    /// (column, aggregate); `Count` counts the group's rows into a column called `column`.
+    /// Sorted by the keys, so the order is the same on every run.
+    pub fn group_by(&self, keys: &[String], aggregates: &[(String, Aggregate)]) -> Result<Table> {
+        for name in keys {
+            self.column(name)?;
+        }
+        let mut exprs = Vec::new();
+        for (name, aggregate) in aggregates {
+            if *aggregate != Aggregate::Count {
+                self.column(name)?;
+            }
+            let c = col(name.as_str());
+            exprs.push(match aggregate {
+                Aggregate::Count => len().alias(name.as_str()),
+                Aggregate::Sum => c.sum(),
+                Aggregate::Mean => c.mean(),
+                Aggregate::Min => c.min(),
+                Aggregate::Max => c.max(),
+                Aggregate::First => c.first(),
+                Aggregate::Unique => c.n_unique().cast(DataType::Int64),
+            });
+        }
+        let key_exprs: Vec<Expr> = keys.iter().map(|k| col(k.as_str())).collect();
+        let frame = self
+            .frame
+            .clone()
+            .lazy()
+            .group_by(key_exprs)
+            .agg(exprs)
+            .sort(
+                keys.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+                SortMultipleOptions::default().with_maintain_order(true),
+            )
+            .collect()
+            .map_err(table_error)?;
+        Ok(Table::from_frame(frame))
+    }
+
+    /// Joins another table on columns of the same name; `how` is "inner" or "left".
+    pub fn join(&self, other: &Table, on: &[String], how: &str) -> Result<Table> {
+        for name in on {
+            self.column(name)?;
+            other.column(name)?;
+        }
+        let how = match how {
+            "inner" => JoinType::Inner,
+            "left" => JoinType::Left,
+            "full" | "outer" => JoinType::Full,
+            other => {
+                return Err(Error::argument(
+                    "how",
+                    format!("`{other}` is not a join; use inner, left or full"),
+                ));
+            }
+        };
+        let keys: Vec<Expr> = on.iter().map(|k| col(k.as_str())).collect();
+        let full = how == JoinType::Full;
+        let mut args = JoinArgs::new(how);
+        if full {
+            args = args.with_coalesce(JoinCoalesce::CoalesceColumns);
+        }
+        let frame = self
+            .frame
+            .clone()
+            .lazy()
+            .join(other.frame.clone().lazy(), keys.clone(), keys, args)
+            .collect()
+            .map_err(table_error)?;
+        Ok(Table::from_frame(frame))
+    }
+
+    /// Writes the table as CSV (with a header row).
+    pub fn write_csv(&self, path: &Path) -> Result<()> {
+        let mut file = create(path)?;
+        CsvWriter::new(&mut file)
+            .include_header(true)
+            .finish(&mut self.frame.clone())
+            .map_err(|e| Error::Invalid {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Writes the table as Parquet.
+    pub fn write_parquet(&self, path: &Path) -> Result<()> {
+        let file = create(path)?;
+        ParquetWriter::new(file)
+            .finish(&mut self.frame.clone())
+            .map(|_| ())
+            .map_err(|e| Error::Invalid {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Reads a table written by [`Table::write_csv`] or any CSV with a header row.
+    pub fn read_csv(path: &Path) -> Result<Table> {
+        let frame = CsvReadOptions::default()
+            .with_has_header(true)
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))
+            .and_then(|r| r.finish())
+            .map_err(|e| Error::Invalid {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        Ok(Table::from_frame(frame))
+    }
+
+    /// Reads a Parquet file.
+    pub fn read_parquet(path: &Path) -> Result<Table> {
+        let file = std::fs::File::open(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let frame = ParquetReader::new(file)
+            .finish()
+            .map_err(|e| Error::Invalid {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        Ok(Table::from_frame(frame))
+    }
+
+    fn derived(&self, frame: DataFrame) -> Table {
+        Table {
+            frame,
+            title: self.title.clone(),
+        }
+    }
+
+    fn shown_cell(&self, column: &Column, row: usize) -> String {
+        let text = column
+            .get(row)
+            .map(|v| cell_value(&v).to_string())
+            .unwrap_or_default();
+        shorten(&text, SHOWN_CHARS)
+    }
+
+    /// The table for a terminal: long text wrapped to `width` columns, at most `max_rows`
+    /// rows, then a line saying how many rows there are.
+    pub fn render_text(&self, width: u16, max_rows: usize) -> String {
+        let mut table = comfy_table::Table::new();
+        table
+            .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width)
+            .set_header(self.column_names());
+        let shown = self.rows().min(max_rows);
+        for row in 0..shown {
+            table.add_row(
+                self.frame
+                    .columns()
+                    .iter()
+                    .map(|c| Cell::new(self.shown_cell(c, row))),
+            );
+        }
+        let mut out = String::new();
+        if let Some(title) = &self.title {
+            let _ = writeln!(out, "{title}");
+        }
+        let _ = writeln!(out, "{table}");
+        out.push_str(&self.size_line(shown));
+        out
+    }
+
+    fn size_line(&self, shown: usize) -> String {
+        let rows = self.rows();
+        let columns = self.frame.width();
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        if shown < rows {
+            format!(
+                "{} × {} (first {shown} shown)",
+                plural(rows, "row"),
+                plural(columns, "column")
+            )
+        } else {
+            format!("{} × {}", plural(rows, "row"), plural(columns, "column"))
+        }
+    }
+
+    /// The table as HTML for notebooks: escaped text, numbers aligned right, at most
+    /// `max_rows` rows and a line with the size.
+    pub fn render_html(&self, max_rows: usize) -> String {
+        let mut out = String::from("<div class=\"qualkit-table\"><table>");
+        if let Some(title) = &self.title {
+            let _ = write!(out, "<caption>{}</caption>", escape_html(title));
+        }
+        out.push_str("<thead><tr>");
+        for name in self.column_names() {
+            let _ = write!(out, "<th>{}</th>", escape_html(&name));
+        }
+        out.push_str("</tr></thead><tbody>");
+        let shown = self.rows().min(max_rows);
+        for row in 0..shown {
+            out.push_str("<tr>");
+            for column in self.frame.columns() {
+                let numeric = column.dtype().is_primitive_numeric();
+                let text = self.shown_cell(column, row);
+                if numeric {
+                    let _ = write!(
+                        out,
+                        "<td style=\"text-align:right\">{}</td>",
+                        escape_html(&text)
+                    );
+                } else {
+                    let _ = write!(
+                        out,
+                        "<td style=\"text-align:left;white-space:pre-wrap\">{}</td>",
+                        escape_html(&text)
+                    );
+                }
+            }
+            out.push_str("</tr>");
+        }
+        let _ = write!(
+            out,
+            "</tbody></table><p>{}</p></div>",
+            escape_html(&self.size_line(shown))
+        );
+        out
+    }
+}
+
+impl std::fmt::Display for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render_text(terminal_width(), SHOWN_ROWS))
+    }
+}
+
+/// The terminal's width, or `$COLUMNS`, or 120 when output goes to a file or pipe.
+pub fn terminal_width() -> u16 {
+    if let Some((w, _)) = comfy_table::Table::new().width().map(|w| (w, 0)) {
+        return w;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(120)
+}
+
+fn create(path: &Path) -> Result<std::fs::File> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::File::create(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn cell_value(value: &AnyValue) -> CellValue {
+    match value {
+        AnyValue::Null => CellValue::Missing,
+        AnyValue::Boolean(b) => CellValue::Boolean(*b),
+        AnyValue::String(s) => CellValue::Text(s.to_string()),
+        AnyValue::StringOwned(s) => CellValue::Text(s.to_string()),
+        AnyValue::Float32(x) => CellValue::Number(f64::from(*x)),
+        AnyValue::Float64(x) => CellValue::Number(*x),
+        AnyValue::Int8(i) => CellValue::Integer(i64::from(*i)),
+        AnyValue::Int16(i) => CellValue::Integer(i64::from(*i)),
+        AnyValue::Int32(i) => CellValue::Integer(i64::from(*i)),
+        AnyValue::Int64(i) => CellValue::Integer(*i),
+        AnyValue::UInt8(i) => CellValue::Integer(i64::from(*i)),
+        AnyValue::UInt16(i) => CellValue::Integer(i64::from(*i)),
+        AnyValue::UInt32(i) => CellValue::Integer(i64::from(*i)),
+        AnyValue::UInt64(i) => CellValue::Integer(i64::try_from(*i).unwrap_or(i64::MAX)),
+        other => CellValue::Text(other.to_string()),
+    }
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
+        None => text.to_string(),
+    }
+}
+
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
