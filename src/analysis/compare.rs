@@ -16,6 +16,9 @@ pub struct Exemplar {
     pub passage: Passage,
 }
 
+/// One group's columns: cases with evidence, density, exemplar; a value per theme.
+type GroupColumns = (Vec<Option<String>>, Vec<Option<f64>>, Vec<Option<String>>);
+
 /// Passages with this many words read best as exemplars: long enough to say something.
 const IDEAL_WORDS: usize = 35;
 
@@ -56,8 +59,7 @@ impl Analysis<'_> {
             "theme".to_string(),
             Values::Text(labels.iter().cloned().map(Some).collect()),
         )];
-        let mut per_group: Vec<(Vec<Option<String>>, Vec<Option<f64>>, Vec<Option<String>>)> =
-            vec![Default::default(); groups.len()];
+        let mut per_group: Vec<GroupColumns> = vec![Default::default(); groups.len()];
         for code in codes {
             let passages = self.passages(code)?;
             for (g, group) in groups.iter().enumerate() {

@@ -282,8 +282,8 @@ impl Dimension {
                 let mut values = BTreeSet::new();
                 for doc in corpus.documents {
                     if self.per_turn() {
-                        for (start, _) in sections(doc) {
-                            values.insert(self.value(corpus, doc, start));
+                        for (_, _, inside) in sections(doc) {
+                            values.insert(self.value(corpus, doc, inside));
                         }
                     } else {
                         values.insert(self.value(corpus, doc, 0));
@@ -306,20 +306,21 @@ fn case_value(corpus: &Corpus, case: &str, attribute: &str) -> String {
     }
 }
 
-/// A document cut at turn boundaries: each turn, and the stretches between turns.
-fn sections(doc: &Document) -> Vec<(usize, usize)> {
+/// A document cut into the stretches a speaker holds: each turn, widened back to the end of
+/// the one before so that its speaker label belongs to it. A document without turns is one
+/// stretch.
+/// Each stretch is `(start, end, a position inside the turn)`.
+fn sections(doc: &Document) -> Vec<(usize, usize, usize)> {
     let mut out = Vec::new();
     let mut at = 0;
     for turn in &doc.turns {
-        if turn.start > at {
-            out.push((at, turn.start));
-        }
-        out.push((turn.start, turn.end));
-        at = turn.end;
+        out.push((at, turn.end.max(at), turn.start));
+        at = turn.end.max(at);
     }
     let len = doc.len_chars();
-    if at < len || out.is_empty() {
-        out.push((at, len));
+    match out.last_mut() {
+        Some(last) => last.1 = len.max(last.1),
+        None => out.push((0, len, 0)),
     }
     out
 }
@@ -331,10 +332,10 @@ pub fn words_by(corpus: &Corpus, dimensions: &[&Dimension]) -> HashMap<Vec<Strin
     let per_turn = dimensions.iter().any(|d| d.per_turn());
     for doc in corpus.documents {
         if per_turn {
-            for (start, end) in sections(doc) {
+            for (start, end, inside) in sections(doc) {
                 let key = dimensions
                     .iter()
-                    .map(|d| d.value(corpus, doc, start))
+                    .map(|d| d.value(corpus, doc, inside))
                     .collect();
                 *totals.entry(key).or_default() += doc.words_in(start, end);
             }

@@ -143,7 +143,7 @@ pub fn word_frequencies(corpus: &Corpus, options: &WordOptions) -> Result<Table>
             let mut counts: Counts = HashMap::new();
             let mut totals: HashMap<String, usize> = HashMap::new();
             let spans: Vec<(usize, usize)> = if doc.turns.is_empty() {
-                sections(doc)
+                sections(doc).into_iter().map(|(s, e, _)| (s, e)).collect()
             } else {
                 doc.turns.iter().map(|t| (t.start, t.end)).collect()
             };

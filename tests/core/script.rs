@@ -24,16 +24,39 @@ fn the_deep_end_script_runs_and_reports_the_groups() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The rule reproduces the study's grouping: three fully, four partially integrated.
+    let line = |case: &str, group: &str| format!("│ {case:<7} ┆ {group} ");
+    for case in ["Magenta", "Ochre", "Cyan"] {
+        assert!(stdout.contains(&line(case, "FIP")), "{case}\n{stdout}");
+    }
+    for case in ["Crimson", "Cobalt", "Olive", "Amber"] {
+        assert!(stdout.contains(&line(case, "PIP")), "{case}\n{stdout}");
+    }
     assert!(
-        stdout.contains(r#"FIP: ["Magenta", "Ochre", "Cyan"]"#),
+        stdout.contains("│ FIP         ┆ 3   ┆ 0   ┆ 3     │"),
         "{stdout}"
     );
     assert!(
-        stdout.contains(r#"PIP: ["Crimson", "Cobalt", "Olive", "Amber"]"#),
+        stdout.contains("│ PIP         ┆ 0   ┆ 4   ┆ 4     │"),
         "{stdout}"
     );
-    assert!(stdout.contains("Communal specification:"), "{stdout}");
-    assert!(stdout.contains("Magenta (FIP): P1="), "{stdout}");
+    // Table 3: every construct has evidence in every practice of both groups.
+    let coherence = stdout
+        .lines()
+        .find(|l| l.starts_with("│ Coherence "))
+        .expect("a coherence row");
+    assert!(
+        coherence.contains("3/3") && coherence.contains("4/4"),
+        "{coherence}"
+    );
+    for heading in [
+        "Framework matrix: 7 cases × 4 themes",
+        "Comparison by integration",
+        "theme.shared-learning: case by phase (coded passages)",
+        "Continuity of CLP",
+    ] {
+        assert!(stdout.contains(heading), "{heading}\n{stdout}");
+    }
 }
 
 #[test]
