@@ -369,22 +369,34 @@ impl Table {
     }
 
     /// The table for a terminal: long text wrapped to `width` columns, at most `max_rows`
-    /// rows, then a line saying how many rows there are.
+    /// rows, then a line saying how many rows there are. Columns that cannot fit at a
+    /// readable width are left out and named below the table.
     pub fn render_text(&self, width: u16, max_rows: usize) -> String {
+        let shown = self.rows().min(max_rows);
+        let layout = self.layout(width as usize, shown);
         let mut table = comfy_table::Table::new();
         table
             .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(width)
-            .set_header(self.column_names());
-        let shown = self.rows().min(max_rows);
+            .set_header(
+                layout
+                    .iter()
+                    .map(|&(i, _)| self.frame.columns()[i].name().to_string()),
+            );
         for row in 0..shown {
             table.add_row(
-                self.frame
-                    .columns()
+                layout
                     .iter()
-                    .map(|c| Cell::new(self.shown_cell(c, row))),
+                    .map(|&(i, _)| Cell::new(self.shown_cell(&self.frame.columns()[i], row))),
             );
+        }
+        for (position, &(_, minimum)) in layout.iter().enumerate() {
+            if let Some(column) = table.column_mut(position) {
+                column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
+                    comfy_table::Width::Fixed(minimum as u16),
+                ));
+            }
         }
         let mut out = String::new();
         if let Some(title) = &self.title {
@@ -392,7 +404,65 @@ impl Table {
         }
         let _ = writeln!(out, "{table}");
         out.push_str(&self.size_line(shown));
+        if layout.len() < self.frame.width() {
+            let hidden: Vec<String> = self
+                .column_names()
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !layout.iter().any(|(j, _)| j == i))
+                .map(|(_, name)| name)
+                .collect();
+            let _ = write!(
+                out,
+                "\nnot shown for width: {} (t.select([...]) picks columns)",
+                hidden.join(", ")
+            );
+        }
         out
+    }
+
+    /// Which columns to show and the least width each needs to stay readable: short columns
+    /// their content up to 16 characters, columns of long text at least 24. Short
+    /// columns are taken left to right while they fit; long-text columns always stay.
+    fn layout(&self, width: usize, shown: usize) -> Vec<(usize, usize)> {
+        const BORDER: usize = 3;
+        const PROSE: usize = 24;
+        let needs: Vec<(usize, usize)> = self
+            .frame
+            .columns()
+            .iter()
+            .map(|c| {
+                let lengths: Vec<usize> = (0..shown)
+                    .map(|row| self.shown_cell(c, row).chars().count())
+                    .collect();
+                // Headers wrap at spaces, so only their longest word must fit.
+                let header = c
+                    .name()
+                    .split_whitespace()
+                    .map(|w| w.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                let longest = lengths.iter().copied().max().unwrap_or(0);
+                let average = lengths.iter().sum::<usize>() / shown.max(1);
+                (header.max(longest).min(16), average)
+            })
+            .collect();
+        // Columns of prose (quotes, summaries) always stay, sharing what short columns leave.
+        let prose: Vec<bool> = needs.iter().map(|(_, average)| *average > 40).collect();
+        let prose_count = prose.iter().filter(|&&p| p).count();
+        let mut budget = width
+            .saturating_sub(1)
+            .saturating_sub(prose_count * (PROSE + BORDER));
+        let mut chosen = Vec::new();
+        for (i, (need, _)) in needs.iter().enumerate() {
+            if prose[i] {
+                chosen.push((i, PROSE));
+            } else if need + BORDER <= budget || chosen.is_empty() {
+                budget = budget.saturating_sub(need + BORDER);
+                chosen.push((i, *need));
+            }
+        }
+        chosen
     }
 
     fn size_line(&self, shown: usize) -> String {

@@ -81,11 +81,16 @@ impl Analysis<'_> {
                 exemplar.push(self.best(&members, 1).first().map(|p| self.quote(p)));
             }
         }
+        // Numbers first, side by side, then the quotes: the figures stay in view on screen.
+        let mut exemplars = Vec::new();
+        let mut densities = Vec::new();
         for (group, (cases, density, exemplar)) in groups.iter().zip(per_group) {
             columns.push((format!("{group} cases"), Values::Text(cases)));
-            columns.push((format!("{group} per 1,000 words"), Values::Number(density)));
-            columns.push((format!("{group} exemplar"), Values::Text(exemplar)));
+            densities.push((format!("{group} per 1,000 words"), Values::Number(density)));
+            exemplars.push((format!("{group} exemplar"), Values::Text(exemplar)));
         }
+        columns.extend(densities);
+        columns.extend(exemplars);
         Ok(Table::new(columns)?.with_title(format!(
             "Comparison by {}: cases with evidence, coded passages per 1,000 words, an exemplar",
             attribute.label()

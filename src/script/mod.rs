@@ -150,10 +150,34 @@ impl Session {
         let program = self.functions.merge(&ast);
         let result = self
             .engine
-            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program)
-            .map_err(|e| script_error(source, *e));
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program);
         self.functions = self.functions.merge(&ast.clone_functions_only());
-        result
+        result.map_err(|e| {
+            let hint = match &*e {
+                EvalAltResult::ErrorFunctionNotFound(signature, _) => self.did_you_mean(signature),
+                _ => String::new(),
+            };
+            let mut error = script_error(source, *e);
+            error.message.push_str(&hint);
+            error
+        })
+    }
+
+    /// For a call to a function that does not exist, the closest names that do.
+    fn did_you_mean(&self, signature: &str) -> String {
+        let name = signature.split([' ', '(']).next().unwrap_or(signature);
+        let names = self.function_names();
+        let close = crate::error::suggest(name, names.iter().map(String::as_str));
+        match close.as_slice() {
+            [] => String::new(),
+            some => format!(
+                "; did you mean {}?",
+                some.iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        }
     }
 
     /// Runs a script file.

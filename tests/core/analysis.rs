@@ -428,3 +428,45 @@ fn classification_by_a_rule_becomes_a_case_attribute_with_reasons() {
     let err = script(&f, "p.classify(\"integration\", |c| \"x\")").unwrap_err();
     assert!(err.contains("column of cases.csv"), "{err}");
 }
+
+#[test]
+fn tables_render_for_terminals_and_notebooks() {
+    use qualkit::table::Values;
+    let long = "a quote that goes on ".repeat(10);
+    let rows = 50;
+    let mut columns = vec![(
+        "quote".to_string(),
+        Values::Text((0..rows).map(|i| Some(format!("{i}: {long}"))).collect()),
+    )];
+    for c in 0..12 {
+        columns.push((
+            format!("measure {c}"),
+            Values::Integer((0..rows).map(|i| Some(i * 1000 + c)).collect()),
+        ));
+    }
+    let t = Table::new(columns).unwrap().with_title("Wide <table>");
+    let text = t.render_text(80, 40);
+    assert!(text.starts_with("Wide <table>\n"), "{text}");
+    assert!(
+        text.contains("50 rows × 13 columns (first 40 shown)"),
+        "{text}"
+    );
+    assert!(text.contains("not shown for width: "), "{text}");
+    assert!(
+        !text.contains("49: a quote"),
+        "row 49 is past the shown rows"
+    );
+    // The quote column stays and wraps within the width.
+    assert!(text.contains("0: a quote"), "{text}");
+    let drawn = text.lines().filter(|l| l.starts_with(['│', '┌', '└', '╞']));
+    assert!(drawn.clone().count() > 40);
+    assert!(drawn.into_iter().all(|l| l.chars().count() <= 80), "{text}");
+
+    let html = t.render_html(40);
+    assert!(
+        html.contains("<caption>Wide &lt;table&gt;</caption>"),
+        "{html}"
+    );
+    assert_eq!(html.matches("<tr>").count(), 41, "header and 40 rows");
+    assert!(html.contains("50 rows × 13 columns (first 40 shown)"));
+}
