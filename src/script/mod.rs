@@ -167,7 +167,11 @@ impl Session {
     fn did_you_mean(&self, signature: &str) -> String {
         let name = signature.split([' ', '(']).next().unwrap_or(signature);
         let names = self.function_names();
-        let close = crate::error::suggest(name, names.iter().map(String::as_str));
+        // Very short names (E, PI) would match as substrings of anything.
+        let close = crate::error::suggest(
+            name,
+            names.iter().filter(|n| n.len() > 2).map(String::as_str),
+        );
         match close.as_slice() {
             [] => String::new(),
             some => format!(

@@ -218,7 +218,7 @@ fn the_repl_reads_piped_input_and_survives_errors() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"let x = 20;\nundefined_thing(1)\nfn twice(v) {\n  v * 2\n}\ntwice(x) + 2\n:help project\n:quit\n")
+        .write_all(b"let x = 20;\nundefined_thing(1)\nfn twice(v) {\n  v * 2\n}\ntwice(x) + 2\n:help project\ntable([#{word: \"hello\", n: x}])\ntabel([])\n:quit\n")
         .unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -230,6 +230,15 @@ fn the_repl_reads_piped_input_and_survives_errors() {
         "{stderr}"
     );
     assert!(stdout.contains("Opens the qualkit project"), "{stdout}");
+    // A table shows as a table, with its size.
+    assert!(
+        stdout.contains("│ n  ┆ word  │") && stdout.contains("1 row × 2 columns"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("tabel (array); did you mean `table`"),
+        "{stderr}"
+    );
 }
 
 #[test]
