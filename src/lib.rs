@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod cases;
+pub mod chart;
 pub mod charting;
 pub mod codebook;
 pub mod coding;

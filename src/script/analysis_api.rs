@@ -8,6 +8,7 @@ use super::api::{Fallible, ProjectRef, case_map, fail};
 use crate::analysis::{
     Analysis, Dimension, FrameworkMatrix, MatrixColumns, Measure, Query, WordOptions,
 };
+use crate::chart::Chart;
 use crate::coding::autocode::Search;
 use crate::table::{Aggregate, CellValue, Table, Values};
 
@@ -354,6 +355,51 @@ pub mod analysis_api {
     #[rhai_fn(name = "to_html", pure)]
     pub fn table_to_html(t: &mut Table) -> String {
         t.render_html(crate::table::SHOWN_ROWS)
+    }
+
+    // ---- charts ----
+
+    /// A heatmap of a matrix (first text column: row labels; numeric columns: cells),
+    /// shown as SVG in notebooks: `p.matrix("case", "npt").heatmap()`.
+    #[rhai_fn(return_raw, pure)]
+    pub fn heatmap(t: &mut Table) -> Fallible<Chart> {
+        Chart::heatmap(t).map_err(fail)
+    }
+
+    /// Grouped bars, one group per row and one bar per numeric column, e.g. densities from
+    /// `p.compare("integration")`: `p.compare("integration").bars()`.
+    #[rhai_fn(return_raw, pure)]
+    pub fn bars(t: &mut Table) -> Fallible<Chart> {
+        Chart::bars(t).map_err(fail)
+    }
+
+    /// A timeline, the numeric columns as phases in order and one line per row:
+    /// `p.matrix("integration", "phase", "theme.shared-learning", "density").timeline()`.
+    #[rhai_fn(return_raw, pure)]
+    pub fn timeline(t: &mut Table) -> Fallible<Chart> {
+        Chart::timeline(t).map_err(fail)
+    }
+
+    /// Writes the chart as an SVG file.
+    #[rhai_fn(name = "save", return_raw, pure)]
+    pub fn save_chart(c: &mut Chart, path: &str) -> Fallible<()> {
+        c.save(std::path::Path::new(path)).map_err(fail)
+    }
+
+    /// The chart's SVG text.
+    #[rhai_fn(get = "svg", pure)]
+    pub fn chart_svg(c: &mut Chart) -> String {
+        c.svg().to_string()
+    }
+
+    #[rhai_fn(name = "to_string", pure)]
+    pub fn chart_to_string(c: &mut Chart) -> String {
+        c.to_string()
+    }
+
+    #[rhai_fn(name = "to_debug", pure)]
+    pub fn chart_to_debug(c: &mut Chart) -> String {
+        c.to_string()
     }
 
     // ---- coding queries ----
@@ -918,6 +964,7 @@ pub(super) fn register(engine: &mut Engine) {
     engine
         .register_type_with_name::<Table>("Table")
         .register_type_with_name::<Query>("Query")
-        .register_type_with_name::<FrameworkMatrix>("Framework");
+        .register_type_with_name::<FrameworkMatrix>("Framework")
+        .register_type_with_name::<Chart>("Chart");
     engine.register_global_module(exported_module!(analysis_api).into());
 }

@@ -4,6 +4,11 @@
 
 mod analysis_api;
 mod api;
+mod output;
+
+pub use output::{
+    MimeBundle, Output, OutputSink, mime_bundle, render_html, render_text, terminal_sink,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,10 +73,26 @@ pub struct Session {
     interrupt: Arc<AtomicBool>,
 }
 
+/// How complete a piece of input is, for front ends that collect lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completeness {
+    Complete,
+    /// An open block or expression: wait for more lines.
+    Incomplete,
+    /// A syntax error that more lines will not fix.
+    Invalid,
+}
+
 impl Session {
     /// A session whose `import` finds stdlib modules by name and other modules relative to
-    /// `base` (the script's folder, or the current folder in the REPL).
+    /// `base` (the script's folder, or the current folder in the REPL), printing to the
+    /// terminal.
     pub fn new(base: &Path, limits: Limits) -> Self {
+        Self::with_output(base, limits, terminal_sink())
+    }
+
+    /// A session whose output goes to `sink` (the Jupyter kernel sends it to the notebook).
+    pub fn with_output(base: &Path, limits: Limits, sink: OutputSink) -> Self {
         let mut engine = Engine::new();
         engine
             .set_max_operations(limits.operations)
@@ -81,6 +102,7 @@ impl Session {
             .set_max_call_levels(limits.call_depth)
             .set_max_expr_depths(256, 256);
         api::register(&mut engine);
+        register_display(&mut engine, &sink);
         // `help` reads the doc comments of everything registered so far, stdlib included.
         let help_engine_docs = api::help_index(&engine);
         rhai::FuncRegistration::new("help")
@@ -112,8 +134,10 @@ impl Session {
             flag.swap(false, Ordering::Relaxed)
                 .then(|| Dynamic::from("interrupted".to_string()))
         });
-        engine.on_print(|s| println!("{s}"));
-        engine.on_debug(|s, _, _| eprintln!("{s}"));
+        let out = sink.clone();
+        engine.on_print(move |s| out(Output::Stdout(s.to_string())));
+        let out = sink;
+        engine.on_debug(move |s, _, _| out(Output::Stderr(s.to_string())));
         Session {
             engine,
             scope: Scope::new(),
@@ -197,12 +221,18 @@ impl Session {
 
     /// Whether `code` is a complete input, or an open block waiting for more lines.
     pub fn is_complete(&self, code: &str) -> bool {
+        self.completeness(code) != Completeness::Incomplete
+    }
+
+    pub fn completeness(&self, code: &str) -> Completeness {
         match self.engine.compile_with_scope(&self.scope, code) {
-            Ok(_) => true,
-            Err(e) => !matches!(
-                e.err_type(),
-                rhai::ParseErrorType::MissingToken(..) | rhai::ParseErrorType::UnexpectedEOF
-            ),
+            Ok(_) => Completeness::Complete,
+            Err(e) => match e.err_type() {
+                rhai::ParseErrorType::MissingToken(..) | rhai::ParseErrorType::UnexpectedEOF => {
+                    Completeness::Incomplete
+                }
+                _ => Completeness::Invalid,
+            },
         }
     }
 
@@ -215,6 +245,33 @@ impl Session {
     pub fn function_names(&self) -> Vec<String> {
         api::function_names(&self.engine)
     }
+}
+
+/// `display(value)` and `clear_output()`, for notebooks (in a terminal, `display` prints).
+fn register_display(engine: &mut Engine, sink: &OutputSink) {
+    let out = sink.clone();
+    rhai::FuncRegistration::new("display")
+        .with_comments([
+            "/// Shows a value in its richest form now (a table as HTML in a notebook), without\n/// waiting for the end of the cell: `display(p.matrix(\"case\", \"npt\"))`.",
+        ])
+        .with_params_info(["value: Dynamic", "()"])
+        .register_into_engine(engine, move |value: Dynamic| {
+            out(Output::Display(mime_bundle(&value)));
+        });
+    let out = sink.clone();
+    rhai::FuncRegistration::new("clear_output")
+        .with_comments([
+            "/// Clears what the notebook cell has shown so far, for progress messages in long cells.",
+        ])
+        .with_params_info(["()"])
+        .register_into_engine(engine, move || out(Output::Clear { wait: false }));
+    let out = sink.clone();
+    rhai::FuncRegistration::new("clear_output")
+        .with_comments([
+            "/// Clears the cell's output; with `true`, only when the next output arrives (no flicker).",
+        ])
+        .with_params_info(["wait: bool", "()"])
+        .register_into_engine(engine, move |wait: bool| out(Output::Clear { wait }));
 }
 
 fn located(source: &str, position: Position, message: String) -> ScriptError {
@@ -250,30 +307,4 @@ fn script_error(source: &str, error: EvalAltResult) -> ScriptError {
 /// Where a script's relative imports are found.
 pub fn script_base(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
-}
-
-/// How a value shows in the REPL (and as a notebook's plain-text output): tables and
-/// matrices as terminal tables, everything else as Rhai prints it.
-pub fn render_text(value: &Dynamic) -> String {
-    if let Some(table) = value.read_lock::<crate::table::Table>() {
-        return table.to_string();
-    }
-    if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
-        return matrix.to_string();
-    }
-    if let Some(query) = value.read_lock::<crate::analysis::Query>() {
-        return query.to_string();
-    }
-    value.to_string()
-}
-
-/// The HTML form of values that have one (tables, Framework matrices), for notebooks.
-pub fn render_html(value: &Dynamic) -> Option<String> {
-    if let Some(table) = value.read_lock::<crate::table::Table>() {
-        return Some(table.render_html(crate::table::SHOWN_ROWS));
-    }
-    if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
-        return Some(matrix.render_html());
-    }
-    None
 }

@@ -1,0 +1,81 @@
+//! Where a session's output goes: the terminal for `qualkit run` and the REPL, iopub
+//! messages for the Jupyter kernel. Values render as a bundle of forms (plain text, HTML,
+//! SVG) and each front end shows the richest it can.
+
+use std::rc::Rc;
+
+use rhai::Dynamic;
+
+/// Something a running script shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// `print`.
+    Stdout(String),
+    /// `debug`, and warnings.
+    Stderr(String),
+    /// `display(value)`: a value shown in its richest form.
+    Display(MimeBundle),
+    /// `clear_output()`: clears what the cell showed so far (for progress in long cells).
+    Clear { wait: bool },
+}
+
+/// A value's forms: always plain text, and HTML or SVG for values that have them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MimeBundle {
+    pub text: String,
+    pub html: Option<String>,
+    pub svg: Option<String>,
+}
+
+/// Receives everything a session shows.
+pub type OutputSink = Rc<dyn Fn(Output)>;
+
+/// Prints to the terminal: text forms only.
+pub fn terminal_sink() -> OutputSink {
+    Rc::new(|output| match output {
+        Output::Stdout(text) => println!("{text}"),
+        Output::Stderr(text) => eprintln!("{text}"),
+        Output::Display(bundle) => println!("{}", bundle.text),
+        Output::Clear { .. } => {}
+    })
+}
+
+/// How a value shows as text: tables and matrices as terminal tables, everything else as
+/// Rhai prints it.
+pub fn render_text(value: &Dynamic) -> String {
+    if let Some(table) = value.read_lock::<crate::table::Table>() {
+        return table.to_string();
+    }
+    if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
+        return matrix.to_string();
+    }
+    if let Some(query) = value.read_lock::<crate::analysis::Query>() {
+        return query.to_string();
+    }
+    if let Some(chart) = value.read_lock::<crate::chart::Chart>() {
+        return chart.to_string();
+    }
+    value.to_string()
+}
+
+/// The HTML form of values that have one (tables, Framework matrices), for notebooks.
+pub fn render_html(value: &Dynamic) -> Option<String> {
+    if let Some(table) = value.read_lock::<crate::table::Table>() {
+        return Some(table.render_html(crate::table::SHOWN_ROWS));
+    }
+    if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
+        return Some(matrix.render_html());
+    }
+    None
+}
+
+/// Every form of a value.
+pub fn mime_bundle(value: &Dynamic) -> MimeBundle {
+    MimeBundle {
+        text: render_text(value),
+        html: render_html(value),
+        svg: value
+            .read_lock::<crate::chart::Chart>()
+            .map(|chart| chart.svg().to_string()),
+    }
+}
