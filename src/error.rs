@@ -143,14 +143,14 @@ fn did_you_mean(suggestions: &[String]) -> String {
 }
 
 impl Error {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,
         }
     }
 
-    pub(crate) fn argument(argument: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn argument(argument: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Argument {
             argument: argument.into(),
             message: message.into(),

@@ -14,6 +14,7 @@ pub mod codings_csv;
 pub mod error;
 pub mod generate;
 pub mod ingest;
+pub mod kernel;
 pub mod project;
 pub mod repl;
 pub mod script;

@@ -10,7 +10,7 @@ use qualkit::coding::Span;
 use qualkit::coding::autocode::{Dictionary, Rule, Scope, Search};
 use qualkit::project::{ImportMetadata, MemoTarget, StarterCodebook};
 use qualkit::segments::SegmentFilter;
-use qualkit::{Project, Result};
+use qualkit::{Error, Project, Result};
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +35,16 @@ struct CoderArg {
 enum Command {
     /// Run a saved Rhai analysis script.
     Run { script: PathBuf },
+    /// The Jupyter kernel: `kernel install` registers it; Jupyter starts it with
+    /// `kernel --connection-file FILE`.
+    #[command(args_conflicts_with_subcommands = true)]
+    Kernel {
+        #[command(subcommand)]
+        action: Option<KernelAction>,
+        /// The connection file Jupyter writes (ports and key).
+        #[arg(long)]
+        connection_file: Option<PathBuf>,
+    },
     /// Create a new project folder.
     New {
         dir: PathBuf,
@@ -185,6 +195,22 @@ struct AutocodeArgs {
     coder: CoderArg,
 }
 
+#[derive(Subcommand)]
+enum KernelAction {
+    /// Register the "qualkit (Rhai)" kernel with Jupyter.
+    Install {
+        /// In the user's Jupyter folder.
+        #[arg(long, conflicts_with_all = ["prefix", "sys_prefix"])]
+        user: bool,
+        /// Under PREFIX/share/jupyter.
+        #[arg(long)]
+        prefix: Option<PathBuf>,
+        /// In the active Python environment (a venv or conda env).
+        #[arg(long, conflicts_with = "prefix")]
+        sys_prefix: bool,
+    },
+}
+
 fn main() -> ExitCode {
     // Output piped into `head` and the like should end quietly, as other command-line tools do.
     #[cfg(unix)]
@@ -243,6 +269,38 @@ fn coder_name(arg: &CoderArg, project: &Project) -> String {
 fn run(command: Command) -> Result<()> {
     match command {
         Command::Run { .. } => unreachable!("handled in main"),
+        Command::Kernel {
+            action:
+                Some(KernelAction::Install {
+                    user,
+                    prefix,
+                    sys_prefix,
+                }),
+            ..
+        } => {
+            use qualkit::kernel::install::{Location, install};
+            let location = match (prefix, sys_prefix) {
+                (Some(prefix), _) => Location::Prefix(prefix),
+                (None, true) => Location::SysPrefix,
+                (None, false) => {
+                    let _ = user; // the default, as with other kernels
+                    Location::User
+                }
+            };
+            let executable = std::env::current_exe().map_err(|e| Error::io("qualkit", e))?;
+            let dir = install(&location, &executable)?;
+            println!("installed the qualkit (Rhai) kernel in {}", dir.display());
+        }
+        Command::Kernel {
+            connection_file: Some(file),
+            ..
+        } => qualkit::kernel::run(&file)?,
+        Command::Kernel { .. } => {
+            return Err(Error::argument(
+                "kernel",
+                "give --connection-file FILE (Jupyter does this), or use `qualkit kernel install`",
+            ));
+        }
         Command::New {
             dir,
             name,

@@ -640,3 +640,20 @@ pub(super) fn function_names(engine: &Engine) -> Vec<String> {
     names.dedup();
     names
 }
+
+/// The names a project knows (code ids and paths, documents, cases, case attributes), for
+/// completing text inside strings.
+pub(super) fn project_names(value: &Dynamic) -> Option<Vec<String>> {
+    let p = value.read_lock::<ProjectRef>()?;
+    let project = p.project.borrow();
+    let mut names: Vec<String> = project
+        .codebook
+        .codes()
+        .iter()
+        .flat_map(|c| [c.id.clone(), c.path.clone()])
+        .collect();
+    names.extend(project.documents().iter().map(|d| d.id.clone()));
+    names.extend(project.cases.names());
+    names.extend(project.cases.columns().iter().map(|(c, _)| c.clone()));
+    Some(names)
+}

@@ -155,6 +155,15 @@ impl Session {
         &self.engine
     }
 
+    /// Names that projects in scope know (codes, documents, cases), to complete strings.
+    pub fn project_names(&self) -> Vec<String> {
+        self.scope
+            .iter()
+            .filter_map(|(_, _, value)| api::project_names(&value))
+            .flatten()
+            .collect()
+    }
+
     /// Names of the variables in scope.
     pub fn variables(&self) -> Vec<String> {
         self.scope
@@ -258,6 +267,22 @@ fn register_display(engine: &mut Engine, sink: &OutputSink) {
         .register_into_engine(engine, move |value: Dynamic| {
             out(Output::Display(mime_bundle(&value)));
         });
+    let out = sink.clone();
+    rhai::FuncRegistration::new("eprint")
+        .with_comments([
+            "/// Prints to standard error (warnings, progress): `eprint(\"3 files skipped\")`.",
+        ])
+        .with_params_info(["text: Dynamic", "()"])
+        .register_into_engine(engine, move |text: Dynamic| {
+            out(Output::Stderr(render_text(&text)))
+        });
+    let out = sink.clone();
+    rhai::FuncRegistration::new("page")
+        .with_comments([
+            "/// Shows long text in the notebook's pager (printed in a terminal):\n/// `page(help(\"matrix\"))`.",
+        ])
+        .with_params_info(["text: Dynamic", "()"])
+        .register_into_engine(engine, move |text: Dynamic| out(Output::Page(render_text(&text))));
     let out = sink.clone();
     rhai::FuncRegistration::new("clear_output")
         .with_comments([

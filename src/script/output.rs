@@ -17,6 +17,8 @@ pub enum Output {
     Display(MimeBundle),
     /// `clear_output()`: clears what the cell showed so far (for progress in long cells).
     Clear { wait: bool },
+    /// `page(text)`: long text for a notebook's pager.
+    Page(String),
 }
 
 /// A value's forms: always plain text, and HTML or SVG for values that have them.
@@ -37,6 +39,7 @@ pub fn terminal_sink() -> OutputSink {
         Output::Stderr(text) => eprintln!("{text}"),
         Output::Display(bundle) => println!("{}", bundle.text),
         Output::Clear { .. } => {}
+        Output::Page(text) => println!("{text}"),
     })
 }
 

@@ -1,0 +1,497 @@
+//! The thread that owns the kernel's Rhai session. Rhai values (projects, tables) stay on
+//! this thread; requests arrive as jobs and answers go back as JSON. What a cell prints or
+//! displays goes straight to iopub, under the request that is running.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use jupyter_protocol::JupyterMessage;
+use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
+
+use super::{message, publish};
+use crate::error::Result;
+use crate::script::{Completeness, Limits, MimeBundle, Output, Session, mime_bundle, render_text};
+
+/// The session number reported in history entries (one session per kernel process).
+const SESSION_NUMBER: i64 = 1;
+
+enum Job {
+    Execute {
+        parent: Box<JupyterMessage>,
+        content: Value,
+        done: oneshot::Sender<Value>,
+    },
+    Complete {
+        content: Value,
+        done: oneshot::Sender<Value>,
+    },
+    Inspect {
+        content: Value,
+        done: oneshot::Sender<Value>,
+    },
+    IsComplete {
+        content: Value,
+        done: oneshot::Sender<Value>,
+    },
+    History {
+        content: Value,
+        done: oneshot::Sender<Value>,
+    },
+}
+
+/// A handle to the session thread.
+pub struct Executor {
+    jobs: std::sync::mpsc::Sender<Job>,
+    interrupt: Arc<AtomicBool>,
+}
+
+impl Executor {
+    pub fn start(iopub: UnboundedSender<JupyterMessage>) -> Result<Executor> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let (ready, started) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("qualkit-session".into())
+            .spawn(move || {
+                let mut state = State::new(iopub);
+                let _ = ready.send(state.session.interrupter());
+                for job in queue {
+                    state.handle(job);
+                }
+            })
+            .map_err(|e| super::kernel_error("starting the session thread", e))?;
+        let interrupt = started
+            .recv()
+            .map_err(|e| super::kernel_error("starting the session", e))?;
+        Ok(Executor { jobs, interrupt })
+    }
+
+    /// Setting this flag stops the running cell; the session keeps its variables.
+    pub fn interrupter(&self) -> Arc<AtomicBool> {
+        self.interrupt.clone()
+    }
+
+    async fn ask(&self, job: impl FnOnce(oneshot::Sender<Value>) -> Job) -> Value {
+        let (done, answer) = oneshot::channel();
+        if self.jobs.send(job(done)).is_err() {
+            return json!({ "status": "error", "ename": "KernelError", "evalue": "the session has stopped", "traceback": [] });
+        }
+        answer.await.unwrap_or_else(|_| {
+            json!({ "status": "error", "ename": "KernelError", "evalue": "the session has stopped", "traceback": [] })
+        })
+    }
+
+    pub async fn execute(&self, parent: &JupyterMessage, content: &Value) -> Value {
+        self.ask(|done| Job::Execute {
+            parent: Box::new(parent.clone()),
+            content: content.clone(),
+            done,
+        })
+        .await
+    }
+
+    pub async fn complete(&self, content: &Value) -> Value {
+        self.ask(|done| Job::Complete {
+            content: content.clone(),
+            done,
+        })
+        .await
+    }
+
+    pub async fn inspect(&self, content: &Value) -> Value {
+        self.ask(|done| Job::Inspect {
+            content: content.clone(),
+            done,
+        })
+        .await
+    }
+
+    pub async fn is_complete(&self, content: &Value) -> Value {
+        self.ask(|done| Job::IsComplete {
+            content: content.clone(),
+            done,
+        })
+        .await
+    }
+
+    pub async fn history(&self, content: &Value) -> Value {
+        self.ask(|done| Job::History {
+            content: content.clone(),
+            done,
+        })
+        .await
+    }
+}
+
+/// One executed cell: its number, code and the text of its result.
+struct Entry {
+    line: i64,
+    input: String,
+    output: String,
+}
+
+struct State {
+    session: Session,
+    iopub: UnboundedSender<JupyterMessage>,
+    /// The request whose cell is running: outputs are sent as its children.
+    running: Rc<RefCell<Option<JupyterMessage>>>,
+    /// Pager text the running cell asked for, returned with its reply.
+    pages: Rc<RefCell<Vec<String>>>,
+    execution_count: i64,
+    history: Vec<Entry>,
+}
+
+fn bundle_json(bundle: &MimeBundle) -> Value {
+    let mut data = serde_json::Map::new();
+    data.insert("text/plain".into(), bundle.text.clone().into());
+    if let Some(html) = &bundle.html {
+        data.insert("text/html".into(), html.clone().into());
+    }
+    if let Some(svg) = &bundle.svg {
+        data.insert("image/svg+xml".into(), svg.clone().into());
+    }
+    Value::Object(data)
+}
+
+const KEYWORDS: &[&str] = &[
+    "as", "break", "catch", "const", "continue", "do", "else", "export", "false", "fn", "for",
+    "if", "import", "in", "let", "loop", "return", "switch", "this", "throw", "true", "try",
+    "until", "while",
+];
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+impl State {
+    fn new(iopub: UnboundedSender<JupyterMessage>) -> State {
+        let running: Rc<RefCell<Option<JupyterMessage>>> = Rc::new(RefCell::new(None));
+        let pages: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(Vec::new()));
+        let sink = {
+            let running = running.clone();
+            let pages = pages.clone();
+            let iopub = iopub.clone();
+            Rc::new(move |output: Output| {
+                let Some(parent) = running.borrow().clone() else {
+                    return;
+                };
+                if let Output::Page(text) = output {
+                    pages.borrow_mut().push(text);
+                    return;
+                }
+                let out = match output {
+                    Output::Stdout(text) => message(
+                        &parent,
+                        "stream",
+                        json!({ "name": "stdout", "text": format!("{text}\n") }),
+                    ),
+                    Output::Stderr(text) => message(
+                        &parent,
+                        "stream",
+                        json!({ "name": "stderr", "text": format!("{text}\n") }),
+                    ),
+                    Output::Display(bundle) => message(
+                        &parent,
+                        "display_data",
+                        json!({ "data": bundle_json(&bundle), "metadata": {} }),
+                    ),
+                    Output::Clear { wait } => {
+                        message(&parent, "clear_output", json!({ "wait": wait }))
+                    }
+                    Output::Page(_) => unreachable!("pages are kept for the reply"),
+                };
+                publish(&iopub, out);
+            })
+        };
+        let base = std::env::current_dir().unwrap_or_default();
+        // Cells are stopped by interrupting them, so the operation limit is set high; the
+        // other limits still guard memory.
+        let limits = Limits {
+            operations: 1 << 62,
+            ..Limits::default()
+        };
+        State {
+            session: Session::with_output(&base, limits, sink),
+            iopub,
+            running,
+            pages,
+            execution_count: 0,
+            history: Vec::new(),
+        }
+    }
+
+    fn handle(&mut self, job: Job) {
+        match job {
+            Job::Execute {
+                parent,
+                content,
+                done,
+            } => {
+                let _ = done.send(self.execute(&parent, &content));
+            }
+            Job::Complete { content, done } => {
+                let _ = done.send(self.complete(&content));
+            }
+            Job::Inspect { content, done } => {
+                let _ = done.send(self.inspect(&content));
+            }
+            Job::IsComplete { content, done } => {
+                let _ = done.send(self.is_complete(&content));
+            }
+            Job::History { content, done } => {
+                let _ = done.send(self.history(&content));
+            }
+        }
+    }
+
+    fn execute(&mut self, parent: &JupyterMessage, content: &Value) -> Value {
+        let code = content["code"].as_str().unwrap_or_default().to_string();
+        let silent = content["silent"].as_bool().unwrap_or(false);
+        let store_history = content["store_history"].as_bool().unwrap_or(!silent) && !silent;
+        if store_history {
+            self.execution_count += 1;
+        }
+        let count = self.execution_count.max(1);
+        if !silent {
+            publish(
+                &self.iopub,
+                message(
+                    parent,
+                    "execute_input",
+                    json!({ "code": code, "execution_count": count }),
+                ),
+            );
+            *self.running.borrow_mut() = Some(parent.clone());
+        }
+        let source = format!("In[{count}]");
+        let result = self.session.eval(&code, &source);
+        *self.running.borrow_mut() = None;
+        let payload: Vec<Value> = self
+            .pages
+            .borrow_mut()
+            .drain(..)
+            .map(|text| json!({ "source": "page", "data": { "text/plain": text }, "start": 0 }))
+            .collect();
+        match result {
+            Ok(value) => {
+                let mut output = String::new();
+                if !value.is_unit() {
+                    output = render_text(&value);
+                    if !silent {
+                        let bundle = mime_bundle(&value);
+                        publish(
+                            &self.iopub,
+                            message(
+                                parent,
+                                "execute_result",
+                                json!({ "execution_count": count, "data": bundle_json(&bundle), "metadata": {} }),
+                            ),
+                        );
+                    }
+                }
+                if store_history {
+                    self.history.push(Entry {
+                        line: count,
+                        input: code,
+                        output,
+                    });
+                }
+                json!({ "status": "ok", "execution_count": count, "payload": payload, "user_expressions": {} })
+            }
+            Err(error) => {
+                let ename = if error.message == "interrupted" {
+                    "Interrupted"
+                } else {
+                    "ScriptError"
+                };
+                let mut traceback = vec![error.to_string()];
+                if let Some(line) = error.line
+                    && let Some(text) = code.lines().nth(line.saturating_sub(1))
+                {
+                    traceback.push(format!("{line:>4} | {text}"));
+                    if let Some(column) = error.column {
+                        traceback.push(format!("     | {}^", " ".repeat(column.saturating_sub(1))));
+                    }
+                }
+                if !silent {
+                    publish(
+                        &self.iopub,
+                        message(
+                            parent,
+                            "error",
+                            json!({ "ename": ename, "evalue": error.message, "traceback": traceback }),
+                        ),
+                    );
+                }
+                if store_history {
+                    self.history.push(Entry {
+                        line: count,
+                        input: code,
+                        output: String::new(),
+                    });
+                }
+                json!({
+                    "status": "error", "execution_count": count,
+                    "ename": ename, "evalue": error.message, "traceback": traceback
+                })
+            }
+        }
+    }
+
+    /// The code as characters and the cursor within it (Jupyter counts code points).
+    fn cursor(content: &Value) -> (Vec<char>, usize) {
+        let code: Vec<char> = content["code"]
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .collect();
+        let cursor = content["cursor_pos"]
+            .as_u64()
+            .map_or(code.len(), |c| c as usize)
+            .min(code.len());
+        (code, cursor)
+    }
+
+    fn complete(&self, content: &Value) -> Value {
+        let (code, cursor) = Self::cursor(content);
+        let mut start = cursor;
+        while start > 0 && is_name_char(code[start - 1]) {
+            start -= 1;
+        }
+        let token: String = code[start..cursor].iter().collect();
+        // Inside a string, offer the names projects know: code ids, documents, cases.
+        let line_start = code[..start]
+            .iter()
+            .rposition(|&c| c == '\n')
+            .map_or(0, |i| i + 1);
+        let in_string = code[line_start..start]
+            .iter()
+            .filter(|&&c| c == '"')
+            .count()
+            % 2
+            == 1;
+        let (candidates, start, token) = if in_string {
+            let mut string_start = start;
+            while string_start > line_start && code[string_start - 1] != '"' {
+                string_start -= 1;
+            }
+            let token: String = code[string_start..cursor].iter().collect();
+            (self.session.project_names(), string_start, token)
+        } else {
+            let mut names = self.session.function_names();
+            names.extend(self.session.variables());
+            names.extend(KEYWORDS.iter().map(|k| k.to_string()));
+            (names, start, token)
+        };
+        let mut matches: Vec<String> = candidates
+            .into_iter()
+            .filter(|n| n.starts_with(&token))
+            .collect();
+        matches.sort();
+        matches.dedup();
+        json!({
+            "status": "ok", "matches": matches,
+            "cursor_start": start, "cursor_end": cursor, "metadata": {}
+        })
+    }
+
+    fn inspect(&self, content: &Value) -> Value {
+        let (code, cursor) = Self::cursor(content);
+        let mut start = cursor;
+        while start > 0 && is_name_char(code[start - 1]) {
+            start -= 1;
+        }
+        let mut end = cursor;
+        while end < code.len() && is_name_char(code[end]) {
+            end += 1;
+        }
+        let name: String = code[start..end].iter().collect();
+        match self.session.help(&name) {
+            Some(text) if !name.is_empty() => json!({
+                "status": "ok", "found": true,
+                "data": { "text/plain": text }, "metadata": {}
+            }),
+            _ => json!({ "status": "ok", "found": false, "data": {}, "metadata": {} }),
+        }
+    }
+
+    fn is_complete(&self, content: &Value) -> Value {
+        let code = content["code"].as_str().unwrap_or_default();
+        match self.session.completeness(code) {
+            Completeness::Complete => json!({ "status": "complete" }),
+            Completeness::Incomplete => json!({ "status": "incomplete", "indent": "    " }),
+            Completeness::Invalid => json!({ "status": "invalid" }),
+        }
+    }
+
+    /// History requests: `tail` (the last n cells), `range` (cells start..stop) and `search`
+    /// (a glob pattern, optionally unique, the last n). Fields a client leaves out take
+    /// their defaults.
+    fn history(&self, content: &Value) -> Value {
+        let output = content["output"].as_bool().unwrap_or(false);
+        let n = content["n"].as_u64().map(|n| n as usize);
+        let selected: Vec<&Entry> = match content["hist_access_type"].as_str().unwrap_or("tail") {
+            "range" => {
+                let start = content["start"].as_i64().unwrap_or(1);
+                let stop = content["stop"].as_i64().unwrap_or(i64::MAX);
+                self.history
+                    .iter()
+                    .filter(|e| e.line >= start && e.line < stop)
+                    .collect()
+            }
+            "search" => {
+                let pattern = glob(content["pattern"].as_str().unwrap_or("*"));
+                let mut found: Vec<&Entry> = self
+                    .history
+                    .iter()
+                    .filter(|e| pattern.as_ref().is_some_and(|p| p.is_match(&e.input)))
+                    .collect();
+                if content["unique"].as_bool().unwrap_or(false) {
+                    let mut seen = std::collections::HashSet::new();
+                    found.reverse();
+                    found.retain(|e| seen.insert(e.input.clone()));
+                    found.reverse();
+                }
+                last(found, n)
+            }
+            _ => last(self.history.iter().collect(), n.or(Some(10))),
+        };
+        let entries: Vec<Value> = selected
+            .into_iter()
+            .map(|e| {
+                if output {
+                    json!([SESSION_NUMBER, e.line, [e.input, e.output]])
+                } else {
+                    json!([SESSION_NUMBER, e.line, e.input])
+                }
+            })
+            .collect();
+        json!({ "status": "ok", "history": entries })
+    }
+}
+
+fn last(mut entries: Vec<&Entry>, n: Option<usize>) -> Vec<&Entry> {
+    if let Some(n) = n
+        && entries.len() > n
+    {
+        entries.drain(..entries.len() - n);
+    }
+    entries
+}
+
+/// A glob (`*` any text, `?` one character) as a regular expression over the whole input.
+fn glob(pattern: &str) -> Option<regex::Regex> {
+    let mut re = String::from("(?s)^");
+    for c in pattern.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    regex::Regex::new(&re).ok()
+}
