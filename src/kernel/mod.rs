@@ -193,17 +193,17 @@ async fn serve(info: ConnectionInfo) -> Result<()> {
     // `iopub_welcome` (JEP 65) so clients know when broadcasts will reach them.
     let iopub_task = tokio::spawn(async move {
         enum Event {
-            Publish(Option<JupyterMessage>),
+            Publish(Option<Box<JupyterMessage>>),
             Subscription(jupyter_zmq_client::Result<SubscriptionEvent>),
         }
         loop {
             let event = tokio::select! {
-                message = iopub_rx.recv() => Event::Publish(message),
+                message = iopub_rx.recv() => Event::Publish(message.map(Box::new)),
                 subscription = iopub.recv_subscription() => Event::Subscription(subscription),
             };
             let outgoing = match event {
                 Event::Publish(None) => break,
-                Event::Publish(Some(message)) => message,
+                Event::Publish(Some(message)) => *message,
                 Event::Subscription(Ok(SubscriptionEvent::Subscribe(topic))) => {
                     let mut welcome = JupyterMessage::new(
                         UnknownMessage {
@@ -266,10 +266,10 @@ async fn serve(info: ConnectionInfo) -> Result<()> {
                     None
                 }
             };
-            if let Some((kind, content)) = reply {
-                if let Err(e) = send.send(message(&request.message, kind, content)).await {
-                    eprintln!("qualkit kernel: control: {e}");
-                }
+            if let Some((kind, content)) = reply
+                && let Err(e) = send.send(message(&request.message, kind, content)).await
+            {
+                eprintln!("qualkit kernel: control: {e}");
             }
             status(&control_iopub, &request.message, "idle");
             if request.msg_type() == "shutdown_request" {
@@ -317,13 +317,12 @@ async fn serve(info: ConnectionInfo) -> Result<()> {
                 None
             }
         };
-        if let Some((kind, content)) = reply {
-            if let Err(e) = shell_send
+        if let Some((kind, content)) = reply
+            && let Err(e) = shell_send
                 .send(message(&request.message, kind, content))
                 .await
-            {
-                eprintln!("qualkit kernel: shell: {e}");
-            }
+        {
+            eprintln!("qualkit kernel: shell: {e}");
         }
         status(&iopub_tx, &request.message, "idle");
     }
