@@ -12,6 +12,7 @@ pub mod codebook;
 pub mod coding;
 pub mod codings_csv;
 pub mod error;
+pub mod evcxr;
 pub mod generate;
 pub mod ingest;
 pub mod kernel;

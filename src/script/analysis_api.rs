@@ -634,7 +634,8 @@ pub mod analysis_api {
     }
 
     /// One code across two dimensions: `p.matrix("case", "phase", "theme.shared-learning")`
-    /// shows who kept doing it over time.
+    /// shows who kept doing it over time. With a code and a measure instead,
+    /// `p.matrix("case", "npt", "density")`, the columns are the codes below it.
     #[rhai_fn(name = "matrix", return_raw, pure)]
     pub fn matrix_by_dimension(
         p: &mut ProjectRef,
@@ -642,6 +643,10 @@ pub mod analysis_api {
         columns: &str,
         code: &str,
     ) -> Fallible<Table> {
+        if let Ok(measure) = code.parse::<Measure>() {
+            let codes = children_or_self(p, columns)?;
+            return matrix_run(p, rows, MatrixColumns::Codes(codes), measure);
+        }
         let columns = dimension(p, columns)?;
         matrix_run(
             p,

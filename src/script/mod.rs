@@ -121,6 +121,8 @@ impl Session {
             let ast = engine.compile(*source).expect("stdlib modules compile");
             let module = rhai::Module::eval_ast_as_new(Scope::new(), &ast, &engine)
                 .expect("stdlib modules evaluate");
+            // Always reachable as `npt::...`, with or without an `import`.
+            engine.register_static_module(*name, module.clone().into());
             stdlib.insert(*name, module);
         }
         let mut resolvers = ModuleResolversCollection::new();
@@ -185,6 +187,9 @@ impl Session {
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program);
         self.functions = self.functions.merge(&ast.clone_functions_only());
+        if result.is_ok() {
+            self.keep_imports(code);
+        }
         result.map_err(|e| {
             let hint = match &*e {
                 EvalAltResult::ErrorFunctionNotFound(signature, _) => self.did_you_mean(signature),
@@ -194,6 +199,27 @@ impl Session {
             error.message.push_str(&hint);
             error
         })
+    }
+
+    /// An `import` lasts for one evaluation in Rhai; a REPL line or notebook cell expects the
+    /// module to stay, as a variable does. So each module imported is registered under its
+    /// alias for the evaluations that follow.
+    fn keep_imports(&mut self, code: &str) {
+        static IMPORT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r#"(?m)^\s*import\s+"([^"]+)"\s+as\s+([A-Za-z_][A-Za-z0-9_]*)\s*;"#)
+                .expect("a valid pattern")
+        });
+        for import in IMPORT.captures_iter(code) {
+            let resolved = self.engine.module_resolver().resolve(
+                &self.engine,
+                None,
+                &import[1],
+                Position::NONE,
+            );
+            if let Ok(module) = resolved {
+                self.engine.register_static_module(&import[2], module);
+            }
+        }
     }
 
     /// For a call to a function that does not exist, the closest names that do.

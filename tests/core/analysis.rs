@@ -470,3 +470,26 @@ fn tables_render_for_terminals_and_notebooks() {
     assert_eq!(html.matches("<tr>").count(), 41, "header and 40 rows");
     assert!(html.contains("50 rows × 13 columns (first 40 shown)"));
 }
+
+#[test]
+fn values_render_for_evcxr_notebooks() {
+    use qualkit::evcxr::evcxr_content;
+    let f = fixture();
+    let p = f.open();
+    let a = Analysis::new(&p, None).unwrap();
+    let t = a
+        .matrix(
+            &Dimension::Case,
+            &MatrixColumns::Codes(codes(&["coh", "learn"])),
+            Measure::Segments,
+        )
+        .unwrap();
+    let shown = evcxr_content("text/html", &t.render_html(40));
+    assert!(shown.starts_with("EVCXR_BEGIN_CONTENT text/html\n<div class=\"qualkit-table\">"));
+    assert!(shown.ends_with("</div>\nEVCXR_END_CONTENT"));
+    let chart = qualkit::chart::Chart::heatmap(&t).unwrap();
+    assert!(chart.svg().starts_with("<svg") && chart.svg().ends_with("</svg>"));
+    assert!(chart.svg().contains(">Magenta</text>"));
+    // Every value of the matrix is written in its cell.
+    assert_eq!(chart.svg().matches(">1</text>").count(), 4);
+}

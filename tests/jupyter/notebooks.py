@@ -1,0 +1,38 @@
+"""Executes the notebooks in notebooks/ with nbclient, as Jupyter would run them top to bottom.
+
+    python tests/jupyter/notebooks.py --save   # re-run and save the outputs into the files
+"""
+
+import pathlib
+import sys
+
+import nbclient
+import nbformat
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def execute(path: pathlib.Path) -> nbformat.NotebookNode:
+    """Runs every cell in a fresh qualkit kernel started in the notebook's folder; a cell
+    error raises nbclient's CellExecutionError."""
+    notebook = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        cell.setdefault("id", f"cell-{index:02}")
+    client = nbclient.NotebookClient(
+        notebook,
+        kernel_name="qualkit",
+        timeout=300,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return notebook
+
+
+if __name__ == "__main__":
+    if "--save" in sys.argv:
+        import conftest  # noqa: F401  registers the kernel built in target/
+
+        for path in NOTEBOOKS:
+            nbformat.write(execute(path), path)
+            print(f"executed and saved {path.relative_to(ROOT)}")

@@ -1,0 +1,148 @@
+"""The qualkit kernel driven by a real Jupyter client (jupyter_client), as a notebook would."""
+
+import time
+
+import pytest
+import zmq
+from jupyter_client.manager import start_new_kernel
+from jupyter_client.session import Session
+
+TIMEOUT = 30
+
+
+@pytest.fixture
+def kernel():
+    km, kc = start_new_kernel(kernel_name="qualkit")
+    yield km, kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def run(kc, code):
+    """Executes a cell; returns (reply content, iopub messages of the cell)."""
+    outputs = []
+    reply = kc.execute_interactive(code, timeout=TIMEOUT, output_hook=outputs.append)
+    return reply["content"], outputs
+
+
+def results(outputs, kind="execute_result"):
+    return [m["content"] for m in outputs if m["msg_type"] == kind]
+
+
+def test_tables_are_html_with_a_text_twin_and_charts_are_svg(kernel):
+    _, kc = kernel
+    reply, outputs = run(kc, 'table([#{case: "Cobalt", quote: "<b>not bold</b>"}])'.replace("case:", '"case":'))
+    assert reply["status"] == "ok"
+    data = results(outputs)[0]["data"]
+    assert "<table>" in data["text/html"]
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in data["text/html"], "text is escaped"
+    assert "1 row × 2 columns" in data["text/plain"]
+
+    reply, outputs = run(kc, 'table([#{phase: "P1", n: 2}, #{phase: "P2", n: 5}]).timeline()')
+    data = results(outputs)[0]["data"]
+    assert data["image/svg+xml"].startswith("<svg")
+    assert "chart:" in data["text/plain"]
+
+
+def test_errors_show_the_offending_line(kernel):
+    _, kc = kernel
+    reply, outputs = run(kc, "let a = 1;\nlet b = a +* 2;")
+    assert reply["status"] == "error"
+    error = results(outputs, "error")[0]
+    assert error["traceback"][0].startswith("In[1]:2:"), error["traceback"]
+    assert "let b = a +* 2;" in error["traceback"][1]
+    # A runtime error: what ran before it stays, and the session goes on.
+    reply, outputs = run(kc, "let a = 1;\nlet b = a + missing;")
+    error = results(outputs, "error")[0]
+    assert error["traceback"][0].startswith("In[2]:2:"), error["traceback"]
+    assert "missing" in error["evalue"]
+    reply, outputs = run(kc, "a + 1")
+    assert results(outputs)[0]["data"]["text/plain"] == "2"
+
+
+def test_output_streams_in_order_and_display_progress(kernel):
+    _, kc = kernel
+    reply, outputs = run(kc, 'print("one"); display(table([#{n: 1}])); clear_output(true); eprint("two"); 3')
+    kinds = [m["msg_type"] for m in outputs if m["msg_type"] not in ("status", "execute_input")]
+    assert kinds == ["stream", "display_data", "clear_output", "stream", "execute_result"], kinds
+    streams = [m["content"] for m in outputs if m["msg_type"] == "stream"]
+    assert streams[0] == {"name": "stdout", "text": "one\n"}
+    assert streams[1]["name"] == "stderr"
+
+
+def test_interrupt_stops_an_endless_loop_and_keeps_variables(kernel):
+    km, kc = kernel
+    run(kc, "let kept = 41;")
+    msg_id = kc.execute("let n = 0; loop { n += 1; }")
+    time.sleep(1.0)
+    km.interrupt_kernel()
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "Interrupted"
+    _, outputs = run(kc, "kept + 1")
+    assert results(outputs)[0]["data"]["text/plain"] == "42"
+    # The loop ran until interrupted; its counter is still there.
+    _, outputs = run(kc, "n > 0")
+    assert results(outputs)[0]["data"]["text/plain"] == "true"
+
+
+def test_restart_gives_a_fresh_session(kernel):
+    km, kc = kernel
+    run(kc, "let before = 1;")
+    km.restart_kernel(now=False)
+    kc.wait_for_ready(timeout=TIMEOUT)
+    reply, _ = run(kc, "before")
+    assert reply["status"] == "error"
+    assert "before" in reply["evalue"]
+    reply, outputs = run(kc, "2 + 2")
+    assert results(outputs)[0]["data"]["text/plain"] == "4"
+
+
+def test_a_message_with_a_bad_signature_is_ignored(kernel):
+    km, kc = kernel
+    info = km.get_connection_info()
+    forger = Session(key=b"not-the-key", username="forger")
+    context = zmq.Context.instance()
+    socket = context.socket(zmq.DEALER)
+    socket.connect(f"{info['transport']}://{info['ip']}:{info['shell_port']}")
+    try:
+        forger.send(socket, "execute_request", {"code": "let forged = 1;", "silent": False, "store_history": True,
+                                                "user_expressions": {}, "allow_stdin": False})
+        assert socket.poll(2000) == 0, "the kernel must not answer a forged message"
+    finally:
+        socket.close(linger=0)
+    # Never executed, and the kernel still answers its real client.
+    reply, _ = run(kc, "forged")
+    assert reply["status"] == "error"
+    kc.kernel_info()
+    assert kc.get_shell_msg(timeout=TIMEOUT)["msg_type"] == "kernel_info_reply"
+
+
+def test_a_thousand_executions_in_a_row(kernel):
+    _, kc = kernel
+    run(kc, "let n = 0;")
+    for _ in range(1000):
+        reply, _ = run(kc, "n += 1;")
+        assert reply["status"] == "ok"
+    reply, outputs = run(kc, "n")
+    assert results(outputs)[0]["data"]["text/plain"] == "1000"
+    assert reply["execution_count"] == 1002
+
+
+def test_completion_knows_variables_functions_and_the_project_codes(kernel):
+    _, kc = kernel
+    run(kc, 'let p = project("data/deep-end"); let my_table = 1;')
+    kc.complete("my_t", 4)
+    assert kc.get_shell_msg(timeout=TIMEOUT)["content"]["matches"] == ["my_table"]
+    code = 'p.segments("npt.coh'
+    kc.complete(code, len(code))
+    reply = kc.get_shell_msg(timeout=TIMEOUT)["content"]
+    assert "npt.coherence" in reply["matches"]
+    assert reply["cursor_start"] == code.index('"') + 1
+    code = "p.matr"
+    kc.complete(code, len(code))
+    assert kc.get_shell_msg(timeout=TIMEOUT)["content"]["matches"] == ["matrix"]
+    kc.inspect("p.matrix(", 5)
+    reply = kc.get_shell_msg(timeout=TIMEOUT)["content"]
+    assert reply["found"] and "Matrix coding" in reply["data"]["text/plain"]
