@@ -118,3 +118,44 @@ fn a_transcript_without_front_matter_is_imported_with_metadata_from_flags() {
         Some("It has changed how we work.")
     );
 }
+
+#[test]
+fn kernel_install_writes_a_kernel_spec_jupyter_can_start() {
+    let prefix = tempfile::tempdir().unwrap();
+    let (ok, stdout, stderr) = qualkit(&[
+        "kernel",
+        "install",
+        "--prefix",
+        prefix.path().to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let dir = prefix.path().join("share/jupyter/kernels/qualkit");
+    assert!(stdout.contains(&dir.display().to_string()), "{stdout}");
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("kernel.json")).unwrap()).unwrap();
+    assert_eq!(spec["display_name"], "qualkit (Rhai)");
+    assert_eq!(spec["language"], "rhai");
+    // Without message-mode interrupts, Jupyter would signal the process and end it.
+    assert_eq!(spec["interrupt_mode"], "message");
+    let argv: Vec<&str> = spec["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(argv[0], env!("CARGO_BIN_EXE_qualkit"));
+    assert_eq!(
+        argv[1..],
+        ["kernel", "--connection-file", "{connection_file}"]
+    );
+
+    let (ok, _, stderr) = qualkit(&["kernel"]);
+    assert!(!ok && stderr.contains("--connection-file"), "{stderr}");
+    let broken = prefix.path().join("connection.json");
+    std::fs::write(&broken, "{ not json").unwrap();
+    let (ok, _, stderr) = qualkit(&["kernel", "--connection-file", broken.to_str().unwrap()]);
+    assert!(
+        !ok && stderr.contains("not a Jupyter connection file"),
+        "{stderr}"
+    );
+}
