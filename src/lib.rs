@@ -16,6 +16,7 @@ pub mod evcxr;
 pub mod generate;
 pub mod ingest;
 pub mod kernel;
+pub mod nomad;
 pub mod project;
 pub mod repl;
 pub mod script;

@@ -394,7 +394,7 @@ impl Table {
         for (position, &(_, minimum)) in layout.iter().enumerate() {
             if let Some(column) = table.column_mut(position) {
                 column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
-                    comfy_table::Width::Fixed(minimum as u16),
+                    comfy_table::Width::Fixed(minimum as u16 + 2), // with the padding
                 ));
             }
         }

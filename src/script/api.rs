@@ -34,6 +34,15 @@ impl DocumentRef {
     }
 }
 
+thread_local! {
+    /// The project a session opened last: what `npt::explain` draws its examples from.
+    static LAST_PROJECT: RefCell<Option<ProjectRef>> = const { RefCell::new(None) };
+}
+
+pub(super) fn last_project() -> Option<ProjectRef> {
+    LAST_PROJECT.with(|last| last.borrow().clone())
+}
+
 pub(super) type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
 pub(super) fn fail(error: impl std::fmt::Display) -> Box<EvalAltResult> {
@@ -99,11 +108,13 @@ pub mod project_api {
     pub fn project(path: &str) -> Fallible<ProjectRef> {
         let project = Project::open(std::path::Path::new(path)).map_err(fail)?;
         let coder = default_coder(&project);
-        Ok(ProjectRef {
+        let opened = ProjectRef {
             project: Rc::new(RefCell::new(project)),
             coder,
             view: None,
-        })
+        };
+        LAST_PROJECT.with(|last| *last.borrow_mut() = Some(opened.clone()));
+        Ok(opened)
     }
 
     /// The project's name.
@@ -562,6 +573,7 @@ pub(super) fn register(engine: &mut Engine) {
         .register_type_with_name::<Segment>("Segment");
     engine.register_global_module(exported_module!(project_api).into());
     super::analysis_api::register(engine);
+    super::teaching_api::register(engine);
 }
 
 /// Help text (signatures and doc comments) of every registered function, by name.

@@ -5,6 +5,7 @@
 mod analysis_api;
 mod api;
 mod output;
+mod teaching_api;
 
 pub use output::{
     MimeBundle, Output, OutputSink, mime_bundle, render_html, render_text, terminal_sink,

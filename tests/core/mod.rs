@@ -5,3 +5,4 @@ mod ingest;
 mod sample;
 mod script;
 mod store;
+mod teaching;
