@@ -377,7 +377,9 @@ impl Survey {
 
     /// Cronbach's alpha per construct, with the number of items and complete respondents.
     pub fn reliability(&self) -> Result<Table> {
-        let rows: Vec<(&str, usize, (Option<f64>, usize))> = CONSTRUCTS
+        // (construct, items, (alpha, complete respondents))
+        type Row<'a> = (&'a str, usize, (Option<f64>, usize));
+        let rows: Vec<Row> = CONSTRUCTS
             .iter()
             .map(|(id, short)| {
                 (
