@@ -13,6 +13,7 @@ pub mod coding;
 pub mod codings_csv;
 pub mod error;
 pub mod evcxr;
+pub mod exercise;
 pub mod generate;
 pub mod ingest;
 pub mod kernel;

@@ -671,8 +671,21 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// Writes a starter file, keeping one that is already there (a cases.csv the user made
+/// before running `new` must not be lost).
 fn write_new(path: &Path, content: &str) -> Result<()> {
-    std::fs::write(path, content).map_err(|e| Error::io(path, e))
+    use std::io::Write;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(mut file) => file
+            .write_all(content.as_bytes())
+            .map_err(|e| Error::io(path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
+    }
 }
 
 /// The NPT starter codebook offered by `qualkit new --codebook npt`.

@@ -274,6 +274,14 @@ pub mod analysis_api {
         t.sort(&strings(&columns, "sort")?, false).map_err(fail)
     }
 
+    /// Sorted by several columns in turn, largest first when `descending`:
+    /// `t.sort(["coders", "words"], true)`.
+    #[rhai_fn(name = "sort", return_raw, pure)]
+    pub fn sort_by_many_order(t: &mut Table, columns: Array, descending: bool) -> Fallible<Table> {
+        t.sort(&strings(&columns, "sort")?, descending)
+            .map_err(fail)
+    }
+
     /// The first `n` rows.
     #[rhai_fn(pure)]
     pub fn head(t: &mut Table, n: i64) -> Table {

@@ -159,3 +159,17 @@ fn kernel_install_writes_a_kernel_spec_jupyter_can_start() {
         "{stderr}"
     );
 }
+
+#[test]
+fn new_keeps_a_cases_file_that_is_already_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("study");
+    std::fs::create_dir_all(&study).unwrap();
+    std::fs::write(study.join("cases.csv"), "case,integration\nMagenta,FIP\n").unwrap();
+    let (ok, _, stderr) = qualkit(&["new", study.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(study.join("cases.csv")).unwrap(),
+        "case,integration\nMagenta,FIP\n"
+    );
+}

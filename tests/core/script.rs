@@ -172,7 +172,7 @@ fn modules_import_from_the_stdlib_and_from_the_project_folder() {
     .unwrap();
     let mut s = session(dir.path());
     let v = s
-        .eval(r#"import "npt" as npt; import "helpers" as h; [npt::constructs().len(), npt::sub_constructs().len(), npt::find("enrolment").id, h::double(21)]"#, "t")
+        .eval(r#"import "npt" as npt; import "helpers" as h; [npt::constructs().len(), npt::sub_constructs().len(), npt::construct("enrolment").id, h::double(21)]"#, "t")
         .unwrap()
         .into_array()
         .unwrap();

@@ -161,3 +161,144 @@ fn nomad_by_case_attribute_from_a_script() {
         "{err}"
     );
 }
+
+fn fixture_with_transcripts() -> Fixture {
+    let f = Fixture::new();
+    f.write(
+        "m.txt",
+        crate::common::transcript(
+            "Magenta",
+            &[("Ann", "GP"), ("Bea", "CLP")],
+            "Ann: one two three four five six.\nBea: seven eight nine ten.\n",
+        ),
+    );
+    f
+}
+
+#[test]
+fn exercises_compare_answers_with_the_reference_and_explain_differences() {
+    let f = fixture_with_transcripts();
+    let extracts = "id,document,quote,construct,reason\n\
+        x1,m,one two,coh,About understanding.\n\
+        x2,m,three four,coh,Still understanding.\n\
+        x3,m,seven eight,learn,Learning together.\n\
+        x4,m,nine ten,ctx.lead,Someone leads.\n\
+        x5,m,five six,learn,Not answered by the student.\n";
+    write(&f, "extracts.csv", extracts);
+    let mut s = Session::new(f.root(), Limits::default());
+    let code = format!(
+        r#"let p = project({:?});
+        let ex = p.exercise("extracts.csv");
+        let answers = #{{x1: "coherence", x2: "Shared learning", x3: "learn", x4: "leadership"}};
+        [ex.check(answers), ex.score(answers), ex.confusion(answers)]"#,
+        f.root().display().to_string()
+    );
+    let out = s
+        .eval(&code, "exercise.rhai")
+        .unwrap()
+        .cast::<rhai::Array>();
+    let check = out[0].clone().cast::<qualkit::table::Table>();
+    assert_eq!(
+        check.values("result").unwrap(),
+        ["agree", "differ", "agree", "agree", "not answered yet"]
+            .map(|v| CellValue::Text(v.into()))
+    );
+    assert_eq!(
+        check.values("reason").unwrap()[1],
+        CellValue::Text("Still understanding.".into())
+    );
+    // By hand over the four answered: observed 3/4; expected 0.5*0.25 + 0.25*0.5 + 0.25*0.25
+    // = 0.3125; kappa = (0.75 - 0.3125) / 0.6875 = 7/11.
+    assert!(
+        check.title().unwrap().contains("3 of 4 extracts (75%)"),
+        "{:?}",
+        check.title()
+    );
+    let score = out[1].clone().cast::<rhai::Map>();
+    assert!((score["kappa"].as_float().unwrap() - 7.0 / 11.0).abs() < 1e-12);
+    let confusion = out[2].clone().cast::<qualkit::table::Table>();
+    assert_eq!(
+        confusion.values("Shared learning").unwrap()[0],
+        CellValue::Integer(1)
+    );
+
+    let err = s
+        .eval("ex.check(#{x1: \"astrology\"})", "exercise.rhai")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`astrology` (for x1) is not one of the constructs"),
+        "{err}"
+    );
+    write(
+        &f,
+        "broken.csv",
+        "id,document,quote,construct,reason\nx1,m,eleven twelve,coh,r\n",
+    );
+    let err = s
+        .eval("p.exercise(\"broken.csv\")", "exercise.rhai")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("broken.csv:2") && err.contains("quote not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_npt_module_explains_constructs_with_the_projects_own_examples() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let f = fixture_with_transcripts();
+    let printed = Rc::new(RefCell::new(Vec::<String>::new()));
+    let sink = {
+        let printed = printed.clone();
+        Rc::new(move |o: qualkit::script::Output| {
+            if let qualkit::script::Output::Stdout(t) = o {
+                printed.borrow_mut().push(t)
+            }
+        })
+    };
+    let mut s = Session::with_output(f.root(), Limits::default(), sink);
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("study");
+    let code = format!(
+        "let p = new_project({:?}, \"Study\", npt::codebook());\n\
+         p.code(\"m\", \"npt.coherence.differentiation\", \"one two three\");\n\
+         npt::explain(\"coherence\");\n\
+         [npt::coding_manual().contexts.len(), npt::coding_manual().outcomes.len(), p.codes().len()]",
+        study.display().to_string()
+    );
+    std::fs::copy(f.root().join("transcripts/m.txt"), {
+        std::fs::create_dir_all(study.join("transcripts")).unwrap();
+        std::fs::write(study.join("cases.csv"), "case\nMagenta\n").unwrap();
+        study.join("transcripts/m.txt")
+    })
+    .unwrap();
+    let err = s
+        .eval("npt::explain(\"coherence\")", "t")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no project is open yet"), "{err}");
+    let counts = s.eval(&code, "teach.rhai").unwrap().cast::<rhai::Array>();
+    let counts: Vec<i64> = counts.into_iter().map(|v| v.as_int().unwrap()).collect();
+    assert_eq!(counts, [4, 4, 21]);
+    let text = printed.borrow().join("\n");
+    assert!(
+        text.starts_with("Coherence: The sense-making work"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Sub-constructs: Differentiation, Communal specification"),
+        "{text}"
+    );
+    assert!(text.contains("“one two three” (Magenta GP, P2)"), "{text}");
+    let err = s
+        .eval("npt::explain(\"astrology\")", "t")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no construct or sub-construct called \"astrology\""),
+        "{err}"
+    );
+}
