@@ -480,6 +480,58 @@ impl Survey {
         )))
     }
 
+    /// Pearson's correlation of each construct score with each general item, over the
+    /// respondents who have both: do those who score a construct higher also feel the
+    /// practice is more normal?
+    pub fn correlations(&self) -> Result<Table> {
+        let pearson = |pairs: &[(f64, f64)]| -> Option<f64> {
+            let n = pairs.len() as f64;
+            if pairs.len() < 3 {
+                return None;
+            }
+            let (mx, my) = (
+                pairs.iter().map(|p| p.0).sum::<f64>() / n,
+                pairs.iter().map(|p| p.1).sum::<f64>() / n,
+            );
+            let sxy: f64 = pairs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+            let sxx: f64 = pairs.iter().map(|(x, _)| (x - mx).powi(2)).sum();
+            let syy: f64 = pairs.iter().map(|(_, y)| (y - my).powi(2)).sum();
+            (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
+        };
+        let mut columns = vec![(
+            "construct".to_string(),
+            Values::Text(
+                CONSTRUCTS
+                    .iter()
+                    .map(|(_, short)| Some(short.to_string()))
+                    .collect(),
+            ),
+        )];
+        for (k, name) in GENERAL.iter().enumerate() {
+            columns.push((
+                name.to_string(),
+                Values::Number(
+                    CONSTRUCTS
+                        .iter()
+                        .map(|(id, _)| {
+                            let pairs: Vec<(f64, f64)> = self
+                                .responses
+                                .iter()
+                                .filter_map(|r| {
+                                    Some((Self::construct_score(r, id)?, r.general[k]?))
+                                })
+                                .collect();
+                            pearson(&pairs)
+                        })
+                        .collect(),
+                ),
+            ));
+        }
+        Ok(Table::new(columns)?.with_title(
+            "Correlation (Pearson's r) of construct scores with the general items: G1 familiar, G2 normal now, G3 will become normal",
+        ))
+    }
+
     /// Per item: construct, sub-construct, mean (after reversal), answers and "not relevant"
     /// or blank answers.
     pub fn items(&self) -> Result<Table> {

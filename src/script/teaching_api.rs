@@ -134,6 +134,13 @@ pub mod teaching_api {
         n.survey.reliability().map_err(fail)
     }
 
+    /// Pearson's r between each construct score and each general item (G1 familiar, G2
+    /// normal now, G3 will become normal).
+    #[rhai_fn(return_raw, pure)]
+    pub fn correlations(n: &mut Nomad) -> Fallible<Table> {
+        n.survey.correlations().map_err(fail)
+    }
+
     /// Each item's construct, sub-construct, mean and missing answers.
     #[rhai_fn(name = "items", return_raw, pure)]
     pub fn nomad_items(n: &mut Nomad) -> Fallible<Table> {
@@ -191,7 +198,7 @@ pub mod teaching_api {
     #[rhai_fn(name = "to_string", pure)]
     pub fn nomad_to_string(n: &mut Nomad) -> String {
         format!(
-            "NoMAD survey: {} respondents; .scores(), .reliability(), .items(), .by(attribute)",
+            "NoMAD survey: {} respondents; .scores(), .reliability(), .correlations(), .items(), .by(attribute)",
             n.survey.responses.len()
         )
     }

@@ -302,3 +302,35 @@ fn the_npt_module_explains_constructs_with_the_projects_own_examples() {
         "{err}"
     );
 }
+
+#[test]
+fn construct_scores_correlate_with_the_general_items() {
+    let f = Fixture::new();
+    let mut text = String::from("case,");
+    text += &ITEMS.iter().map(|i| i.column).collect::<Vec<_>>().join(",");
+    text += ",G1,G2,G3\n";
+    // Coherence 1..4 (every item the same), G1 rising with it, G2 falling, G3 flat.
+    for (score, g1, g2) in [(1, 2, 8), (2, 4, 6), (3, 6, 4), (4, 8, 2)] {
+        let items: Vec<String> = ITEMS
+            .iter()
+            .map(|i| {
+                if i.construct == "npt.coherence" {
+                    score.to_string()
+                } else {
+                    "3".into()
+                }
+            })
+            .collect();
+        text += &format!("Magenta,{},{g1},{g2},5\n", items.join(","));
+    }
+    let path = write(&f, "nomad.csv", &text);
+    let s = Survey::read_csv(&path, &BTreeMap::new()).unwrap();
+    let r = s.correlations().unwrap();
+    let close =
+        |v: &CellValue, want: f64| matches!(v, CellValue::Number(x) if (x - want).abs() < 1e-12);
+    assert!(close(&r.values("G1").unwrap()[0], 1.0));
+    assert!(close(&r.values("G2").unwrap()[0], -1.0));
+    // No variation, no correlation: G3 is constant, and so is every other construct.
+    assert_eq!(r.values("G3").unwrap()[0], CellValue::Missing);
+    assert_eq!(r.values("G1").unwrap()[1], CellValue::Missing);
+}
