@@ -91,9 +91,10 @@ impl IntervalSet {
     }
 }
 
-/// The stretches covered by at least `at_least` of the given spans, as maximal runs.
-/// Where one span ends exactly where another begins the run is cut there, so neighbouring
-/// codings stay separate codings; spans that overlap join into one run.
+/// The stretches covered by at least `at_least` of the given spans, as maximal runs. Spans
+/// that overlap join into one run; where a span ends exactly where another begins and the
+/// count would fall below `at_least` without the one ending, the run is cut there, so
+/// neighbouring codings stay separate codings.
 pub fn covered_by_at_least(spans: &[Interval], at_least: usize) -> Vec<Interval> {
     if at_least == 0 {
         return Vec::new();
