@@ -9,7 +9,9 @@
 //! documents neither coder applied it to are left out (NVivo scores those kappa 1, which
 //! pulls averages of rare codes towards 1). A document both coders coded from end to end
 //! has no variation and kappa is undefined; it is reported as 1, as NVivo does, since the
-//! coders agree on every character.
+//! coders agree on every character. With several codes, a last `(overall)` row averages every
+//! code and document pair listed, weighted by length (its `documents` counts those pairs; a
+//! parent listed beside its children counts their text twice).
 //!
 //! Segment level: the units are the stretches either coder coded, overlapping stretches of
 //! the two coders joined into one. A unit is agreed when both coders coded part of it (and,
@@ -485,7 +487,7 @@ pub(crate) fn check_coders(coders: &[&str], known: &[String], min: usize) -> Res
         return Err(Error::argument(
             "coders",
             format!(
-                "agreement needs at least {min} coders; got {}",
+                "give at least {min} coders; got {}",
                 if coders.is_empty() {
                     "none".to_string()
                 } else {

@@ -768,7 +768,11 @@ fn merging_refuses_bad_requests_and_leaves_the_store_untouched() {
     let before = (p.codings().unwrap(), p.store().audit_log().unwrap().len());
     let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let cases: Vec<(Vec<String>, &str, &str)> = vec![
-        (names(&["ak"]), "consensus", "at least 2 coders"),
+        (
+            names(&["ak"]),
+            "consensus",
+            "give at least 2 coders; got ak",
+        ),
         (names(&[]), "consensus", "got none"),
         (names(&["ak", "zz"]), "consensus", "unknown coder `zz`"),
         (names(&["ak", "ak"]), "consensus", "named twice"),
@@ -1099,4 +1103,36 @@ fn scripts_reach_every_agreement_function() {
         .help("merge_coders")
         .unwrap();
     assert!(help.contains("consensus"), "{help}");
+}
+
+#[test]
+fn codings_of_edited_or_removed_documents_do_not_break_agreement() {
+    let f = Fixture::new();
+    f.write(
+        "m.txt",
+        transcript("Magenta", &[], "One two three four five six seven.\n"),
+    );
+    f.write("c.txt", transcript("Cobalt", &[], "Alpha beta gamma.\n"));
+    let mut p = f.open();
+    for (coder, doc, start, end) in [("ak", "m", 0, 30), ("rb", "m", 4, 34), ("ak", "c", 0, 10)] {
+        p.code(coder, doc, "learn", &Span::Offsets { start, end })
+            .unwrap();
+    }
+    drop(p);
+    // The transcript is cut short after coding, and the other one removed.
+    f.write("m.txt", transcript("Magenta", &[], "One two three.\n"));
+    std::fs::remove_file(f.root().join("transcripts/c.txt")).unwrap();
+    let p = f.open();
+    assert_eq!(p.stale_documents().unwrap().len(), 2);
+    let c = SpanComparison::new(&p, "ak", "rb").unwrap();
+    let t = c
+        .table(&c.codes_applied(), Breakdown::Document, Level::Character)
+        .unwrap();
+    // Only what is still in the document counts: 15 characters, ak 0..15, rb 4..15.
+    assert_eq!(texts(&t, "document"), ["m"]);
+    assert_eq!(integers(&t, "characters"), [15]);
+    assert_eq!(integers(&t, "both"), [11]);
+    assert_eq!(integers(&t, "ak_only"), [4]);
+    let d = c.disagreements(&c.codes_applied(), None).unwrap();
+    assert_eq!(texts(&d, "text"), ["One "]);
 }
