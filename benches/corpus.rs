@@ -1,10 +1,12 @@
-//! Whole-workload timings on a generated corpus: ingest, auto-coding, the store.
+//! Whole-workload timings on a generated corpus: ingest, auto-coding, intercoder agreement,
+//! the store.
 //! Run: `cargo bench --bench corpus` (QUALKIT_BENCH_MB sets the corpus size, default 100).
 //! Each workload runs several times; the median is reported with throughput.
 
 use std::time::{Duration, Instant};
 
 use qualkit::Project;
+use qualkit::agreement::{Breakdown, Level, MergeRule, SpanComparison};
 use qualkit::coding::autocode::{self, Dictionary, Rule, Scope, Search};
 use qualkit::store::{Author, NewCoding, OnOverlap, Store};
 
@@ -102,6 +104,8 @@ fn main() {
         &format!("{} codings", report_.added),
     );
 
+    agreement(&mut project, megabytes);
+
     let store_dir = tempfile::tempdir().expect("temp dir");
     let codings: Vec<NewCoding> = (0..1_000_000usize)
         .map(|i| NewCoding {
@@ -143,5 +147,68 @@ fn main() {
         "read back 1,000,000 codings",
         elapsed.as_secs_f64() * 1e3,
         back.len()
+    );
+}
+
+/// Two coders' dictionary coding of the whole corpus (one codes the matches, the other the
+/// sentences around them), compared code by code and merged.
+fn agreement(project: &mut Project, megabytes: f64) {
+    let dictionary = Dictionary::new(qualkit::generate::generated_dictionary(500));
+    for (coder, scope) in [("ak", Scope::Match), ("rb", Scope::Sentence)] {
+        let rule = Rule::Dictionary {
+            dictionary: dictionary.clone(),
+            scope,
+        };
+        project.autocode(coder, &rule, None).expect("autocode");
+    }
+    let codings = project.store().count_codings().expect("count");
+    let (elapsed, table) = time(|| {
+        let c = SpanComparison::new(project, "ak", "rb").expect("coders");
+        c.table(&c.codes_applied(), Breakdown::Code, Level::Character)
+            .expect("agreement")
+    });
+    report(
+        "agreement, character level, every code",
+        elapsed,
+        megabytes,
+        &format!("{} codes, {codings} codings in the store", table.rows() - 1),
+    );
+    let (elapsed, table) = time(|| {
+        let c = SpanComparison::new(project, "ak", "rb").expect("coders");
+        c.table(
+            &c.codes_applied(),
+            Breakdown::Code,
+            Level::Segment { min_overlap: 0.0 },
+        )
+        .expect("agreement")
+    });
+    report(
+        "agreement, segment level, every code",
+        elapsed,
+        megabytes,
+        &format!("{} codes", table.rows() - 1),
+    );
+    let (elapsed, table) = time(|| {
+        let c = SpanComparison::new(project, "ak", "rb").expect("coders");
+        c.disagreements(&c.codes_applied(), None)
+            .expect("disagreements")
+    });
+    report(
+        "disagreements with text, every code",
+        elapsed,
+        megabytes,
+        &format!("{} stretches", table.rows()),
+    );
+    let coders = ["ak".to_string(), "rb".to_string()];
+    let (elapsed, merged) = time(|| {
+        project
+            .merge_coders("bench", &coders, "consensus", MergeRule::Union, true)
+            .expect("merge")
+    });
+    report(
+        "merge two coders (union, one transaction)",
+        elapsed,
+        megabytes,
+        &format!("{} codings", merged.added),
     );
 }

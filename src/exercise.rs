@@ -43,27 +43,6 @@ pub struct Feedback {
     pub kappa: Option<f64>,
 }
 
-/// Cohen's kappa for two raters' labels of the same units.
-pub fn cohen_kappa(a: &[&str], b: &[&str]) -> Option<f64> {
-    if a.len() != b.len() || a.is_empty() {
-        return None;
-    }
-    let n = a.len() as f64;
-    let observed = a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / n;
-    let mut labels: Vec<&str> = a.iter().chain(b).copied().collect();
-    labels.sort_unstable();
-    labels.dedup();
-    let expected: f64 = labels
-        .iter()
-        .map(|l| {
-            let pa = a.iter().filter(|x| *x == l).count() as f64 / n;
-            let pb = b.iter().filter(|x| *x == l).count() as f64 / n;
-            pa * pb
-        })
-        .sum();
-    (expected < 1.0).then(|| (observed - expected) / (1.0 - expected))
-}
-
 /// Landis and Koch's words for a kappa, as students will meet them in papers.
 fn strength(kappa: f64) -> &'static str {
     match kappa {
@@ -252,8 +231,15 @@ impl Exercise {
         }
         let answered = pairs.len();
         let agreed = pairs.iter().filter(|(r, y)| r == y).count();
-        let (refs, student): (Vec<&str>, Vec<&str>) = pairs.iter().copied().unzip();
-        let kappa = cohen_kappa(&refs, &student);
+        let (refs, student): (Vec<Option<String>>, Vec<Option<String>>) = pairs
+            .iter()
+            .map(|(r, s)| (Some(r.to_string()), Some(s.to_string())))
+            .unzip();
+        let kappa = if pairs.is_empty() {
+            None
+        } else {
+            crate::agreement::categorical::cohen_kappa(&refs, &student)?
+        };
         let summary = if answered == 0 {
             "No answers yet: code each extract, then check again.".to_string()
         } else {

@@ -4,6 +4,7 @@
 //! the audit log in SQLite, [`coding`] turns quotes, rules and dictionaries into spans, and
 //! [`project`] ties them together for the front ends (the CLI, scripts and notebooks).
 
+pub mod agreement;
 pub mod analysis;
 pub mod cases;
 pub mod chart;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
+use qualkit::agreement::{Breakdown, Level, MergeRule, Ratings, SpanComparison};
 use qualkit::coding::Span;
 use qualkit::coding::autocode::{Dictionary, Rule, Scope, Search};
 use qualkit::project::{ImportMetadata, MemoTarget, StarterCodebook};
@@ -157,6 +158,94 @@ enum Command {
     },
     /// Show the audit log.
     Log { dir: PathBuf },
+    /// Intercoder agreement of two coders' span coding: percent agreement and Cohen's kappa
+    /// per code, at the character level (as NVivo) or the segment level.
+    Agreement(AgreementArgs),
+    /// The stretches two coders disagree on, with the text each coded, to discuss and settle.
+    Disagreements(DisagreementsArgs),
+    /// Merge several coders' codings into one consensus coder (union, intersection or
+    /// majority), in one audited transaction.
+    MergeCoders(MergeCodersArgs),
+    /// Agreement on labelled units from a CSV (one row per unit, one column per coder):
+    /// percent agreement, Cohen's kappa per pair and Krippendorff's alpha (nominal).
+    Reliability(ReliabilityArgs),
+}
+
+#[derive(Args)]
+struct AgreementArgs {
+    dir: PathBuf,
+    /// The two coders to compare, separated by a comma: `--coders ak,rb`.
+    #[arg(long, value_delimiter = ',', required = true)]
+    coders: Vec<String>,
+    /// Compare this code (with the codes below it); repeat for several. Default: every code
+    /// either coder applied.
+    #[arg(long = "code")]
+    codes: Vec<String>,
+    /// One row per `code` (documents averaged, weighted by length) or per code and `document`.
+    #[arg(long, default_value = "code")]
+    by: String,
+    /// Count agreement per `character` (NVivo's coding comparison) or per coded `segment`.
+    #[arg(long, default_value = "character")]
+    unit: String,
+    /// With --unit segment: the share (0-1) of a segment both coders must have coded for it
+    /// to count as agreed; 0 means any overlap.
+    #[arg(long, default_value_t = 0.0)]
+    min_overlap: f64,
+    /// Also write the table to this file (.csv, or .parquet).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DisagreementsArgs {
+    dir: PathBuf,
+    /// The two coders to compare, separated by a comma: `--coders ak,rb`.
+    #[arg(long, value_delimiter = ',', required = true)]
+    coders: Vec<String>,
+    /// Only this code (with the codes below it); repeat for several.
+    #[arg(long = "code")]
+    codes: Vec<String>,
+    /// Only this document.
+    #[arg(long)]
+    document: Option<String>,
+    /// Also write the table to this file (.csv, or .parquet).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct MergeCodersArgs {
+    dir: PathBuf,
+    /// The coders to merge, separated by commas: `--coders ak,rb`.
+    #[arg(long, value_delimiter = ',', required = true)]
+    coders: Vec<String>,
+    /// The coder the consensus is stored under.
+    #[arg(long)]
+    into: String,
+    /// Keep text any coder coded (`union`), all coded (`intersection`) or more than half
+    /// coded (`majority`).
+    #[arg(long)]
+    rule: String,
+    /// Replace the consensus coder's existing codings (the audit log keeps them).
+    #[arg(long)]
+    replace: bool,
+    #[command(flatten)]
+    coder: CoderArg,
+}
+
+#[derive(Args)]
+struct ReliabilityArgs {
+    /// CSV with a header row: one column per coder, one row per unit; empty cells are missing.
+    file: PathBuf,
+    /// The column naming the units (default: a column called `unit`, if there is one).
+    #[arg(long)]
+    unit_column: Option<String>,
+    /// A cell text meaning "no label" besides an empty cell (e.g. NA); repeat for several.
+    #[arg(long)]
+    missing: Vec<String>,
+    /// Also write the table to this file (.csv, or .parquet).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -465,6 +554,10 @@ fn run(command: Command) -> Result<()> {
                 println!("wrote {}", path.display());
             }
         }
+        Command::Agreement(args) => agreement(args)?,
+        Command::Disagreements(args) => disagreements(args)?,
+        Command::MergeCoders(args) => merge_coders(args)?,
+        Command::Reliability(args) => reliability(args)?,
         Command::Log { dir } => {
             let project = Project::open(&dir)?;
             for e in project.store().audit_log()? {
@@ -529,6 +622,77 @@ fn autocode(args: AutocodeArgs) -> Result<()> {
         "added {} codings by {coder} ({} skipped: they overlap codings already stored)",
         report.added, report.skipped_overlaps
     );
+    Ok(())
+}
+
+fn agreement(args: AgreementArgs) -> Result<()> {
+    let project = Project::open(&args.dir)?;
+    let comparison = two_coders(&project, &args.coders)?;
+    let codes = comparison.resolve_codes((!args.codes.is_empty()).then_some(&args.codes[..]))?;
+    let by: Breakdown = args.by.parse()?;
+    let level = Level::parse(&args.unit, args.min_overlap)?;
+    show(&comparison.table(&codes, by, level)?, args.out.as_deref())
+}
+
+fn disagreements(args: DisagreementsArgs) -> Result<()> {
+    let project = Project::open(&args.dir)?;
+    let comparison = two_coders(&project, &args.coders)?;
+    let codes = comparison.resolve_codes((!args.codes.is_empty()).then_some(&args.codes[..]))?;
+    let table = comparison.disagreements(&codes, args.document.as_deref())?;
+    show(&table, args.out.as_deref())
+}
+
+fn two_coders<'p>(project: &'p Project, coders: &[String]) -> Result<SpanComparison<'p>> {
+    match coders {
+        [first, second] => SpanComparison::new(project, first, second),
+        other => Err(qualkit::Error::Argument {
+            argument: "--coders".into(),
+            message: format!(
+                "give exactly two coders to compare, as --coders ak,rb (got {})",
+                other.len()
+            ),
+        }),
+    }
+}
+
+fn merge_coders(args: MergeCodersArgs) -> Result<()> {
+    let mut project = Project::open(&args.dir)?;
+    let author = coder_name(&args.coder, &project);
+    let rule: MergeRule = args.rule.parse()?;
+    let report = project.merge_coders(&author, &args.coders, &args.into, rule, args.replace)?;
+    println!(
+        "merged {} into {}: {} codings stored ({} replaced), audit entry #{}",
+        args.coders.join(", "),
+        args.into,
+        report.added,
+        report.replaced,
+        report.audit_seq
+    );
+    Ok(())
+}
+
+fn reliability(args: ReliabilityArgs) -> Result<()> {
+    let ratings = Ratings::read_csv(&args.file, args.unit_column.as_deref(), &args.missing)?;
+    show(&ratings.report()?, args.out.as_deref())
+}
+
+/// Prints a table whole (every row) and, if asked, writes it to a file as well.
+fn show(table: &qualkit::table::Table, out: Option<&Path>) -> Result<()> {
+    println!(
+        "{}",
+        table.render_text(qualkit::table::terminal_width(), usize::MAX)
+    );
+    if let Some(path) = out {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+        {
+            table.write_parquet(path)?;
+        } else {
+            table.write_csv(path)?;
+        }
+        println!("wrote {}", path.display());
+    }
     Ok(())
 }
 

@@ -35,7 +35,7 @@ fn cell_dynamic(value: CellValue) -> Dynamic {
     }
 }
 
-fn strings(values: &Array, argument: &str) -> Fallible<Vec<String>> {
+pub(super) fn strings(values: &Array, argument: &str) -> Fallible<Vec<String>> {
     values
         .iter()
         .map(|v| {

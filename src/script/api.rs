@@ -574,6 +574,7 @@ pub(super) fn register(engine: &mut Engine) {
     engine.register_global_module(exported_module!(project_api).into());
     super::analysis_api::register(engine);
     super::teaching_api::register(engine);
+    super::agreement_api::register(engine);
 }
 
 /// Help text (signatures and doc comments) of every registered function, by name.

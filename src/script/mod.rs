@@ -2,6 +2,7 @@
 //! and the REPL. The bindings in [`api`] are a thin layer over the library; errors become
 //! script errors once, at that boundary, with the script's name, line and column.
 
+mod agreement_api;
 mod analysis_api;
 mod api;
 mod output;

@@ -8,6 +8,7 @@
 //! writers cannot race it, is that a coder's codings of one code never overlap.
 
 mod analysis;
+mod consensus;
 
 pub use analysis::{DerivedAttribute, Summary};
 

@@ -1,3 +1,4 @@
+mod agreement;
 mod analysis;
 mod cli;
 mod coding;
