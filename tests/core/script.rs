@@ -54,6 +54,8 @@ fn the_deep_end_script_runs_and_reports_the_groups() {
         "Comparison by integration",
         "theme.shared-learning: case by phase (coded passages)",
         "Continuity of CLP",
+        "Character-level agreement of ak and rb",
+        "│ (overall) ",
     ] {
         assert!(stdout.contains(heading), "{heading}\n{stdout}");
     }
