@@ -216,6 +216,11 @@ impl Project {
         self.by_id.get(id).copied()
     }
 
+    /// The record the store keeps of a document's text, to notice later edits.
+    pub(crate) fn document_record(&self, id: &str) -> Result<DocumentRecord> {
+        Ok(self.record(self.document(id)?))
+    }
+
     fn record(&self, document: &Document) -> DocumentRecord {
         DocumentRecord {
             id: document.id.clone(),

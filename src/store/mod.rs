@@ -8,8 +8,10 @@
 //! writers cannot race it, is that a coder's codings of one code never overlap.
 
 mod analysis;
+mod exchange;
 
 pub use analysis::{DerivedAttribute, Summary};
+pub use exchange::{BatchReport, MemoRecord, SkippedCoding};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

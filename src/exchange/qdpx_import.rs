@@ -1,0 +1,1384 @@
+//! A REFI-QDA project (`.qdpx`) into a qualkit project folder.
+//!
+//! Lenient on what real exporters write: `project.qde` under any `*.qde` name, sources under
+//! `sources/` in any case or at the top level, `plainTextPath` with or without
+//! `internal://`, GUIDs in any case or braces, CRLF counted either way, a byte order mark.
+//! Every selection is checked against its text; anything that cannot be carried over is
+//! listed in the report. The whole import is planned before the first file is written, and
+//! undone if storing it fails.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::archive::{Archive, Limits};
+use super::positions::{self, Counted};
+use super::qdpx_export::{DATE, METHOD, PARTICIPANTS, PHASE};
+use super::refi::*;
+use super::{ExchangeReport, ImportOptions, StagedWrites};
+use crate::cases::Cases;
+use crate::codebook::{CodeSpec, Codebook, slug};
+use crate::error::{Error, Result};
+use crate::project::{CASES_FILE, CODEBOOK_FILE, Project, TRANSCRIPTS_DIR};
+use crate::store::{Author, DocumentRecord, MemoRecord, NewCoding};
+
+pub fn import(dir: &Path, file: &Path, options: &ImportOptions) -> Result<ExchangeReport> {
+    crate::project::check_coder(&options.coder)?;
+    let project = Project::open(dir)?;
+    let mut archive = Archive::open(file, Limits::default())?;
+    let qde = find_qde(&archive, file)?;
+    let shown = format!("{}: {qde}", file.display());
+    let bytes = archive.read(&qde)?;
+    let xml = super::xml::decode(&bytes, &shown)?;
+    let root = super::xml::parse(&xml, &shown)?;
+    let mut report = ExchangeReport {
+        file: file.to_path_buf(),
+        ..Default::default()
+    };
+    let refi = read::project(&root, &shown, &mut report.warnings)?;
+    let plan = plan(&project, &refi, &mut archive, options, &mut report)?;
+    drop(project);
+    apply(dir, file, plan, options, report)
+}
+
+/// The `.qde` entry: `project.qde` as the standard names it, else the only `*.qde`.
+fn find_qde(archive: &Archive, file: &Path) -> Result<String> {
+    if let Some(name) = archive.find("project.qde") {
+        return Ok(name.to_string());
+    }
+    let qde: Vec<&str> = archive
+        .entries()
+        .iter()
+        .map(|e| e.name.as_str())
+        .filter(|n| n.to_ascii_lowercase().ends_with(".qde"))
+        .collect();
+    match qde.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(Error::Invalid {
+            path: file.to_path_buf(),
+            message: "no project.qde (or other *.qde) in the archive; is this a REFI-QDA project?"
+                .into(),
+        }),
+        many => Err(Error::Invalid {
+            path: file.to_path_buf(),
+            message: format!(
+                "the archive holds several project files ({}); expected one",
+                many.join(", ")
+            ),
+        }),
+    }
+}
+
+/// Reads a source's or note's text from where the project says it is.
+fn read_text(
+    archive: &mut Archive,
+    location: &TextLocation,
+    what: &str,
+) -> std::result::Result<String, String> {
+    match location {
+        TextLocation::Inline(text) => Ok(text.clone()),
+        TextLocation::Path(path) => {
+            let bare = path
+                .strip_prefix("internal://")
+                .or_else(|| path.strip_prefix("relative://"))
+                .unwrap_or(path)
+                .trim_start_matches(['/', '\\']);
+            let file_name = bare.rsplit(['/', '\\']).next().unwrap_or(bare);
+            let found = [
+                bare.to_string(),
+                format!("sources/{file_name}"),
+                file_name.to_string(),
+            ]
+            .iter()
+            .find_map(|candidate| archive.find(candidate).map(str::to_string))
+            .ok_or_else(|| format!("{what}: its text `{path}` is not in the archive"))?;
+            let bytes = archive.read(&found).map_err(|e| e.to_string())?;
+            super::xml::decode(&bytes, &found).map_err(|e| format!("{what}: {e}"))
+        }
+        TextLocation::Missing { rich_text } => Err(match rich_text {
+            Some(rich) => format!(
+                "{what}: only a rich-text version (`{rich}`) is given; selections count positions in the plain text, which is missing"
+            ),
+            None => format!("{what}: it has no text"),
+        }),
+    }
+}
+
+/// A document the import adds, reuses or replaces.
+struct PlannedDocument {
+    id: String,
+    text: String,
+    /// Where to write it; `None` when the project already has it with this text.
+    file: Option<PlannedFile>,
+}
+
+enum PlannedFile {
+    Transcript {
+        path: PathBuf,
+        content: String,
+    },
+    /// A survey answer (`stem#id`), written as a row of `stem.csv`.
+    SurveyRow {
+        stem: String,
+        row: SurveyRow,
+    },
+}
+
+#[derive(Clone)]
+struct SurveyRow {
+    local_id: String,
+    meta: DocumentMeta,
+    text: String,
+}
+
+#[derive(Clone, Default)]
+struct DocumentMeta {
+    case: String,
+    method: Option<String>,
+    phase: Option<String>,
+    date: Option<String>,
+    title: Option<String>,
+    participants: Vec<(String, String)>,
+    attributes: BTreeMap<String, String>,
+}
+
+struct Plan {
+    documents: Vec<PlannedDocument>,
+    codebook: Option<String>,
+    cases: Option<String>,
+    sets: Option<String>,
+    codings: Vec<(String, NewCoding)>,
+    memos: Vec<MemoRecord>,
+}
+
+fn plan(
+    project: &Project,
+    refi: &RefiProject,
+    archive: &mut Archive,
+    options: &ImportOptions,
+    report: &mut ExchangeReport,
+) -> Result<Plan> {
+    let users = users(refi, &options.coder, report);
+    let user_name = |guid: Option<&Guid>, report: &mut ExchangeReport| -> String {
+        match guid {
+            None => options.coder.clone(),
+            Some(g) => users.get(g).cloned().unwrap_or_else(|| {
+                let name = format!("user-{}", &g.0.chars().take(8).collect::<String>());
+                if !report.notes.iter().any(|n| n.contains(&name)) {
+                    report.notes.push(format!(
+                        "user {g} is not among the project's users; their work is recorded as `{name}`"
+                    ));
+                }
+                name
+            }),
+        }
+    };
+
+    let (codebook_text, code_ids) = plan_codebook(project, refi, report)?;
+    let variables: HashMap<&Guid, &Variable> =
+        refi.variables.iter().map(|v| (&v.guid, v)).collect();
+    let (cases_text, source_case) = plan_cases(project, refi, &variables, options, report)?;
+
+    // Notes by GUID, with their text and author.
+    let mut notes: HashMap<Guid, (String, String, String)> = HashMap::new();
+    for note in &refi.notes {
+        match read_text(archive, &note.text, &format!("note `{}`", note.name)) {
+            Ok(text) => {
+                if note.has_selections {
+                    report.warnings.push(format!(
+                        "codings inside note `{}` (qualkit codes documents, not memos)",
+                        note.name
+                    ));
+                }
+                let author = user_name(note.creating_user.as_ref(), report);
+                notes.insert(
+                    note.guid.clone(),
+                    (note.name.clone(), crate::text::normalise(text), author),
+                );
+            }
+            Err(message) => report.warnings.push(message),
+        }
+    }
+    let mut used_notes: HashSet<Guid> = HashSet::new();
+    let mut memos: Vec<MemoRecord> = Vec::new();
+    let memo_text = |guid: &Guid, used: &mut HashSet<Guid>, report: &mut ExchangeReport| {
+        used.insert(guid.clone());
+        let found = notes.get(guid);
+        if found.is_none() {
+            report.warnings.push(format!(
+                "a reference to note {guid}, which the project does not have"
+            ));
+        }
+        found.map(|(name, text, author)| (memo_body(name, text), author.clone()))
+    };
+
+    // Documents.
+    let mut taken: HashSet<String> = project.documents().iter().map(|d| d.id.clone()).collect();
+    let mut documents = Vec::new();
+    let mut codings = Vec::new();
+    let mut source_ids: HashMap<Guid, String> = HashMap::new();
+    let mut uncoded_selections = 0;
+    for (kind, name) in &refi.other_sources {
+        report
+            .warnings
+            .push(format!("{kind} `{name}` (qualkit reads text sources only)"));
+    }
+    for source in &refi.sources {
+        let what = format!("source `{}` (line {})", source.name, source.line);
+        let raw = match read_text(archive, &source.text, &what) {
+            Ok(raw) => raw,
+            Err(message) => {
+                let coded = source
+                    .selections
+                    .iter()
+                    .filter(|s| !s.codings.is_empty())
+                    .count();
+                report.warnings.push(format!(
+                    "{message}; the source and its {coded} coded selections"
+                ));
+                continue;
+            }
+        };
+        let text = crate::text::normalise(raw.clone());
+        let recount = if positions::needs_recount(&raw) {
+            let counted: Vec<Counted> = source
+                .selections
+                .iter()
+                .map(|s| Counted {
+                    start: s.start,
+                    end: s.end,
+                    name: s.name.as_deref(),
+                })
+                .collect();
+            let (counting, map) = positions::choose(&raw, &text, &counted);
+            report.notes.push(format!(
+                "source `{}`: positions read with {}",
+                source.name,
+                counting.describe()
+            ));
+            Some(map)
+        } else {
+            None
+        };
+        let len = text.chars().count();
+        let position = |p: i64| -> Option<usize> {
+            match &recount {
+                Some(map) => map.position(p),
+                None => usize::try_from(p).ok().filter(|&p| p <= len),
+            }
+        };
+
+        let meta = document_meta(source, &variables, &source_case, options, report);
+        let (id, file) = plan_document(project, source, &text, meta, &mut taken, options, report)?;
+        source_ids.insert(source.guid.clone(), id.clone());
+
+        let index = crate::text::CharIndex::new(&text);
+        for selection in &source.selections {
+            if selection.codings.is_empty() {
+                uncoded_selections += 1;
+                continue;
+            }
+            let label = selection
+                .name
+                .as_deref()
+                .map(|n| format!("`{}`", crate::table::shorten(n, 40)))
+                .unwrap_or_else(|| selection.guid.to_string());
+            let (start, end) = match (position(selection.start), position(selection.end)) {
+                (Some(s), Some(e)) if s < e => (s, e),
+                (Some(s), Some(e)) if s > e => {
+                    report.notes.push(format!(
+                        "selection {label} in `{id}` has its start after its end (line {}); read as {e}..{s}",
+                        selection.line
+                    ));
+                    (e, s)
+                }
+                (Some(_), Some(_)) => {
+                    report.warnings.push(format!(
+                        "selection {label} in `{id}` (line {}) is empty ({}..{}); its {} codings",
+                        selection.line,
+                        selection.start,
+                        selection.end,
+                        selection.codings.len()
+                    ));
+                    continue;
+                }
+                _ => {
+                    report.warnings.push(format!(
+                        "selection {label} in `{id}` (line {}) at {}..{} lies outside the text ({len} characters); its {} codings",
+                        selection.line,
+                        selection.start,
+                        selection.end,
+                        selection.codings.len()
+                    ));
+                    continue;
+                }
+            };
+            if let Some(name) = selection
+                .name
+                .as_deref()
+                .filter(|n| n.trim().chars().count() >= 12)
+                && let Some(there) = index.slice(&text, start, end)
+                && !positions::name_fits(name, there)
+            {
+                report.notes.push(format!(
+                    "selection {label} in `{id}` (line {}): its name is not the text at {start}..{end} (\"{}\"); the positions were kept",
+                    selection.line,
+                    crate::table::shorten(there, 40)
+                ));
+            }
+            let selection_memo: Vec<(String, String)> = selection
+                .note_refs
+                .iter()
+                .filter_map(|n| memo_text(n, &mut used_notes, report))
+                .collect();
+            for coding in &selection.codings {
+                let Some(code) = code_ids.get(&coding.code) else {
+                    report.warnings.push(format!(
+                        "a coding of selection {label} in `{id}` (line {}) refers to code {}, which the codebook does not have",
+                        selection.line, coding.code
+                    ));
+                    continue;
+                };
+                let coder = user_name(
+                    coding
+                        .creating_user
+                        .as_ref()
+                        .or(selection.creating_user.as_ref()),
+                    report,
+                );
+                let mut memo: Vec<String> = coding
+                    .note_refs
+                    .iter()
+                    .filter_map(|n| memo_text(n, &mut used_notes, report))
+                    .map(|(text, _)| text)
+                    .collect();
+                memo.extend(selection_memo.iter().map(|(text, _)| text.clone()));
+                codings.push((
+                    coder,
+                    NewCoding {
+                        document: id.clone(),
+                        code: code.clone(),
+                        start,
+                        end,
+                        memo: (!memo.is_empty()).then(|| memo.join("\n\n")),
+                    },
+                ));
+            }
+        }
+        for coding in &source.codings {
+            let Some(code) = code_ids.get(&coding.code) else {
+                report.warnings.push(format!(
+                    "a coding of the whole of `{id}` refers to code {}, which the codebook does not have",
+                    coding.code
+                ));
+                continue;
+            };
+            if len == 0 {
+                continue;
+            }
+            let coder = user_name(coding.creating_user.as_ref(), report);
+            codings.push((
+                coder,
+                NewCoding {
+                    document: id.clone(),
+                    code: code.clone(),
+                    start: 0,
+                    end: len,
+                    memo: None,
+                },
+            ));
+        }
+        for note in &source.note_refs {
+            if let Some((text, coder)) = memo_text(note, &mut used_notes, report) {
+                memos.push(MemoRecord {
+                    kind: "document".into(),
+                    target: id.clone(),
+                    coder,
+                    text,
+                });
+            }
+        }
+        documents.push(PlannedDocument { id, text, file });
+    }
+    if uncoded_selections > 0 {
+        report.warnings.push(format!(
+            "{uncoded_selections} selections that carry no coding (qualkit keeps coded spans only)"
+        ));
+    }
+
+    // Memos on codes, cases and the project.
+    for (code, _) in walk_codes(&refi.codes) {
+        for note in &code.note_refs {
+            if let (Some((text, coder)), Some(id)) = (
+                memo_text(note, &mut used_notes, report),
+                code_ids.get(&code.guid),
+            ) {
+                memos.push(MemoRecord {
+                    kind: "code".into(),
+                    target: id.clone(),
+                    coder,
+                    text,
+                });
+            }
+        }
+    }
+    let case_names: HashMap<&Guid, String> = refi
+        .cases
+        .iter()
+        .filter_map(|c| {
+            source_case
+                .case_names
+                .get(&c.guid)
+                .map(|n| (&c.guid, n.clone()))
+        })
+        .collect();
+    let mut other_links = 0;
+    for link in &refi.links {
+        let ends = (link.origin.as_ref(), link.target.as_ref());
+        let (case, note) = match ends {
+            (Some(a), Some(b)) if case_names.contains_key(a) && notes.contains_key(b) => (a, b),
+            (Some(a), Some(b)) if case_names.contains_key(b) && notes.contains_key(a) => (b, a),
+            _ => {
+                other_links += 1;
+                continue;
+            }
+        };
+        if let Some((text, coder)) = memo_text(note, &mut used_notes, report) {
+            memos.push(MemoRecord {
+                kind: "case".into(),
+                target: case_names[case].clone(),
+                coder,
+                text,
+            });
+        }
+    }
+    if other_links > 0 {
+        report.warnings.push(format!(
+            "{other_links} links between objects (qualkit has no links other than memos on cases)"
+        ));
+    }
+    if refi.graphs > 0 {
+        report.warnings.push(format!("{} graphs", refi.graphs));
+    }
+    for note in &refi.note_refs {
+        if let Some((text, coder)) = memo_text(note, &mut used_notes, report) {
+            memos.push(project_memo(coder, text));
+        }
+    }
+    let sets_text = plan_sets(project, refi, &code_ids, &source_ids, report)?;
+    for note in &refi.notes {
+        if !used_notes.contains(&note.guid)
+            && let Some((name, text, author)) = notes.get(&note.guid)
+        {
+            report.notes.push(format!(
+                "note `{name}` is about nothing in particular; kept as a project memo"
+            ));
+            memos.push(project_memo(author.clone(), memo_body(name, text)));
+        }
+    }
+    let memos = merge_memos(memos);
+    Ok(Plan {
+        documents,
+        codebook: codebook_text,
+        cases: cases_text,
+        sets: sets_text,
+        codings,
+        memos,
+    })
+}
+
+fn project_memo(coder: String, text: String) -> MemoRecord {
+    MemoRecord {
+        kind: "project".into(),
+        target: String::new(),
+        coder,
+        text,
+    }
+}
+
+/// A note's text, headed by its name unless the text already opens with it.
+fn memo_body(name: &str, text: &str) -> String {
+    let title = name.trim().trim_end_matches('…').trim();
+    if title.is_empty() || text.trim_start().starts_with(title) {
+        text.to_string()
+    } else {
+        format!("{}\n\n{text}", name.trim())
+    }
+}
+
+/// One memo per target and coder: several notes on the same thing are joined.
+fn merge_memos(memos: Vec<MemoRecord>) -> Vec<MemoRecord> {
+    let mut merged: Vec<MemoRecord> = Vec::new();
+    for memo in memos {
+        match merged
+            .iter_mut()
+            .find(|m| m.kind == memo.kind && m.target == memo.target && m.coder == memo.coder)
+        {
+            Some(m) if !m.text.contains(memo.text.as_str()) => {
+                m.text = format!("{}\n\n{}", m.text, memo.text)
+            }
+            Some(_) => {}
+            None => merged.push(memo),
+        }
+    }
+    merged
+}
+
+/// User GUID -> a coder name, unique and non-empty.
+fn users(refi: &RefiProject, default: &str, report: &mut ExchangeReport) -> HashMap<Guid, String> {
+    let mut names: HashMap<Guid, String> = HashMap::new();
+    let mut used: HashSet<String> = HashSet::new();
+    for user in &refi.users {
+        let base = if user.name.is_empty() {
+            format!("user-{}", &user.guid.0.chars().take(8).collect::<String>())
+        } else {
+            user.name.clone()
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while !used.insert(name.clone()) {
+            name = format!("{base} ({n})");
+            n += 1;
+        }
+        if name != base {
+            report.notes.push(format!(
+                "two users are called `{base}`; the second is `{name}`"
+            ));
+        }
+        names.insert(user.guid.clone(), name);
+    }
+    let _ = default;
+    names
+}
+
+/// Merges the file's code tree into the codebook: a code is the project's code with the same
+/// GUID, else the one at the same path, else a new code. Returns the new codebook.yaml (if
+/// it changes) and code GUID -> code id.
+fn plan_codebook(
+    project: &Project,
+    refi: &RefiProject,
+    report: &mut ExchangeReport,
+) -> Result<(Option<String>, HashMap<Guid, String>)> {
+    merge_codes(project.root(), &refi.codes, report)
+}
+
+pub(crate) fn merge_codes(
+    root: &Path,
+    codes: &[RefiCode],
+    report: &mut ExchangeReport,
+) -> Result<(Option<String>, HashMap<Guid, String>)> {
+    let path = root.join(CODEBOOK_FILE);
+    let original = crate::text::read_text(&path)?;
+    let existing = Codebook::parse(&path, &original)?;
+    let mut specs = existing.to_specs();
+    let mut ids: HashMap<Guid, String> = HashMap::new();
+    let mut by_guid: HashMap<Guid, String> = HashMap::new();
+    for code in existing.codes() {
+        by_guid.insert(super::qdpx_export::code_guid(code), code.id.clone());
+    }
+    let mut taken_ids: HashSet<String> = existing.codes().iter().map(|c| c.id.clone()).collect();
+    // path (lowercase) -> id, for the project's codes and those this import adds.
+    let mut paths: HashMap<String, String> = existing
+        .codes()
+        .iter()
+        .map(|c| (c.path.to_lowercase(), c.id.clone()))
+        .collect();
+    let mut added_paths: HashSet<String> = HashSet::new();
+    let mut not_codable = 0;
+    let mut changed = false;
+
+    fn add_under(specs: &mut Vec<CodeSpec>, parent: Option<&str>, spec: CodeSpec) {
+        fn find<'a>(specs: &'a mut [CodeSpec], id: &str) -> Option<&'a mut CodeSpec> {
+            for s in specs {
+                if s.id.as_deref() == Some(id) {
+                    return Some(s);
+                }
+                if let Some(found) = find(&mut s.children, id) {
+                    return Some(found);
+                }
+            }
+            None
+        }
+        match parent.and_then(|p| find(specs, p)) {
+            Some(p) => p.children.push(spec),
+            None => specs.push(spec),
+        }
+    }
+
+    let mut stack: Vec<(&RefiCode, Option<String>, String)> = codes
+        .iter()
+        .rev()
+        .map(|c| (c, None, String::new()))
+        .collect();
+    while let Some((code, parent_id, parent_path)) = stack.pop() {
+        if !code.codable {
+            not_codable += 1;
+        }
+        let id = if let Some(id) = by_guid.get(&code.guid) {
+            report.codes_matched += 1;
+            id.clone()
+        } else {
+            let mut name = code.name.trim().to_string();
+            if name.is_empty() {
+                name = "unnamed code".into();
+                report
+                    .notes
+                    .push(format!("code {} has no name; called `{name}`", code.guid));
+            }
+            if name.contains('/') {
+                let fixed = name.replace('/', "／");
+                report.notes.push(format!(
+                    "code `{name}`: `/` separates levels in qualkit's code paths; renamed `{fixed}`"
+                ));
+                name = fixed;
+            }
+            let mut path = join_path(&parent_path, &name);
+            if let Some(id) = paths
+                .get(&path.to_lowercase())
+                .filter(|_| !added_paths.contains(&path.to_lowercase()))
+            {
+                report.codes_matched += 1;
+                id.clone()
+            } else {
+                let base = name.clone();
+                let mut n = 2;
+                while paths.contains_key(&path.to_lowercase()) {
+                    name = format!("{base} ({n})");
+                    path = join_path(&parent_path, &name);
+                    n += 1;
+                }
+                if name != base {
+                    report.notes.push(format!(
+                        "two codes are called `{}` under the same parent; the second is `{name}`",
+                        join_path(&parent_path, &base)
+                    ));
+                }
+                let mut id = slug(&path);
+                let mut n = 2;
+                while taken_ids.contains(&id) {
+                    id = format!("{}-{n}", slug(&path));
+                    n += 1;
+                }
+                taken_ids.insert(id.clone());
+                paths.insert(path.to_lowercase(), id.clone());
+                added_paths.insert(path.to_lowercase());
+                let color = code.color.as_deref().and_then(|c| {
+                    let fixed = hex_color(c);
+                    if fixed.is_none() {
+                        report.notes.push(format!(
+                            "code `{path}`: colour `{c}` is not #rrggbb; left out"
+                        ));
+                    }
+                    fixed
+                });
+                let guid = (Guid::derived("code", &id) != code.guid && !code.guid.0.is_empty())
+                    .then(|| code.guid.0.clone());
+                add_under(
+                    &mut specs,
+                    parent_id.as_deref(),
+                    CodeSpec {
+                        id: Some(id.clone()),
+                        name,
+                        description: code
+                            .description
+                            .clone()
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string(),
+                        color,
+                        guid,
+                        children: Vec::new(),
+                    },
+                );
+                changed = true;
+                report.codes_added += 1;
+                id
+            }
+        };
+        ids.insert(code.guid.clone(), id.clone());
+        let own_path = specs_path(&specs, &id).unwrap_or_default();
+        for child in code.children.iter().rev() {
+            stack.push((child, Some(id.clone()), own_path.clone()));
+        }
+    }
+    if not_codable > 0 {
+        report.notes.push(format!(
+            "{not_codable} codes are marked not codable in the file; qualkit lets every code be coded"
+        ));
+    }
+    if !changed {
+        return Ok((None, ids));
+    }
+    let header: String = original
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let text = Codebook::specs_to_yaml(&header, &specs);
+    Codebook::parse(&path, &text)?;
+    Ok((Some(text), ids))
+}
+
+fn join_path(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// The path of the spec with this id.
+fn specs_path(specs: &[CodeSpec], id: &str) -> Option<String> {
+    for s in specs {
+        if s.id.as_deref() == Some(id) {
+            return Some(s.name.clone());
+        }
+        if let Some(below) = specs_path(&s.children, id) {
+            return Some(format!("{}/{below}", s.name));
+        }
+    }
+    None
+}
+
+/// `#rrggbb` from `#rrggbb` or `#rgb`, lowercased.
+fn hex_color(c: &str) -> Option<String> {
+    let hex = c.trim().strip_prefix('#')?;
+    if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    match hex.len() {
+        6 => Some(format!("#{}", hex.to_ascii_lowercase())),
+        3 => Some(format!(
+            "#{}",
+            hex.chars()
+                .flat_map(|c| [c, c])
+                .collect::<String>()
+                .to_ascii_lowercase()
+        )),
+        _ => None,
+    }
+}
+
+/// Which case each source belongs to, and each REFI case's name in the project.
+struct SourceCases {
+    by_source: HashMap<Guid, String>,
+    case_names: HashMap<Guid, String>,
+}
+
+fn plan_cases(
+    project: &Project,
+    refi: &RefiProject,
+    variables: &HashMap<&Guid, &Variable>,
+    options: &ImportOptions,
+    report: &mut ExchangeReport,
+) -> Result<(Option<String>, SourceCases)> {
+    let path = project.root().join(CASES_FILE);
+    let cases = Cases::load(&path)?;
+    let mut header: Vec<String> = std::iter::once("case".to_string())
+        .chain(cases.columns().iter().map(|(c, _)| c.clone()))
+        .collect();
+    let mut rows: Vec<BTreeMap<String, String>> = cases
+        .iter()
+        .map(|c| {
+            let mut row: BTreeMap<String, String> = c
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect();
+            row.insert("case".into(), c.name.clone());
+            row
+        })
+        .collect();
+    let mut changed = false;
+    let mut names: HashMap<Guid, String> = HashMap::new();
+    let mut used: HashSet<String> = HashSet::new();
+    let mut by_source: HashMap<Guid, String> = HashMap::new();
+    for case in &refi.cases {
+        let base = if case.name.is_empty() {
+            format!("case-{}", &case.guid.0.chars().take(8).collect::<String>())
+        } else {
+            case.name.clone()
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while !used.insert(name.clone()) {
+            name = format!("{base} ({n})");
+            n += 1;
+        }
+        if name != base {
+            report.notes.push(format!(
+                "two cases are called `{base}`; the second is `{name}`"
+            ));
+        }
+        names.insert(case.guid.clone(), name.clone());
+        let index = match rows.iter().position(|r| r["case"] == name) {
+            Some(i) => i,
+            None => {
+                rows.push(BTreeMap::from([("case".to_string(), name.clone())]));
+                report.cases_added += 1;
+                changed = true;
+                rows.len() - 1
+            }
+        };
+        for value in &case.values {
+            let Some(variable) = variables.get(&value.variable) else {
+                report.warnings.push(format!(
+                    "a value of case `{name}` refers to variable {}, which the project does not declare",
+                    value.variable
+                ));
+                continue;
+            };
+            let column = variable.name.trim().to_string();
+            if column.is_empty() || column.eq_ignore_ascii_case("case") {
+                report.warnings.push(format!(
+                    "case `{name}`: a variable called `{column}` (not usable as a column name)"
+                ));
+                continue;
+            }
+            let text = variable_text(value);
+            if !header.contains(&column) {
+                header.push(column.clone());
+            }
+            match rows[index].get(&column).filter(|v| !v.is_empty()) {
+                Some(old) if *old != text => report.warnings.push(format!(
+                    "case `{name}`: `{column}` is `{text}` in the file but `{old}` in the project; the project's value is kept"
+                )),
+                Some(_) => {}
+                None => {
+                    rows[index].insert(column, text);
+                    changed = true;
+                }
+            }
+        }
+        for source in &case.sources {
+            if let Some(first) = by_source.get(source) {
+                if *first != name {
+                    report.warnings.push(format!(
+                        "source {source} also belongs to case `{name}`; qualkit gives a document one case, `{first}`"
+                    ));
+                }
+            } else {
+                by_source.insert(source.clone(), name.clone());
+            }
+        }
+        if !case.selections.is_empty() {
+            report.warnings.push(format!(
+                "case `{name}` includes {} selections of sources (qualkit assigns cases to whole documents)",
+                case.selections.len()
+            ));
+        }
+    }
+    // Sources in no case go to the case given for the import, or to `unassigned`.
+    let fallback = options
+        .metadata
+        .case
+        .clone()
+        .unwrap_or_else(|| "unassigned".into());
+    let homeless = refi
+        .sources
+        .iter()
+        .filter(|s| !by_source.contains_key(&s.guid))
+        .count();
+    if homeless > 0 {
+        if !rows.iter().any(|r| r["case"] == fallback) {
+            rows.push(BTreeMap::from([("case".to_string(), fallback.clone())]));
+            report.cases_added += 1;
+            changed = true;
+        }
+        report.notes.push(format!(
+            "{homeless} sources belong to no case; they were put in case `{fallback}`"
+        ));
+        for s in &refi.sources {
+            by_source
+                .entry(s.guid.clone())
+                .or_insert_with(|| fallback.clone());
+        }
+    }
+    let text = if changed {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let fail = |e: csv::Error| Error::Invalid {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        out.write_record(&header).map_err(fail)?;
+        for row in &rows {
+            out.write_record(
+                header
+                    .iter()
+                    .map(|h| row.get(h).map(String::as_str).unwrap_or("")),
+            )
+            .map_err(fail)?;
+        }
+        let bytes = out.into_inner().map_err(|e| Error::Invalid {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let text = String::from_utf8(bytes).expect("CSV of strings is UTF-8");
+        Cases::parse(&path, &text)?;
+        Some(text)
+    } else {
+        None
+    };
+    Ok((
+        text,
+        SourceCases {
+            by_source,
+            case_names: names,
+        },
+    ))
+}
+
+fn variable_text(value: &VariableValue) -> String {
+    let text = value.value.trim();
+    match value.kind {
+        VariableKind::Boolean => match text {
+            "1" | "true" | "True" | "TRUE" => "true".into(),
+            "0" | "false" | "False" | "FALSE" => "false".into(),
+            other => other.to_string(),
+        },
+        _ => text.to_string(),
+    }
+}
+
+fn document_meta(
+    source: &TextSource,
+    variables: &HashMap<&Guid, &Variable>,
+    cases: &SourceCases,
+    options: &ImportOptions,
+    report: &mut ExchangeReport,
+) -> DocumentMeta {
+    let defaults = &options.metadata;
+    let mut meta = DocumentMeta {
+        case: cases
+            .by_source
+            .get(&source.guid)
+            .cloned()
+            .unwrap_or_default(),
+        title: source.description.clone(),
+        ..Default::default()
+    };
+    for value in &source.values {
+        let Some(variable) = variables.get(&value.variable) else {
+            report.warnings.push(format!(
+                "a value of source `{}` refers to variable {}, which the project does not declare",
+                source.name, value.variable
+            ));
+            continue;
+        };
+        let text = variable_text(value);
+        match variable.name.as_str() {
+            METHOD => meta.method = Some(text),
+            PHASE => meta.phase = Some(text),
+            DATE => meta.date = Some(text),
+            PARTICIPANTS => {
+                meta.participants = text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(|l| match l.split_once(": ") {
+                        Some((speaker, role)) => {
+                            (speaker.trim().to_string(), role.trim().to_string())
+                        }
+                        None => (l.trim_end_matches(':').trim().to_string(), String::new()),
+                    })
+                    .collect()
+            }
+            name if ["case", "title"].contains(&name) || name.trim().is_empty() => {
+                report.warnings.push(format!(
+                    "source `{}`: variable `{name}` (the name is reserved for document metadata)",
+                    source.name
+                ))
+            }
+            name => {
+                meta.attributes.insert(name.to_string(), text);
+            }
+        }
+    }
+    meta.method = meta.method.or_else(|| defaults.method.clone());
+    meta.phase = meta.phase.or_else(|| defaults.phase.clone());
+    meta.date = meta.date.or_else(|| defaults.date.clone());
+    meta
+}
+
+fn front_matter(meta: &DocumentMeta) -> String {
+    use serde_norway::{Mapping, Value};
+    let mut map = Mapping::new();
+    let mut put = |key: &str, value: &Option<String>| {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            map.insert(Value::String(key.into()), Value::String(v.into()));
+        }
+    };
+    put("case", &Some(meta.case.clone()));
+    put("method", &meta.method);
+    put("phase", &meta.phase);
+    put("date", &meta.date);
+    put("title", &meta.title);
+    if !meta.participants.is_empty() {
+        let people = meta
+            .participants
+            .iter()
+            .map(|(speaker, role)| {
+                let mut p = Mapping::new();
+                p.insert(
+                    Value::String("speaker".into()),
+                    Value::String(speaker.clone()),
+                );
+                p.insert(Value::String("role".into()), Value::String(role.clone()));
+                Value::Mapping(p)
+            })
+            .collect();
+        map.insert(
+            Value::String("participants".into()),
+            Value::Sequence(people),
+        );
+    }
+    for (key, value) in &meta.attributes {
+        map.insert(Value::String(key.clone()), Value::String(value.clone()));
+    }
+    let yaml = serde_norway::to_string(&Value::Mapping(map)).expect("front matter serialises");
+    format!("---\n{yaml}---\n")
+}
+
+/// Decides a source's document id and how it is written: as it is, if the project has the
+/// same document; as a survey row for `stem#id` names; else as a transcript.
+fn plan_document(
+    project: &Project,
+    source: &TextSource,
+    text: &str,
+    meta: DocumentMeta,
+    taken: &mut HashSet<String>,
+    options: &ImportOptions,
+    report: &mut ExchangeReport,
+) -> Result<(String, Option<PlannedFile>)> {
+    let wanted = file_safe(if source.name.trim().is_empty() {
+        source.guid.as_str()
+    } else {
+        source.name.trim()
+    });
+    if let Ok(existing) = project.document(&wanted) {
+        if existing.text == text {
+            report.documents_matched += 1;
+            return Ok((wanted, None));
+        }
+        let is_transcript = existing.source.extension().is_some_and(|e| e != "csv");
+        if !options.overwrite || !is_transcript {
+            return Err(Error::Invalid {
+                path: project.root().join(&existing.source),
+                message: format!(
+                    "the project already has a document `{wanted}` with a different text; {}",
+                    if is_transcript {
+                        "pass --overwrite to replace it"
+                    } else {
+                        "it is a survey answer and cannot be replaced by an import"
+                    }
+                ),
+            });
+        }
+        report
+            .notes
+            .push(format!("`{wanted}` was replaced by the file's text"));
+        return Ok((
+            wanted,
+            Some(PlannedFile::Transcript {
+                path: project.root().join(&existing.source),
+                content: format!("{}{text}", front_matter(&meta)),
+            }),
+        ));
+    }
+    let mut id = wanted.clone();
+    let mut n = 2;
+    while taken.contains(&id) {
+        id = format!("{wanted}-{n}");
+        n += 1;
+    }
+    taken.insert(id.clone());
+    if id != wanted {
+        report.notes.push(format!(
+            "source `{}` is imported as `{id}`: the name is used twice",
+            source.name
+        ));
+    }
+    report.documents_added.push(id.clone());
+    let survey = id.split_once('#').filter(|(stem, local)| {
+        !stem.is_empty()
+            && !local.is_empty()
+            && !local.contains('#')
+            && meta.participants.len() <= 1
+            && !project
+                .root()
+                .join(TRANSCRIPTS_DIR)
+                .join(format!("{stem}.csv"))
+                .exists()
+    });
+    if let Some((stem, local)) = survey {
+        return Ok((
+            id.clone(),
+            Some(PlannedFile::SurveyRow {
+                stem: stem.to_string(),
+                row: SurveyRow {
+                    local_id: local.to_string(),
+                    meta,
+                    text: text.to_string(),
+                },
+            }),
+        ));
+    }
+    Ok((
+        id.clone(),
+        Some(PlannedFile::Transcript {
+            path: project
+                .root()
+                .join(TRANSCRIPTS_DIR)
+                .join(format!("{id}.txt")),
+            content: format!("{}{text}", front_matter(&meta)),
+        }),
+    ))
+}
+
+/// A name usable as a file stem: no folder separators, no control characters, no leading dot.
+fn file_safe(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c == ':' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.').trim().to_string();
+    if cleaned.is_empty() {
+        "source".into()
+    } else {
+        cleaned
+    }
+}
+
+/// The survey CSV for answers imported as `stem#id`, in the project's survey columns.
+fn survey_csv(project: &Project, rows: &[SurveyRow]) -> Result<String> {
+    let columns = &project.config.survey;
+    let attributes: BTreeSet<&String> =
+        rows.iter().flat_map(|r| r.meta.attributes.keys()).collect();
+    let mut header: Vec<&str> = vec![
+        &columns.id,
+        &columns.case,
+        &columns.method,
+        &columns.phase,
+        &columns.date,
+        &columns.respondent,
+        &columns.role,
+        &columns.text,
+    ];
+    header.extend(attributes.iter().map(|a| a.as_str()));
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| Error::argument("survey", e.to_string());
+    out.write_record(&header).map_err(fail)?;
+    for row in rows {
+        let (respondent, role) = row.meta.participants.first().cloned().unwrap_or_default();
+        let mut record: Vec<String> = vec![
+            row.local_id.clone(),
+            row.meta.case.clone(),
+            row.meta.method.clone().unwrap_or_default(),
+            row.meta.phase.clone().unwrap_or_default(),
+            row.meta.date.clone().unwrap_or_default(),
+            respondent,
+            role,
+            row.text.clone(),
+        ];
+        record.extend(
+            attributes
+                .iter()
+                .map(|a| row.meta.attributes.get(*a).cloned().unwrap_or_default()),
+        );
+        out.write_record(&record).map_err(fail)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| Error::argument("survey", e.to_string()))?;
+    Ok(String::from_utf8(bytes).expect("CSV of strings is UTF-8"))
+}
+
+fn plan_sets(
+    project: &Project,
+    refi: &RefiProject,
+    code_ids: &HashMap<Guid, String>,
+    source_ids: &HashMap<Guid, String>,
+    report: &mut ExchangeReport,
+) -> Result<Option<String>> {
+    merge_sets(project.root(), &refi.sets, code_ids, source_ids, report)
+}
+
+pub(crate) fn merge_sets(
+    root: &Path,
+    incoming: &[RefiSet],
+    code_ids: &HashMap<Guid, String>,
+    source_ids: &HashMap<Guid, String>,
+    report: &mut ExchangeReport,
+) -> Result<Option<String>> {
+    if incoming.is_empty() {
+        return Ok(None);
+    }
+    let mut sets = crate::sets::load(root)?;
+    for set in incoming {
+        let name = if set.name.trim().is_empty() {
+            format!("set-{}", &set.guid.0.chars().take(8).collect::<String>())
+        } else {
+            set.name.trim().to_string()
+        };
+        if !set.notes.is_empty() {
+            report.warnings.push(format!(
+                "set `{name}`: {} member notes (qualkit's sets hold codes and documents)",
+                set.notes.len()
+            ));
+        }
+        let missing = set
+            .codes
+            .iter()
+            .filter(|c| !code_ids.contains_key(c))
+            .count()
+            + set
+                .sources
+                .iter()
+                .filter(|s| !source_ids.contains_key(s))
+                .count();
+        if missing > 0 {
+            report.warnings.push(format!(
+                "set `{name}`: {missing} members that are not codes or text sources of the project"
+            ));
+        }
+        let codes: Vec<String> = set
+            .codes
+            .iter()
+            .filter_map(|c| code_ids.get(c).cloned())
+            .collect();
+        let documents: Vec<String> = set
+            .sources
+            .iter()
+            .filter_map(|s| source_ids.get(s).cloned())
+            .collect();
+        match sets.iter_mut().find(|s| s.name == name) {
+            Some(existing) => {
+                for c in codes {
+                    if !existing.codes.contains(&c) {
+                        existing.codes.push(c);
+                    }
+                }
+                for d in documents {
+                    if !existing.documents.contains(&d) {
+                        existing.documents.push(d);
+                    }
+                }
+            }
+            None => sets.push(crate::sets::Set {
+                name,
+                description: set.description.clone().unwrap_or_default(),
+                codes,
+                documents,
+            }),
+        }
+        report.sets += 1;
+    }
+    Ok(Some(crate::sets::to_yaml(&sets)))
+}
+
+/// Writes the plan: files first (each one undoable), then the project is reopened (which
+/// checks every document against its case and the codebook), then codings and memos are
+/// stored in one transaction. Any failure puts the files back.
+fn apply(
+    dir: &Path,
+    file: &Path,
+    plan: Plan,
+    options: &ImportOptions,
+    mut report: ExchangeReport,
+) -> Result<ExchangeReport> {
+    let mut staged = StagedWrites::default();
+    let result = (|| -> Result<()> {
+        let project = Project::open(dir)?;
+        let mut surveys: BTreeMap<String, Vec<SurveyRow>> = BTreeMap::new();
+        for document in &plan.documents {
+            match &document.file {
+                Some(PlannedFile::Transcript { path, content }) => {
+                    staged.write(path, content.as_bytes())?;
+                    report.written.push(path.clone());
+                }
+                Some(PlannedFile::SurveyRow { stem, row }) => {
+                    surveys.entry(stem.clone()).or_default().push(row.clone())
+                }
+                None => {}
+            }
+        }
+        for (stem, rows) in &surveys {
+            let path = dir.join(TRANSCRIPTS_DIR).join(format!("{stem}.csv"));
+            staged.write(&path, survey_csv(&project, rows)?.as_bytes())?;
+            report.written.push(path);
+        }
+        drop(project);
+        for (name, text) in [
+            (CODEBOOK_FILE, &plan.codebook),
+            (CASES_FILE, &plan.cases),
+            (crate::sets::SETS_FILE, &plan.sets),
+        ] {
+            if let Some(text) = text {
+                let path = dir.join(name);
+                staged.write(&path, text.as_bytes())?;
+                report.written.push(path);
+            }
+        }
+        let mut project = Project::open(dir)?;
+        for document in &plan.documents {
+            let stored = project.document(&document.id)?;
+            if stored.text != document.text {
+                return Err(Error::Invalid {
+                    path: file.to_path_buf(),
+                    message: format!(
+                        "document `{}` reads back differently from the file's text; nothing was imported",
+                        document.id
+                    ),
+                });
+            }
+        }
+        let touched: BTreeSet<&str> = plan
+            .codings
+            .iter()
+            .map(|(_, c)| c.document.as_str())
+            .collect();
+        let records: Vec<DocumentRecord> = touched
+            .iter()
+            .map(|id| project.document_record(id))
+            .collect::<Result<_>>()?;
+        let version = project.codebook.version().to_string();
+        let detail = serde_json::json!({
+            "file": file.display().to_string(),
+            "documents": plan.documents.len(),
+            "codings": plan.codings.len(),
+            "memos": plan.memos.len(),
+        });
+        let written = project.store_mut().import_batch(
+            &Author {
+                coder: &options.coder,
+                codebook_version: &version,
+            },
+            "import qdpx",
+            detail,
+            plan.codings,
+            plan.memos,
+            &records,
+        )?;
+        report.codings_added = written.added;
+        report.codings_already_stored = written.already_stored;
+        report.memos = written.memos;
+        for s in written.skipped {
+            report.warnings.push(format!(
+                "coding of `{}` by {} at {}..{} in `{}` overlaps their coding {}..{} of the same code (qualkit keeps one coder's codings of a code apart)",
+                s.code, s.coder, s.start, s.end, s.document, s.existing.0, s.existing.1
+            ));
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(report),
+        Err(e) => {
+            staged.undo();
+            Err(e)
+        }
+    }
+}
