@@ -79,8 +79,12 @@ impl std::fmt::Display for ExchangeReport {
         } else {
             writeln!(f, "{}: {}", self.file.display(), parts.join(", "))?;
         }
-        for path in &self.written {
+        const SHOWN: usize = 5;
+        for path in self.written.iter().take(SHOWN) {
             writeln!(f, "  wrote {}", path.display())?;
+        }
+        if self.written.len() > SHOWN {
+            writeln!(f, "  ... and {} more files", self.written.len() - SHOWN)?;
         }
         for note in &self.notes {
             writeln!(f, "  note: {note}")?;

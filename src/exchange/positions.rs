@@ -122,12 +122,13 @@ pub fn recount(raw: &str, counting: Counting) -> Recount {
 /// ellipsis) agrees with the text it points at.
 pub fn name_fits(name: &str, text: &str) -> bool {
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let name = squash(name.trim_end_matches(['…', '.']).trim());
-    if name.is_empty() {
-        return false;
-    }
-    let text = squash(text);
-    text.starts_with(&name) || name.starts_with(&text) && !text.is_empty()
+    let trimmed = name.trim();
+    let shortened = trimmed
+        .strip_suffix('…')
+        .or_else(|| trimmed.strip_suffix("..."))
+        .unwrap_or(trimmed);
+    let name = squash(shortened);
+    !name.is_empty() && squash(text).starts_with(&name)
 }
 
 /// A selection as counted by the file: positions and the name it carries.

@@ -34,7 +34,8 @@ pub fn import(dir: &Path, file: &Path, options: &ImportOptions) -> Result<Exchan
         ..Default::default()
     };
     let (codes, sets) = refi::read::codebook(&root, &shown, &mut report.warnings)?;
-    let (codebook, ids) = super::qdpx_import::merge_codes(dir, &codes, &mut report)?;
+    let (codebook, ids) =
+        super::qdpx_import::merge_codes(dir, &codes, &HashMap::new(), &mut report)?;
     let sets = super::qdpx_import::merge_sets(dir, &sets, &ids, &HashMap::new(), &mut report)?;
     let mut staged = StagedWrites::default();
     let result = (|| -> Result<()> {

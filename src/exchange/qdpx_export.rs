@@ -25,6 +25,31 @@ pub fn export(project: &Project, out: &Path) -> Result<ExchangeReport> {
         "project.qde".to_string(),
         write::project(&refi).into_bytes(),
     )];
+    let extras = Extras {
+        code_ids: project
+            .codebook
+            .codes()
+            .iter()
+            .map(|c| (code_guid(c).0, c.id.clone()))
+            .collect(),
+        summaries: project
+            .store()
+            .summaries()?
+            .into_iter()
+            .filter_map(|s| {
+                Some(ExtraSummary {
+                    theme: code_guid(project.codebook.get(&s.theme)?).0,
+                    case: s.case,
+                    text: s.text,
+                    author: s.author,
+                })
+            })
+            .collect(),
+    };
+    entries.push((
+        EXTRAS_ENTRY.to_string(),
+        serde_json::to_vec_pretty(&extras).expect("extras serialise"),
+    ));
     for (guid, text) in texts {
         entries.push((format!("sources/{guid}.txt"), text.into_bytes()));
     }
@@ -114,8 +139,8 @@ fn build(project: &Project) -> Result<Build> {
     let memos = store.memos(None, None)?;
     let times = store.audit_times()?;
 
-    let mut coders: BTreeSet<String> = store.coders()?.into_iter().collect();
-    coders.extend(codings.iter().map(|c| c.coder.clone()));
+    // Users are the people whose work the file carries (not, say, whoever last imported).
+    let mut coders: BTreeSet<String> = codings.iter().map(|c| c.coder.clone()).collect();
     coders.extend(memos.iter().map(|m| m.coder.clone()));
     let users = coders
         .iter()
@@ -399,8 +424,8 @@ fn build(project: &Project) -> Result<Build> {
 
     let summaries = store.summaries()?.len();
     if summaries > 0 {
-        report.warnings.push(format!(
-            "{summaries} Framework summaries (REFI-QDA has no place for them; export the matrix with `.to_xlsx()` or `.to_csv()`)"
+        report.notes.push(format!(
+            "{summaries} Framework summaries travel in {EXTRAS_ENTRY}, which only qualkit reads; for other tools export the matrix with `.to_xlsx()`"
         ));
     }
     report.codings_added = codings.len();

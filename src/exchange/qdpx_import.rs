@@ -35,7 +35,17 @@ pub fn import(dir: &Path, file: &Path, options: &ImportOptions) -> Result<Exchan
         ..Default::default()
     };
     let refi = read::project(&root, &shown, &mut report.warnings)?;
-    let plan = plan(&project, &refi, &mut archive, options, &mut report)?;
+    let extras = match archive.find(EXTRAS_ENTRY).map(str::to_string) {
+        Some(name) => {
+            let bytes = archive.read(&name)?;
+            serde_json::from_slice::<Extras>(&bytes).map_err(|e| Error::Invalid {
+                path: file.to_path_buf(),
+                message: format!("{name}: {e}"),
+            })?
+        }
+        None => Extras::default(),
+    };
+    let plan = plan(&project, &refi, &extras, &mut archive, options, &mut report)?;
     drop(project);
     apply(dir, file, plan, options, report)
 }
@@ -142,17 +152,21 @@ struct DocumentMeta {
 }
 
 struct Plan {
+    /// A new qualkit.toml, when an empty project takes the file's name and description.
+    config: Option<String>,
     documents: Vec<PlannedDocument>,
     codebook: Option<String>,
     cases: Option<String>,
     sets: Option<String>,
     codings: Vec<(String, NewCoding)>,
     memos: Vec<MemoRecord>,
+    summaries: Vec<crate::store::Summary>,
 }
 
 fn plan(
     project: &Project,
     refi: &RefiProject,
+    extras: &Extras,
     archive: &mut Archive,
     options: &ImportOptions,
     report: &mut ExchangeReport,
@@ -173,7 +187,12 @@ fn plan(
         }
     };
 
-    let (codebook_text, code_ids) = plan_codebook(project, refi, report)?;
+    let preferred: HashMap<Guid, String> = extras
+        .code_ids
+        .iter()
+        .map(|(g, id)| (Guid::parse(g), id.clone()))
+        .collect();
+    let (codebook_text, code_ids) = merge_codes(project.root(), &refi.codes, &preferred, report)?;
     let variables: HashMap<&Guid, &Variable> =
         refi.variables.iter().map(|v| (&v.guid, v)).collect();
     let (cases_text, source_case) = plan_cases(project, refi, &variables, options, report)?;
@@ -476,7 +495,39 @@ fn plan(
         }
     }
     let memos = merge_memos(memos);
+    let mut summaries = Vec::new();
+    for summary in &extras.summaries {
+        match (
+            code_ids.get(&Guid::parse(&summary.theme)),
+            source_case.case_names.values().any(|c| *c == summary.case)
+                || project.cases.get(&summary.case).is_some(),
+        ) {
+            (Some(theme), true) => summaries.push(crate::store::Summary {
+                case: summary.case.clone(),
+                theme: theme.clone(),
+                text: summary.text.clone(),
+                author: summary.author.clone(),
+                updated: String::new(),
+            }),
+            _ => report.warnings.push(format!(
+                "the Framework summary of case `{}` for theme {}: the case or theme is not in the project",
+                summary.case, summary.theme
+            )),
+        }
+    }
+    let config = project.documents().is_empty().then(|| {
+        let mut config = project.config.clone();
+        if !refi.name.trim().is_empty() {
+            config.name = refi.name.trim().to_string();
+        }
+        if let Some(description) = refi.description.as_deref().filter(|d| !d.trim().is_empty()) {
+            config.description = Some(description.trim().to_string());
+        }
+        toml::to_string_pretty(&config).expect("config serialises")
+    });
     Ok(Plan {
+        config,
+        summaries,
         documents,
         codebook: codebook_text,
         cases: cases_text,
@@ -550,20 +601,13 @@ fn users(refi: &RefiProject, default: &str, report: &mut ExchangeReport) -> Hash
     names
 }
 
-/// Merges the file's code tree into the codebook: a code is the project's code with the same
-/// GUID, else the one at the same path, else a new code. Returns the new codebook.yaml (if
-/// it changes) and code GUID -> code id.
-fn plan_codebook(
-    project: &Project,
-    refi: &RefiProject,
-    report: &mut ExchangeReport,
-) -> Result<(Option<String>, HashMap<Guid, String>)> {
-    merge_codes(project.root(), &refi.codes, report)
-}
-
+/// Merges a code tree into the codebook: a code is the project's code with the same GUID,
+/// else the one at the same path, else a new code (with the id `preferred` gives it, if
+/// free). Returns the new codebook.yaml (if it changes) and code GUID -> code id.
 pub(crate) fn merge_codes(
     root: &Path,
     codes: &[RefiCode],
+    preferred: &HashMap<Guid, String>,
     report: &mut ExchangeReport,
 ) -> Result<(Option<String>, HashMap<Guid, String>)> {
     let path = root.join(CODEBOOK_FILE);
@@ -652,7 +696,11 @@ pub(crate) fn merge_codes(
                         join_path(&parent_path, &base)
                     ));
                 }
-                let mut id = slug(&path);
+                let mut id = preferred
+                    .get(&code.guid)
+                    .filter(|id| !taken_ids.contains(*id) && !id.trim().is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| slug(&path));
                 let mut n = 2;
                 while taken_ids.contains(&id) {
                     id = format!("{}-{n}", slug(&path));
@@ -1313,6 +1361,7 @@ fn apply(
         }
         drop(project);
         for (name, text) in [
+            (crate::project::CONFIG_FILE, &plan.config),
             (CODEBOOK_FILE, &plan.codebook),
             (CASES_FILE, &plan.cases),
             (crate::sets::SETS_FILE, &plan.sets),
@@ -1363,6 +1412,25 @@ fn apply(
             plan.memos,
             &records,
         )?;
+        for summary in &plan.summaries {
+            let stored = project
+                .store()
+                .summaries()?
+                .into_iter()
+                .any(|s| s.case == summary.case && s.theme == summary.theme);
+            if stored {
+                continue;
+            }
+            project.store_mut().set_summary(
+                &Author {
+                    coder: &summary.author,
+                    codebook_version: &version,
+                },
+                &summary.case,
+                &summary.theme,
+                &summary.text,
+            )?;
+        }
         report.codings_added = written.added;
         report.codings_already_stored = written.already_stored;
         report.memos = written.memos;

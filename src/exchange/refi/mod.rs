@@ -10,6 +10,28 @@
 pub mod read;
 pub mod write;
 
+/// The archive entry where qualkit keeps what the standard has no place for. Other tools
+/// ignore it; when a project comes back without it, the standard's content is used alone.
+pub const EXTRAS_ENTRY: &str = "qualkit.json";
+
+/// What `qualkit.json` holds: qualkit's own code ids (by code GUID) and Framework summaries.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Extras {
+    #[serde(default)]
+    pub code_ids: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub summaries: Vec<ExtraSummary>,
+}
+
+/// A Framework summary; `theme` is the code's GUID.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExtraSummary {
+    pub case: String,
+    pub theme: String,
+    pub text: String,
+    pub author: String,
+}
+
 pub const PROJECT_NAMESPACE: &str = "urn:QDA-XML:project:1.0";
 pub const CODEBOOK_NAMESPACE: &str = "urn:QDA-XML:codebook:1.0";
 
