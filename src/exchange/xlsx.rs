@@ -303,3 +303,49 @@ pub fn export_project(project: &Project, out: &Path) -> Result<ExchangeReport> {
     )?;
     Ok(report)
 }
+
+/// A Framework matrix as a workbook: the matrix itself (a row per case, a column per theme,
+/// each cell its summary, or the quotes while there is none) and the long form with every
+/// quote and where it is.
+pub fn write_framework(path: &Path, matrix: &crate::analysis::FrameworkMatrix) -> Result<()> {
+    let mut columns = vec![(
+        "case".to_string(),
+        Values::Text(matrix.cases.iter().cloned().map(Some).collect()),
+    )];
+    if let Some((attribute, values)) = &matrix.group {
+        columns.push((
+            attribute.clone(),
+            Values::Text(values.iter().cloned().map(Some).collect()),
+        ));
+    }
+    for (t, (_, name)) in matrix.themes.iter().enumerate() {
+        let cells = matrix
+            .cells
+            .iter()
+            .map(|row| {
+                let cell = &row[t];
+                match &cell.summary {
+                    Some(summary) => Some(summary.text.clone()),
+                    None if cell.references.is_empty() => None,
+                    None => Some(
+                        cell.references
+                            .iter()
+                            .map(|r| format!("“{}” ({r})", r.text.trim()))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    ),
+                }
+            })
+            .collect();
+        let mut header = name.clone();
+        let mut n = 2;
+        while columns.iter().any(|(c, _)| *c == header) {
+            header = format!("{name} ({n})");
+            n += 1;
+        }
+        columns.push((header, Values::Text(cells)));
+    }
+    let wide = Table::new(columns)?;
+    let long = matrix.to_table()?;
+    write_tables(path, &[("Framework matrix", &wide), ("cells", &long)])
+}

@@ -562,6 +562,7 @@ pub(super) fn register(engine: &mut Engine) {
         .register_type_with_name::<Segment>("Segment");
     engine.register_global_module(exported_module!(project_api).into());
     super::analysis_api::register(engine);
+    super::exchange_api::register(engine);
 }
 
 /// Help text (signatures and doc comments) of every registered function, by name.

@@ -4,6 +4,7 @@
 
 mod analysis_api;
 mod api;
+mod exchange_api;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -2,6 +2,7 @@ mod analysis;
 mod cli;
 mod coding;
 mod exchange;
+mod formats;
 mod ingest;
 mod sample;
 mod script;
