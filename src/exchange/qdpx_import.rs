@@ -658,7 +658,14 @@ pub(crate) fn merge_codes(
             not_codable += 1;
         }
         let id = if let Some(id) = by_guid.get(&code.guid) {
-            report.codes_matched += 1;
+            if ids.contains_key(&code.guid) {
+                report.notes.push(format!(
+                    "code `{}` repeats the GUID {} of another code in the file; both are `{id}`",
+                    code.name, code.guid
+                ));
+            } else {
+                report.codes_matched += 1;
+            }
             id.clone()
         } else {
             let mut name = code.name.trim().to_string();
@@ -708,6 +715,9 @@ pub(crate) fn merge_codes(
                 }
                 taken_ids.insert(id.clone());
                 paths.insert(path.to_lowercase(), id.clone());
+                if !code.guid.0.is_empty() {
+                    by_guid.insert(code.guid.clone(), id.clone());
+                }
                 added_paths.insert(path.to_lowercase());
                 let color = code.color.as_deref().and_then(|c| {
                     let fixed = hex_color(c);

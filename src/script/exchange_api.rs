@@ -131,6 +131,32 @@ pub mod exchange_api {
             .map_err(fail)
     }
 
+    /// The project's sets (`sets.yaml`): named groups of codes and documents, as other tools
+    /// keep them. Each is a map with `name`, `description`, `codes` (ids) and `documents`.
+    ///
+    /// ```rhai
+    /// for s in p.sets() { print(`${s.name}: ${s.documents.len()} documents`); }
+    /// ```
+    #[rhai_fn(name = "sets", return_raw, pure)]
+    pub fn sets(p: &mut ProjectRef) -> Fallible<Array> {
+        let root = p.project.borrow().root().to_path_buf();
+        let strings = |v: Vec<String>| -> Dynamic {
+            Dynamic::from(v.into_iter().map(Dynamic::from).collect::<Array>())
+        };
+        Ok(crate::sets::load(&root)
+            .map_err(fail)?
+            .into_iter()
+            .map(|s| {
+                let mut m = Map::new();
+                m.insert("name".into(), s.name.into());
+                m.insert("description".into(), s.description.into());
+                m.insert("codes".into(), strings(s.codes));
+                m.insert("documents".into(), strings(s.documents));
+                Dynamic::from(m)
+            })
+            .collect())
+    }
+
     /// When the segment's turn began ("" if the transcript gives no time), as captions and
     /// transcription services write it: `00:01:02.500`.
     #[rhai_fn(get = "timestamp", pure)]

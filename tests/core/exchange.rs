@@ -768,6 +768,22 @@ fn oversized_entries_are_refused_before_they_are_unpacked() {
     };
     let error = Archive::open(&file, total).err().unwrap().to_string();
     assert!(error.contains("more than the 1000 bytes"), "{error}");
+
+    // An archive that claims its entry is small but inflates to a megabyte: the claim passes
+    // the first check, the bytes do not.
+    let liar = tmp.path().join("liar.qdpx");
+    zip_file(&liar, &[("project.qde", &zeros)]);
+    let mut bytes = std::fs::read(&liar).unwrap();
+    let claimed = 100u32.to_le_bytes();
+    bytes[22..26].copy_from_slice(&claimed);
+    let central = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    bytes[central + 24..central + 28].copy_from_slice(&claimed);
+    std::fs::write(&liar, &bytes).unwrap();
+    let mut archive = Archive::open(&liar, small).unwrap();
+    assert_eq!(archive.entries()[0].size, 100);
+    let error = archive.read("project.qde").unwrap_err().to_string();
+    assert!(error.contains("project.qde"), "{error}");
+    assert_refused(&liar, "project.qde");
 }
 
 #[test]
