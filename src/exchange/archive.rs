@@ -73,7 +73,9 @@ impl Archive {
                 .name()
                 .map_err(|e| invalid(format!("entry {i}: unreadable name ({e})")))?
                 .into_owned();
-            if entry.enclosed_name().is_none() || name.contains('\\') && name.contains("..") {
+            // Backslashes are folder separators to Windows tools, so `..\x` escapes there.
+            let windows_escape = name.contains('\\') && name.contains("..");
+            if entry.enclosed_name().is_none() || windows_escape {
                 return Err(invalid(format!(
                     "entry `{name}` points outside the archive's folder; refusing the archive"
                 )));

@@ -38,6 +38,8 @@ pub struct ImportOptions {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ExchangeReport {
     pub file: PathBuf,
+    /// Whether this reports an export (counts are what the file holds) or an import.
+    pub exported: bool,
     pub documents_added: Vec<String>,
     /// Documents already in the project with the same text; their codings were added to them.
     pub documents_matched: usize,
@@ -60,8 +62,14 @@ pub struct ExchangeReport {
 impl std::fmt::Display for ExchangeReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut parts = Vec::new();
+        let exported = self.exported;
         let mut count = |n: usize, what: &str| {
             if n > 0 {
+                let what = if exported {
+                    what.trim_end_matches(" added")
+                } else {
+                    what
+                };
                 parts.push(format!("{n} {what}"));
             }
         };
@@ -132,7 +140,8 @@ pub fn export(project: &Project, out: &Path) -> Result<ExchangeReport> {
             crate::codings_csv::write_one(project, out)?;
             Ok(ExchangeReport {
                 file: out.to_path_buf(),
-                codings_added: 0,
+                exported: true,
+                codings_added: project.store().count_codings()?,
                 written: vec![out.to_path_buf()],
                 ..Default::default()
             })

@@ -11,8 +11,8 @@ use crate::project::{CODEBOOK_FILE, Project};
 
 /// Reads a `.qdc` file (a plain XML file, not an archive) and merges its codes into the
 /// project's codebook the way a project import does: by GUID, then by path.
-pub fn import(dir: &Path, file: &Path, options: &ImportOptions) -> Result<ExchangeReport> {
-    let _ = options;
+/// A codebook import records no coding, so it needs none of the options.
+pub fn import(dir: &Path, file: &Path, _options: &ImportOptions) -> Result<ExchangeReport> {
     Project::open(dir)?;
     let metadata = std::fs::metadata(file).map_err(|e| Error::io(file, e))?;
     let limit = super::archive::Limits::default().max_entry_bytes;
@@ -89,6 +89,7 @@ pub fn export(project: &Project, out: &Path) -> Result<ExchangeReport> {
     staged.write(out, xml.as_bytes())?;
     Ok(ExchangeReport {
         file: out.to_path_buf(),
+        exported: true,
         codes_added: project.codebook.codes().len(),
         sets: sets.len(),
         written: vec![out.to_path_buf()],

@@ -261,7 +261,6 @@ fn build(project: &Project) -> Result<Build> {
         value: value.to_string(),
     };
 
-    let case_names: Vec<&str> = project.cases.iter().map(|c| c.name.as_str()).collect();
     let cases = cases_file
         .iter()
         .map(|case| RefiCase {
@@ -296,7 +295,6 @@ fn build(project: &Project) -> Result<Build> {
             line: 0,
         })
         .collect();
-    debug_assert!(case_names.len() >= cases_file.len());
 
     // Codings grouped into one selection per span.
     let mut by_span: BTreeMap<(&str, usize, usize), Vec<&crate::store::Coding>> = BTreeMap::new();
@@ -428,7 +426,10 @@ fn build(project: &Project) -> Result<Build> {
             "{summaries} Framework summaries travel in {EXTRAS_ENTRY}, which only qualkit reads; for other tools export the matrix with `.to_xlsx()`"
         ));
     }
+    report.exported = true;
     report.codings_added = codings.len();
+    report.codes_added = project.codebook.codes().len();
+    report.cases_added = cases_file.len();
     report.memos = memos.len();
     let refi = RefiProject {
         name: project.name().to_string(),

@@ -171,7 +171,7 @@ fn plan(
     options: &ImportOptions,
     report: &mut ExchangeReport,
 ) -> Result<Plan> {
-    let users = users(refi, &options.coder, report);
+    let users = users(refi, report);
     let user_name = |guid: Option<&Guid>, report: &mut ExchangeReport| -> String {
         match guid {
             None => options.coder.clone(),
@@ -575,7 +575,7 @@ fn merge_memos(memos: Vec<MemoRecord>) -> Vec<MemoRecord> {
 }
 
 /// User GUID -> a coder name, unique and non-empty.
-fn users(refi: &RefiProject, default: &str, report: &mut ExchangeReport) -> HashMap<Guid, String> {
+fn users(refi: &RefiProject, report: &mut ExchangeReport) -> HashMap<Guid, String> {
     let mut names: HashMap<Guid, String> = HashMap::new();
     let mut used: HashSet<String> = HashSet::new();
     for user in &refi.users {
@@ -597,7 +597,6 @@ fn users(refi: &RefiProject, default: &str, report: &mut ExchangeReport) -> Hash
         }
         names.insert(user.guid.clone(), name);
     }
-    let _ = default;
     names
 }
 

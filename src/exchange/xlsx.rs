@@ -283,6 +283,7 @@ pub fn export_project(project: &Project, out: &Path) -> Result<ExchangeReport> {
 
     let mut report = ExchangeReport {
         file: out.to_path_buf(),
+        exported: true,
         codings_added: codings.len(),
         written: vec![out.to_path_buf()],
         ..Default::default()

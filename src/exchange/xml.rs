@@ -122,8 +122,7 @@ pub fn parse(source: &str, shown: &str) -> Result<Element> {
                         .into(),
                 ));
             }
-            Event::Start(start) | Event::Empty(start) if root.is_some() => {
-                let _ = start;
+            Event::Start(_) | Event::Empty(_) if root.is_some() => {
                 return Err(fail(
                     &mut lines,
                     "content after the root element has ended".into(),

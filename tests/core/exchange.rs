@@ -666,6 +666,15 @@ fn hostile_and_broken_archives_are_refused_and_leave_the_project_untouched() {
         ],
     );
     assert_refused(&escape, "points outside the archive's folder");
+    let windows = tmp.path().join("windows.qdpx");
+    zip_file(
+        &windows,
+        &[
+            ("project.qde", minimal.as_bytes()),
+            ("..\\..\\evil.txt", b"x"),
+        ],
+    );
+    assert_refused(&windows, "points outside the archive's folder");
 
     let laughs = tmp.path().join("laughs.qdpx");
     let bomb = r#"<?xml version="1.0"?>
