@@ -11,47 +11,60 @@
 pub struct Counting {
     pub bom_counted: bool,
     pub crlf_as_two: bool,
+    /// UTF-16 code units instead of code points.
+    pub utf16: bool,
 }
 
 impl Counting {
-    /// How an import report describes it.
-    pub fn describe(self) -> String {
-        format!(
-            "{}{}",
-            if self.crlf_as_two {
+    /// How an import report describes it, for a text with the features that `raw` has.
+    pub fn describe(self, raw: &str) -> String {
+        let mut parts = Vec::new();
+        if raw.contains("\r\n") {
+            parts.push(if self.crlf_as_two {
                 "CRLF line ends counted as two characters"
             } else {
                 "CRLF line ends counted as one character"
-            },
-            if self.bom_counted {
-                ", the byte order mark counted as a character"
+            });
+        }
+        if raw.starts_with('\u{feff}') {
+            parts.push(if self.bom_counted {
+                "the byte order mark counted as a character"
             } else {
-                ""
-            }
-        )
+                "the byte order mark not counted"
+            });
+        }
+        if raw.chars().any(|c| c.len_utf16() == 2) {
+            parts.push(if self.utf16 {
+                "in UTF-16 code units (an emoji counts two)"
+            } else {
+                "in code points (an emoji counts one)"
+            });
+        }
+        parts.join(", ")
     }
 }
 
 /// The candidates, most likely first: code points of the text as stored, without the byte
 /// order mark (what the standard describes), then the other ways seen in practice.
-pub const COUNTINGS: [Counting; 4] = [
-    Counting {
-        bom_counted: false,
-        crlf_as_two: true,
-    },
-    Counting {
-        bom_counted: true,
-        crlf_as_two: true,
-    },
-    Counting {
-        bom_counted: false,
-        crlf_as_two: false,
-    },
-    Counting {
-        bom_counted: true,
-        crlf_as_two: false,
-    },
-];
+pub fn countings(raw: &str) -> Vec<Counting> {
+    let astral = raw.chars().any(|c| c.len_utf16() == 2);
+    let mut out = Vec::new();
+    for utf16 in [false, true] {
+        if utf16 && !astral {
+            continue;
+        }
+        for (bom_counted, crlf_as_two) in
+            [(false, true), (true, true), (false, false), (true, false)]
+        {
+            out.push(Counting {
+                bom_counted,
+                crlf_as_two,
+                utf16,
+            });
+        }
+    }
+    out
+}
 
 /// The normalised text and, for one counting, where each counted position lands in it.
 pub struct Recount {
@@ -81,7 +94,7 @@ impl Recount {
 
 /// Whether the raw text needs recounting at all.
 pub fn needs_recount(raw: &str) -> bool {
-    raw.starts_with('\u{feff}') || raw.contains('\r')
+    raw.starts_with('\u{feff}') || raw.contains('\r') || raw.chars().any(|c| c.len_utf16() == 2)
 }
 
 /// The position map for `raw` under `counting`. A position inside a CRLF pair lands after
@@ -111,6 +124,10 @@ pub fn recount(raw: &str, counting: Counting) -> Recount {
             normalised += 1;
         } else {
             map.push(normalised);
+            if counting.utf16 && c.len_utf16() == 2 {
+                // A position between the two halves of a surrogate pair lands after the character.
+                map.push(normalised + 1);
+            }
             normalised += 1;
         }
     }
@@ -139,7 +156,7 @@ pub struct Counted<'a> {
 }
 
 /// The counting under which the most selections whose name looks like text agree with the
-/// text, none falling outside it; ties go to the earlier of [`COUNTINGS`].
+/// text, none falling outside it; ties go to the earlier of [`countings`].
 pub fn choose(raw: &str, normalised: &str, selections: &[Counted]) -> (Counting, Recount) {
     let chars: Vec<(usize, char)> = normalised.char_indices().collect();
     let slice = |start: usize, end: usize| -> &str {
@@ -147,7 +164,7 @@ pub fn choose(raw: &str, normalised: &str, selections: &[Counted]) -> (Counting,
         &normalised[byte(start)..byte(end)]
     };
     let mut best: Option<(i64, Counting, Recount)> = None;
-    for counting in COUNTINGS {
+    for counting in countings(raw) {
         let map = recount(raw, counting);
         let mut score: i64 = 0;
         for s in selections {

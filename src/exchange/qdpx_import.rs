@@ -272,7 +272,7 @@ fn plan(
             report.notes.push(format!(
                 "source `{}`: positions read with {}",
                 source.name,
-                counting.describe()
+                counting.describe(&raw)
             ));
             Some(map)
         } else {

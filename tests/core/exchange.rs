@@ -620,6 +620,41 @@ fn atlas_and_qualcoder_style_paths_sets_and_memos_are_carried_over() {
     )));
 }
 
+/// Tools built on UTF-16 strings count an emoji as two positions; the selection names tell.
+#[test]
+fn positions_counted_in_utf16_units_are_recognised() {
+    let text = "Great 😀 service. Staff 👍 are kind.";
+    let qde = format!(
+        r#"<Project name="x" xmlns="urn:QDA-XML:project:1.0">
+  <CodeBook><Codes><Code guid="d0000000-0000-0000-0000-000000000001" name="Praise" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="a0000000-0000-0000-0000-000000000001" name="feedback">
+    <PlainTextContent>{text}</PlainTextContent>
+    <PlainTextSelection guid="b0000000-0000-0000-0000-000000000001" name="Staff 👍 are kind." startPosition="{start}" endPosition="{end}">
+      <Coding guid="c0000000-0000-0000-0000-000000000001"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+    </PlainTextSelection>
+  </TextSource></Sources>
+</Project>"#,
+        start = text.encode_utf16().count() - "Staff 👍 are kind.".encode_utf16().count(),
+        end = text.encode_utf16().count(),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("utf16.qdpx");
+    zip_file(&file, &[("project.qde", qde.as_bytes())]);
+    let target = tmp.path().join("target");
+    new_project(&target);
+    let report = exchange::import(&target, &file, &options()).unwrap();
+    assert!(report.to_string().contains("UTF-16 code units"), "{report}");
+    let project = Project::open(&target).unwrap();
+    assert_eq!(
+        coded(&project),
+        vec![(
+            "importer".into(),
+            "Praise".into(),
+            "Staff 👍 are kind.".into()
+        )]
+    );
+}
+
 /// The project folder's files and store, to show an import changed nothing.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
