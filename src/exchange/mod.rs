@@ -50,6 +50,7 @@ pub struct ExchangeReport {
     /// Codings the project already had (importing the same file twice adds nothing).
     pub codings_already_stored: usize,
     pub memos: usize,
+    pub summaries: usize,
     pub sets: usize,
     /// Files written (exports) or added to the project folder (imports).
     pub written: Vec<PathBuf>,
@@ -81,6 +82,7 @@ impl std::fmt::Display for ExchangeReport {
         count(self.codings_added, "codings added");
         count(self.codings_already_stored, "codings already stored");
         count(self.memos, "memos");
+        count(self.summaries, "Framework summaries");
         count(self.sets, "sets");
         if parts.is_empty() {
             writeln!(f, "{}", self.file.display())?;

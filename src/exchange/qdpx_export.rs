@@ -421,6 +421,7 @@ fn build(project: &Project) -> Result<Build> {
     report.sets = sets.len();
 
     let summaries = store.summaries()?.len();
+    report.summaries = summaries;
     if summaries > 0 {
         report.notes.push(format!(
             "{summaries} Framework summaries travel in {EXTRAS_ENTRY}, which only qualkit reads; for other tools export the matrix with `.to_xlsx()`"

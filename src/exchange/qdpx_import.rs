@@ -1113,6 +1113,12 @@ fn plan_document(
     if let Ok(existing) = project.document(&wanted) {
         if existing.text == text {
             report.documents_matched += 1;
+            if existing.case != meta.case {
+                report.notes.push(format!(
+                    "`{wanted}` is in case `{}` in the file but `{}` in the project; the project's case is kept",
+                    meta.case, existing.case
+                ));
+            }
             return Ok((wanted, None));
         }
         let is_transcript = existing.source.extension().is_some_and(|e| e != "csv");
@@ -1419,30 +1425,13 @@ fn apply(
             detail,
             plan.codings,
             plan.memos,
+            &plan.summaries,
             &records,
         )?;
-        for summary in &plan.summaries {
-            let stored = project
-                .store()
-                .summaries()?
-                .into_iter()
-                .any(|s| s.case == summary.case && s.theme == summary.theme);
-            if stored {
-                continue;
-            }
-            project.store_mut().set_summary(
-                &Author {
-                    coder: &summary.author,
-                    codebook_version: &version,
-                },
-                &summary.case,
-                &summary.theme,
-                &summary.text,
-            )?;
-        }
         report.codings_added = written.added;
         report.codings_already_stored = written.already_stored;
         report.memos = written.memos;
+        report.summaries = written.summaries;
         for s in written.skipped {
             report.warnings.push(format!(
                 "coding of `{}` by {} at {}..{} in `{}` overlaps their coding {}..{} of the same code (qualkit keeps one coder's codings of a code apart)",

@@ -42,6 +42,7 @@ pub struct BatchReport {
     pub already_stored: usize,
     pub skipped: Vec<SkippedCoding>,
     pub memos: usize,
+    pub summaries: usize,
 }
 
 impl Store {
@@ -49,6 +50,8 @@ impl Store {
     /// entry by `author`. A coding that repeats a stored one is counted, not stored twice; one
     /// that overlaps the same coder's coding of the same code is skipped and listed. A memo
     /// whose text the stored memo already holds is left alone; any other is added to it.
+    /// A Framework summary is stored where the project has none for its case and theme.
+    #[allow(clippy::too_many_arguments)]
     pub fn import_batch(
         &mut self,
         author: &Author,
@@ -56,6 +59,7 @@ impl Store {
         detail: serde_json::Value,
         codings: Vec<(String, NewCoding)>,
         memos: Vec<MemoRecord>,
+        summaries: &[super::Summary],
         documents: &[DocumentRecord],
     ) -> Result<BatchReport> {
         let mut by_coder: HashMap<String, Vec<NewCoding>> = HashMap::new();
@@ -184,6 +188,17 @@ impl Store {
                 )
                 .map_err(fail)?;
                 report.memos += 1;
+            }
+            for summary in summaries {
+                report.summaries += tx
+                    .execute(
+                        &format!(
+                            "INSERT INTO summaries (case_name, theme, text, author, updated) VALUES (?1, ?2, ?3, ?4, {NOW})
+                             ON CONFLICT (case_name, theme) DO NOTHING"
+                        ),
+                        params![summary.case, summary.theme, summary.text, summary.author],
+                    )
+                    .map_err(fail)?;
             }
             Ok(report)
         })
