@@ -7,6 +7,7 @@
 //! later step fails, so a broken or hostile file leaves the project as it was.
 
 pub mod archive;
+mod merge;
 pub mod positions;
 pub mod qdc;
 pub mod qdpx_export;

@@ -34,9 +34,8 @@ pub fn import(dir: &Path, file: &Path, _options: &ImportOptions) -> Result<Excha
         ..Default::default()
     };
     let (codes, sets) = refi::read::codebook(&root, &shown, &mut report.warnings)?;
-    let (codebook, ids) =
-        super::qdpx_import::merge_codes(dir, &codes, &HashMap::new(), &mut report)?;
-    let sets = super::qdpx_import::merge_sets(dir, &sets, &ids, &HashMap::new(), &mut report)?;
+    let (codebook, ids) = super::merge::merge_codes(dir, &codes, &HashMap::new(), &mut report)?;
+    let sets = super::merge::merge_sets(dir, &sets, &ids, &HashMap::new(), &mut report)?;
     let mut staged = StagedWrites::default();
     let result = (|| -> Result<()> {
         if let Some(text) = codebook {
