@@ -170,20 +170,9 @@ fn plan(
     options: &ImportOptions,
     report: &mut ExchangeReport,
 ) -> Result<Plan> {
-    let users = users(refi, report);
-    let user_name = |guid: Option<&Guid>, report: &mut ExchangeReport| -> String {
-        match guid {
-            None => options.coder.clone(),
-            Some(g) => users.get(g).cloned().unwrap_or_else(|| {
-                let name = format!("user-{}", &g.0.chars().take(8).collect::<String>());
-                if !report.notes.iter().any(|n| n.contains(&name)) {
-                    report.notes.push(format!(
-                        "user {g} is not among the project's users; their work is recorded as `{name}`"
-                    ));
-                }
-                name
-            }),
-        }
+    let people = People {
+        users: users(refi, report),
+        default: &options.coder,
     };
 
     let preferred: HashMap<Guid, String> = extras
@@ -196,38 +185,8 @@ fn plan(
         refi.variables.iter().map(|v| (&v.guid, v)).collect();
     let (cases_text, source_case) = merge_cases(project, refi, &variables, options, report)?;
 
-    // Notes by GUID, with their text and author.
-    let mut notes: HashMap<Guid, (String, String, String)> = HashMap::new();
-    for note in &refi.notes {
-        match read_text(archive, &note.text, &format!("note `{}`", note.name)) {
-            Ok(text) => {
-                if note.has_selections {
-                    report.warnings.push(format!(
-                        "codings inside note `{}` (qualkit codes documents, not memos)",
-                        note.name
-                    ));
-                }
-                let author = user_name(note.creating_user.as_ref(), report);
-                notes.insert(
-                    note.guid.clone(),
-                    (note.name.clone(), crate::text::normalise(text), author),
-                );
-            }
-            Err(message) => report.warnings.push(message),
-        }
-    }
-    let mut used_notes: HashSet<Guid> = HashSet::new();
+    let mut notes = NoteBook::read(refi, archive, &people, report);
     let mut memos: Vec<MemoRecord> = Vec::new();
-    let memo_text = |guid: &Guid, used: &mut HashSet<Guid>, report: &mut ExchangeReport| {
-        used.insert(guid.clone());
-        let found = notes.get(guid);
-        if found.is_none() {
-            report.warnings.push(format!(
-                "a reference to note {guid}, which the project does not have"
-            ));
-        }
-        found.map(|(name, text, author)| (memo_body(name, text), author.clone()))
-    };
 
     // Documents.
     let mut taken: HashSet<String> = project.documents().iter().map(|d| d.id.clone()).collect();
@@ -289,99 +248,11 @@ fn plan(
         let (id, file) = plan_document(project, source, &text, meta, &mut taken, options, report)?;
         source_ids.insert(source.guid.clone(), id.clone());
 
-        let index = crate::text::CharIndex::new(&text);
-        for selection in &source.selections {
-            if selection.codings.is_empty() {
-                uncoded_selections += 1;
-                continue;
-            }
-            let label = selection
-                .name
-                .as_deref()
-                .map(|n| format!("`{}`", crate::table::shorten(n, 40)))
-                .unwrap_or_else(|| selection.guid.to_string());
-            let (start, end) = match (position(selection.start), position(selection.end)) {
-                (Some(s), Some(e)) if s < e => (s, e),
-                (Some(s), Some(e)) if s > e => {
-                    report.notes.push(format!(
-                        "selection {label} in `{id}` has its start after its end (line {}); read as {e}..{s}",
-                        selection.line
-                    ));
-                    (e, s)
-                }
-                (Some(_), Some(_)) => {
-                    report.warnings.push(format!(
-                        "selection {label} in `{id}` (line {}) is empty ({}..{}); its {} codings",
-                        selection.line,
-                        selection.start,
-                        selection.end,
-                        selection.codings.len()
-                    ));
-                    continue;
-                }
-                _ => {
-                    report.warnings.push(format!(
-                        "selection {label} in `{id}` (line {}) at {}..{} lies outside the text ({len} characters); its {} codings",
-                        selection.line,
-                        selection.start,
-                        selection.end,
-                        selection.codings.len()
-                    ));
-                    continue;
-                }
-            };
-            if let Some(name) = selection
-                .name
-                .as_deref()
-                .filter(|n| n.trim().chars().count() >= 12)
-                && let Some(there) = index.slice(&text, start, end)
-                && !positions::name_fits(name, there)
-            {
-                report.notes.push(format!(
-                    "selection {label} in `{id}` (line {}): its name is not the text at {start}..{end} (\"{}\"); the positions were kept",
-                    selection.line,
-                    crate::table::shorten(there, 40)
-                ));
-            }
-            let selection_memo: Vec<(String, String)> = selection
-                .note_refs
-                .iter()
-                .filter_map(|n| memo_text(n, &mut used_notes, report))
-                .collect();
-            for coding in &selection.codings {
-                let Some(code) = code_ids.get(&coding.code) else {
-                    report.warnings.push(format!(
-                        "a coding of selection {label} in `{id}` (line {}) refers to code {}, which the codebook does not have",
-                        selection.line, coding.code
-                    ));
-                    continue;
-                };
-                let coder = user_name(
-                    coding
-                        .creating_user
-                        .as_ref()
-                        .or(selection.creating_user.as_ref()),
-                    report,
-                );
-                let mut memo: Vec<String> = coding
-                    .note_refs
-                    .iter()
-                    .filter_map(|n| memo_text(n, &mut used_notes, report))
-                    .map(|(text, _)| text)
-                    .collect();
-                memo.extend(selection_memo.iter().map(|(text, _)| text.clone()));
-                codings.push((
-                    coder,
-                    NewCoding {
-                        document: id.clone(),
-                        code: code.clone(),
-                        start,
-                        end,
-                        memo: (!memo.is_empty()).then(|| memo.join("\n\n")),
-                    },
-                ));
-            }
-        }
+        let (from_selections, uncoded) = selection_codings(
+            source, &id, &text, &position, &code_ids, &people, &mut notes, report,
+        );
+        codings.extend(from_selections);
+        uncoded_selections += uncoded;
         for coding in &source.codings {
             let Some(code) = code_ids.get(&coding.code) else {
                 report.warnings.push(format!(
@@ -393,7 +264,7 @@ fn plan(
             if len == 0 {
                 continue;
             }
-            let coder = user_name(coding.creating_user.as_ref(), report);
+            let coder = people.name(coding.creating_user.as_ref(), report);
             codings.push((
                 coder,
                 NewCoding {
@@ -406,7 +277,7 @@ fn plan(
             ));
         }
         for note in &source.note_refs {
-            if let Some((text, coder)) = memo_text(note, &mut used_notes, report) {
+            if let Some((text, coder)) = notes.take(note, report) {
                 memos.push(MemoRecord {
                     kind: "document".into(),
                     target: id.clone(),
@@ -426,10 +297,9 @@ fn plan(
     // Memos on codes, cases and the project.
     for (code, _) in walk_codes(&refi.codes) {
         for note in &code.note_refs {
-            if let (Some((text, coder)), Some(id)) = (
-                memo_text(note, &mut used_notes, report),
-                code_ids.get(&code.guid),
-            ) {
+            if let (Some((text, coder)), Some(id)) =
+                (notes.take(note, report), code_ids.get(&code.guid))
+            {
                 memos.push(MemoRecord {
                     kind: "code".into(),
                     target: id.clone(),
@@ -453,14 +323,14 @@ fn plan(
     for link in &refi.links {
         let ends = (link.origin.as_ref(), link.target.as_ref());
         let (case, note) = match ends {
-            (Some(a), Some(b)) if case_names.contains_key(a) && notes.contains_key(b) => (a, b),
-            (Some(a), Some(b)) if case_names.contains_key(b) && notes.contains_key(a) => (b, a),
+            (Some(a), Some(b)) if case_names.contains_key(a) && notes.has(b) => (a, b),
+            (Some(a), Some(b)) if case_names.contains_key(b) && notes.has(a) => (b, a),
             _ => {
                 other_links += 1;
                 continue;
             }
         };
-        if let Some((text, coder)) = memo_text(note, &mut used_notes, report) {
+        if let Some((text, coder)) = notes.take(note, report) {
             memos.push(MemoRecord {
                 kind: "case".into(),
                 target: case_names[case].clone(),
@@ -478,20 +348,16 @@ fn plan(
         report.warnings.push(format!("{} graphs", refi.graphs));
     }
     for note in &refi.note_refs {
-        if let Some((text, coder)) = memo_text(note, &mut used_notes, report) {
+        if let Some((text, coder)) = notes.take(note, report) {
             memos.push(project_memo(coder, text));
         }
     }
     let sets_text = merge_sets(project.root(), &refi.sets, &code_ids, &source_ids, report)?;
-    for note in &refi.notes {
-        if !used_notes.contains(&note.guid)
-            && let Some((name, text, author)) = notes.get(&note.guid)
-        {
-            report.notes.push(format!(
-                "note `{name}` is about nothing in particular; kept as a project memo"
-            ));
-            memos.push(project_memo(author.clone(), memo_body(name, text)));
-        }
+    for (name, text, author) in notes.unused(refi) {
+        report.notes.push(format!(
+            "note `{name}` is about nothing in particular; kept as a project memo"
+        ));
+        memos.push(project_memo(author, memo_body(&name, &text)));
     }
     let memos = merge_memos(memos);
     let mut summaries = Vec::new();
@@ -534,6 +400,205 @@ fn plan(
         codings,
         memos,
     })
+}
+
+/// Who did what: user GUIDs to coder names; work without a user is the importer's.
+struct People<'a> {
+    users: HashMap<Guid, String>,
+    default: &'a str,
+}
+
+impl People<'_> {
+    fn name(&self, guid: Option<&Guid>, report: &mut ExchangeReport) -> String {
+        match guid {
+            None => self.default.to_string(),
+            Some(g) => self.users.get(g).cloned().unwrap_or_else(|| {
+                let name = format!("user-{}", &g.0.chars().take(8).collect::<String>());
+                if !report.notes.iter().any(|n| n.contains(&name)) {
+                    report.notes.push(format!(
+                        "user {g} is not among the project's users; their work is recorded as `{name}`"
+                    ));
+                }
+                name
+            }),
+        }
+    }
+}
+
+/// The file's notes (name, text, author by GUID), and which of them became memos so far.
+struct NoteBook {
+    notes: HashMap<Guid, (String, String, String)>,
+    used: HashSet<Guid>,
+}
+
+impl NoteBook {
+    fn read(
+        refi: &RefiProject,
+        archive: &mut Archive,
+        people: &People,
+        report: &mut ExchangeReport,
+    ) -> NoteBook {
+        let mut notes = HashMap::new();
+        for note in &refi.notes {
+            match read_text(archive, &note.text, &format!("note `{}`", note.name)) {
+                Ok(text) => {
+                    if note.has_selections {
+                        report.warnings.push(format!(
+                            "codings inside note `{}` (qualkit codes documents, not memos)",
+                            note.name
+                        ));
+                    }
+                    let author = people.name(note.creating_user.as_ref(), report);
+                    notes.insert(
+                        note.guid.clone(),
+                        (note.name.clone(), crate::text::normalise(text), author),
+                    );
+                }
+                Err(message) => report.warnings.push(message),
+            }
+        }
+        NoteBook {
+            notes,
+            used: HashSet::new(),
+        }
+    }
+
+    fn has(&self, guid: &Guid) -> bool {
+        self.notes.contains_key(guid)
+    }
+
+    /// A note as a memo (text, author), marked as used.
+    fn take(&mut self, guid: &Guid, report: &mut ExchangeReport) -> Option<(String, String)> {
+        self.used.insert(guid.clone());
+        let found = self.notes.get(guid);
+        if found.is_none() {
+            report.warnings.push(format!(
+                "a reference to note {guid}, which the project does not have"
+            ));
+        }
+        found.map(|(name, text, author)| (memo_body(name, text), author.clone()))
+    }
+
+    /// Notes nothing points at, in file order.
+    fn unused(&self, refi: &RefiProject) -> Vec<(String, String, String)> {
+        refi.notes
+            .iter()
+            .filter(|n| !self.used.contains(&n.guid))
+            .filter_map(|n| self.notes.get(&n.guid).cloned())
+            .collect()
+    }
+}
+
+/// The codings a source's selections carry, at positions in the normalised text, each
+/// selection checked against the text; and how many selections carry no coding.
+#[allow(clippy::too_many_arguments)]
+fn selection_codings(
+    source: &TextSource,
+    id: &str,
+    text: &str,
+    position: &dyn Fn(i64) -> Option<usize>,
+    code_ids: &HashMap<Guid, String>,
+    people: &People,
+    notes: &mut NoteBook,
+    report: &mut ExchangeReport,
+) -> (Vec<(String, NewCoding)>, usize) {
+    let index = crate::text::CharIndex::new(text);
+    let len = index.len_chars();
+    let mut codings = Vec::new();
+    let mut uncoded = 0;
+    for selection in &source.selections {
+        if selection.codings.is_empty() {
+            uncoded += 1;
+            continue;
+        }
+        let label = selection
+            .name
+            .as_deref()
+            .map(|n| format!("`{}`", crate::table::shorten(n, 40)))
+            .unwrap_or_else(|| selection.guid.to_string());
+        let (start, end) = match (position(selection.start), position(selection.end)) {
+            (Some(s), Some(e)) if s < e => (s, e),
+            (Some(s), Some(e)) if s > e => {
+                report.notes.push(format!(
+                    "selection {label} in `{id}` has its start after its end (line {}); read as {e}..{s}",
+                    selection.line
+                ));
+                (e, s)
+            }
+            (Some(_), Some(_)) => {
+                report.warnings.push(format!(
+                    "selection {label} in `{id}` (line {}) is empty ({}..{}); its {} codings",
+                    selection.line,
+                    selection.start,
+                    selection.end,
+                    selection.codings.len()
+                ));
+                continue;
+            }
+            _ => {
+                report.warnings.push(format!(
+                    "selection {label} in `{id}` (line {}) at {}..{} lies outside the text ({len} characters); its {} codings",
+                    selection.line,
+                    selection.start,
+                    selection.end,
+                    selection.codings.len()
+                ));
+                continue;
+            }
+        };
+        if let Some(name) = selection
+            .name
+            .as_deref()
+            .filter(|n| n.trim().chars().count() >= 12)
+            && let Some(there) = index.slice(text, start, end)
+            && !positions::name_fits(name, there)
+        {
+            report.notes.push(format!(
+                "selection {label} in `{id}` (line {}): its name is not the text at {start}..{end} (\"{}\"); the positions were kept",
+                selection.line,
+                crate::table::shorten(there, 40)
+            ));
+        }
+        let selection_memo: Vec<(String, String)> = selection
+            .note_refs
+            .iter()
+            .filter_map(|n| notes.take(n, report))
+            .collect();
+        for coding in &selection.codings {
+            let Some(code) = code_ids.get(&coding.code) else {
+                report.warnings.push(format!(
+                    "a coding of selection {label} in `{id}` (line {}) refers to code {}, which the codebook does not have",
+                    selection.line, coding.code
+                ));
+                continue;
+            };
+            let coder = people.name(
+                coding
+                    .creating_user
+                    .as_ref()
+                    .or(selection.creating_user.as_ref()),
+                report,
+            );
+            let mut memo: Vec<String> = coding
+                .note_refs
+                .iter()
+                .filter_map(|n| notes.take(n, report))
+                .map(|(text, _)| text)
+                .collect();
+            memo.extend(selection_memo.iter().map(|(text, _)| text.clone()));
+            codings.push((
+                coder,
+                NewCoding {
+                    document: id.to_string(),
+                    code: code.clone(),
+                    start,
+                    end,
+                    memo: (!memo.is_empty()).then(|| memo.join("\n\n")),
+                },
+            ));
+        }
+    }
+    (codings, uncoded)
 }
 
 fn project_memo(coder: String, text: String) -> MemoRecord {
