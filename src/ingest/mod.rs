@@ -236,8 +236,16 @@ pub(crate) struct Metadata {
     pub attributes: BTreeMap<String, String>,
 }
 
-/// File kinds qualkit reads as documents.
+/// File kinds qualkit reads as documents. Hidden files and the lock files office programs
+/// leave beside an open file (`~$answers.xlsx`) are not documents.
 pub fn is_document_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if name.starts_with("~$") || name.starts_with('.') {
+        return false;
+    }
     matches!(
         path.extension()
             .and_then(|e| e.to_str())
