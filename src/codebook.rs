@@ -9,18 +9,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, suggest};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A code as `codebook.yaml` writes it: the tree form, used to read the file and to write a
+/// changed codebook back.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CodeSpec {
+pub struct CodeSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    id: Option<String>,
-    name: String,
+    pub id: Option<String>,
+    pub name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    description: String,
+    pub description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    color: Option<String>,
+    pub color: Option<String>,
+    /// The GUID the code has in REFI-QDA exchange files, kept when it came from another tool
+    /// so that the code keeps its identity there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    children: Vec<CodeSpec>,
+    pub children: Vec<CodeSpec>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -40,6 +46,8 @@ pub struct Code {
     pub color: Option<String>,
     /// Names from the root down, joined by `/`.
     pub path: String,
+    /// The REFI-QDA GUID recorded for the code, if it came from another tool.
+    pub guid: Option<String>,
     pub parent: Option<String>,
     pub children: Vec<String>,
     pub depth: usize,
@@ -141,6 +149,7 @@ impl Codebook {
             description: spec.description.trim().to_string(),
             color: color.clone(),
             path: code_path.clone(),
+            guid: spec.guid.clone(),
             parent: parent.map(|p| self.codes[p].id.clone()),
             children: Vec::new(),
             depth,
@@ -223,6 +232,50 @@ impl Codebook {
             }
         }
         out
+    }
+
+    /// The codebook as a tree of specs, as `codebook.yaml` would hold it. A colour equal to the
+    /// parent's is left to inheritance.
+    pub fn to_specs(&self) -> Vec<CodeSpec> {
+        fn spec(book: &Codebook, code: &Code) -> CodeSpec {
+            let parent_color = code
+                .parent
+                .as_deref()
+                .and_then(|p| book.get(p))
+                .and_then(|p| p.color.as_deref());
+            CodeSpec {
+                id: Some(code.id.clone()),
+                name: code.name.clone(),
+                description: code.description.clone(),
+                color: code
+                    .color
+                    .clone()
+                    .filter(|c| Some(c.as_str()) != parent_color),
+                guid: code.guid.clone(),
+                children: code
+                    .children
+                    .iter()
+                    .filter_map(|c| book.get(c))
+                    .map(|c| spec(book, c))
+                    .collect(),
+            }
+        }
+        self.codes
+            .iter()
+            .filter(|c| c.parent.is_none())
+            .map(|c| spec(self, c))
+            .collect()
+    }
+
+    /// `codebook.yaml` text for a tree of specs, after `header` (comment lines kept from the
+    /// file being replaced).
+    pub fn specs_to_yaml(header: &str, codes: &[CodeSpec]) -> String {
+        #[derive(Serialize)]
+        struct File<'a> {
+            codes: &'a [CodeSpec],
+        }
+        let body = serde_norway::to_string(&File { codes }).expect("a codebook serialises");
+        format!("{header}{body}")
     }
 
     /// Codes without children: the ones coders apply.

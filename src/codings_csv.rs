@@ -149,12 +149,6 @@ pub(crate) fn read(
 
 pub(crate) fn write_all(project: &Project, dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let memos: HashMap<(String, String), String> = project
-        .store()
-        .memos(Some("coding"), None)?
-        .into_iter()
-        .map(|m| ((m.target, m.coder), m.text))
-        .collect();
     let mut by_coder: BTreeMap<String, Vec<_>> = BTreeMap::new();
     for coding in project.codings()? {
         by_coder
@@ -163,46 +157,72 @@ pub(crate) fn write_all(project: &Project, dir: &Path) -> Result<Vec<PathBuf>> {
             .push(coding);
     }
     let mut written = Vec::new();
-    for (coder, mut codings) in by_coder {
-        codings.sort_by(|a, b| {
-            (&a.document, a.start, a.end, &a.code).cmp(&(&b.document, b.start, b.end, &b.code))
-        });
+    for (coder, codings) in by_coder {
         let path = dir.join(format!("{}.csv", file_safe(&coder)));
-        let mut out = csv::Writer::from_path(&path).map_err(|e| Error::Invalid {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        let fail = |e: csv::Error| Error::Invalid {
-            path: path.clone(),
-            message: e.to_string(),
-        };
-        out.write_record(["coder", "document", "code", "start", "end", "quote", "memo"])
-            .map_err(fail)?;
-        for c in &codings {
-            let quote = project
-                .document(&c.document)
-                .ok()
-                .and_then(|d| d.slice(c.start, c.end))
-                .unwrap_or_default();
-            let memo = memos
-                .get(&(c.id.to_string(), coder.clone()))
-                .map(String::as_str)
-                .unwrap_or("");
-            out.write_record([
-                coder.as_str(),
-                &c.document,
-                &c.code,
-                &c.start.to_string(),
-                &c.end.to_string(),
-                quote,
-                memo,
-            ])
-            .map_err(fail)?;
-        }
-        out.flush().map_err(|e| Error::io(&path, e))?;
+        write_codings(project, &path, codings)?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Every coder's codings in one CSV, sorted so that the file changes only where the codings
+/// do (a diff under version control shows what was coded).
+pub(crate) fn write_one(project: &Project, path: &Path) -> Result<()> {
+    write_codings(project, path, project.codings()?)
+}
+
+fn write_codings(
+    project: &Project,
+    path: &Path,
+    mut codings: Vec<crate::store::Coding>,
+) -> Result<()> {
+    let memos: HashMap<(String, String), String> = project
+        .store()
+        .memos(Some("coding"), None)?
+        .into_iter()
+        .map(|m| ((m.target, m.coder), m.text))
+        .collect();
+    codings.sort_by(|a, b| {
+        (&a.coder, &a.document, a.start, a.end, &a.code).cmp(&(
+            &b.coder,
+            &b.document,
+            b.start,
+            b.end,
+            &b.code,
+        ))
+    });
+    let mut out = csv::Writer::from_path(path).map_err(|e| Error::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let fail = |e: csv::Error| Error::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    out.write_record(["coder", "document", "code", "start", "end", "quote", "memo"])
+        .map_err(fail)?;
+    for c in &codings {
+        let quote = project
+            .document(&c.document)
+            .ok()
+            .and_then(|d| d.slice(c.start, c.end))
+            .unwrap_or_default();
+        let memo = memos
+            .get(&(c.id.to_string(), c.coder.clone()))
+            .map(String::as_str)
+            .unwrap_or("");
+        out.write_record([
+            c.coder.as_str(),
+            &c.document,
+            &c.code,
+            &c.start.to_string(),
+            &c.end.to_string(),
+            quote,
+            memo,
+        ])
+        .map_err(fail)?;
+    }
+    out.flush().map_err(|e| Error::io(path, e))
 }
 
 fn file_safe(name: &str) -> String {

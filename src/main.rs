@@ -56,7 +56,8 @@ enum Command {
         #[arg(long, default_value = "empty")]
         codebook: String,
     },
-    /// Add documents (.txt, .md with front matter; survey answers as .csv) to a project.
+    /// Add documents (.txt, .md with front matter; .docx; .vtt/.srt captions; survey answers
+    /// as .csv or .xlsx) or a REFI-QDA project (.qdpx) or codebook (.qdc) to a project.
     Import {
         dir: PathBuf,
         #[arg(required = true)]
@@ -64,6 +65,8 @@ enum Command {
         /// Replace documents that already exist.
         #[arg(long)]
         overwrite: bool,
+        #[command(flatten)]
+        coder: CoderArg,
         /// For transcripts without front matter: their case.
         #[arg(long)]
         case: Option<String>,
@@ -156,6 +159,10 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Export the project: .qdpx (REFI-QDA project, for NVivo, ATLAS.ti, MAXQDA, QualCoder),
+    /// .qdc (the codebook), .csv (all codings, for version control) or .xlsx (codings,
+    /// documents and cases as sheets).
+    Export { dir: PathBuf, out: PathBuf },
     /// Show the audit log.
     Log { dir: PathBuf },
     /// Intercoder agreement of two coders' span coding: percent agreement and Cohen's kappa
@@ -413,6 +420,7 @@ fn run(command: Command) -> Result<()> {
             dir,
             files,
             overwrite,
+            coder,
             case,
             method,
             phase,
@@ -425,9 +433,27 @@ fn run(command: Command) -> Result<()> {
                 phase,
                 date,
             };
-            for path in project.import_documents(&files, overwrite, &metadata)? {
-                println!("imported {}", path.display());
+            let (exchange, documents): (Vec<PathBuf>, Vec<PathBuf>) = files
+                .into_iter()
+                .partition(|f| qualkit::exchange::is_exchange_file(f));
+            if !documents.is_empty() {
+                for path in project.import_documents(&documents, overwrite, &metadata)? {
+                    println!("imported {}", path.display());
+                }
             }
+            let options = qualkit::exchange::ImportOptions {
+                coder: coder_name(&coder, &project),
+                overwrite,
+                metadata,
+            };
+            drop(project);
+            for file in exchange {
+                print!("{}", qualkit::exchange::import(&dir, &file, &options)?);
+            }
+        }
+        Command::Export { dir, out } => {
+            let project = Project::open(&dir)?;
+            print!("{}", qualkit::exchange::export(&project, &out)?);
         }
         Command::Info { dir } => print!("{}", Project::open(&dir)?.summary()?),
         Command::Code {

@@ -216,6 +216,11 @@ impl Project {
         self.by_id.get(id).copied()
     }
 
+    /// The record the store keeps of a document's text, to notice later edits.
+    pub(crate) fn document_record(&self, id: &str) -> Result<DocumentRecord> {
+        Ok(self.record(self.document(id)?))
+    }
+
     fn record(&self, document: &Document) -> DocumentRecord {
         DocumentRecord {
             id: document.id.clone(),
@@ -466,11 +471,18 @@ impl Project {
             let name = file.file_name().ok_or_else(|| {
                 Error::argument("file", format!("{} has no file name", file.display()))
             })?;
-            let is_csv = file
+            let is_table = file
                 .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("xlsx"));
+            let convert = ingest::is_convertible_file(file);
             let mut content = None;
-            let documents = if is_csv || !ingest::is_document_file(file) {
+            // Converted files are kept as the transcript they became.
+            let name = if convert {
+                Path::new(name).with_extension("txt").into_os_string()
+            } else {
+                name.to_os_string()
+            };
+            let documents = if is_table || (!convert && !ingest::is_document_file(file)) {
                 ingest::read_documents(
                     file.parent().unwrap_or(Path::new(".")),
                     file,
@@ -478,13 +490,17 @@ impl Project {
                     &self.config.survey,
                 )?
             } else {
-                let text = crate::text::read_text(file)?;
+                let text = if convert {
+                    ingest::convert_to_transcript(file)?
+                } else {
+                    crate::text::read_text(file)?
+                };
                 let text = if ingest::has_front_matter(&text) || metadata.case.is_none() {
                     text
                 } else {
                     format!("{}{text}", metadata.front_matter())
                 };
-                let document = ingest::parse_transcript(file, Path::new(name), &text, &patterns)?;
+                let document = ingest::parse_transcript(file, Path::new(&name), &text, &patterns)?;
                 content = Some(text);
                 vec![document]
             };
@@ -500,7 +516,7 @@ impl Project {
                     });
                 }
             }
-            plan.push((file.clone(), content, target_dir.join(name)));
+            plan.push((file.clone(), content, target_dir.join(&name)));
         }
         std::fs::create_dir_all(&target_dir).map_err(|e| Error::io(&target_dir, e))?;
         for (from, content, to) in &plan {

@@ -16,6 +16,8 @@ pub struct Segment {
     pub case: String,
     pub speaker: Option<String>,
     pub role: Option<String>,
+    /// When the turn began, where the transcript says (captions, transcription services).
+    pub timestamp: Option<String>,
     pub method: String,
     pub phase: String,
     pub start: usize,
@@ -93,6 +95,7 @@ impl Project {
                         case: doc.case.clone(),
                         speaker: turn.and_then(|t| t.speaker.clone()),
                         role: turn.and_then(|t| t.role.clone()),
+                        timestamp: turn.and_then(|t| t.timestamp.clone()),
                         method: doc.method.clone(),
                         phase: doc.phase.clone(),
                         start: coding.start,

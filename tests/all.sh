@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Every test: the Rust tests, then the Jupyter suites (the jupyter_kernel_test conformance
-# suite, the kernel driven by jupyter_client, every notebook run by nbclient) in a Python
-# venv that this script creates in .venv.
+# Every test: the Rust tests (with exports validated against the REFI-QDA schema), then the
+# Jupyter suites (the jupyter_kernel_test conformance suite, the kernel driven by
+# jupyter_client, every notebook run by nbclient) in a Python venv this script creates in .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash tests/refi-schema.sh  # xmllint and the REFI-QDA schema, for the export validation test
 cargo test
 cargo build --bin qualkit   # the kernel the Jupyter tests drive: target/debug/qualkit
 

@@ -2,7 +2,10 @@
 //! answers from CSV. What is read here is never changed afterwards: the normalised text of a
 //! document is what every stored position refers to.
 
+pub mod captions;
+pub mod docx;
 mod front_matter;
+mod spreadsheet;
 mod survey;
 mod turns;
 
@@ -14,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::text::CharIndex;
 
-pub use survey::{SurveyColumns, read_survey};
+pub use survey::{SurveyColumns, read_survey, read_survey_xlsx};
 pub use turns::{DEFAULT_SPEAKER_PATTERNS, TurnPatterns};
 
 /// A person taking part in a conversation, as the front matter lists them.
@@ -233,15 +236,51 @@ pub(crate) struct Metadata {
     pub attributes: BTreeMap<String, String>,
 }
 
-/// File kinds qualkit reads as documents.
+/// File kinds qualkit reads as documents. Hidden files and the lock files office programs
+/// leave beside an open file (`~$answers.xlsx`) are not documents.
 pub fn is_document_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if name.starts_with("~$") || name.starts_with('.') {
+        return false;
+    }
     matches!(
         path.extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
             .as_deref(),
-        Some("txt" | "md" | "markdown" | "csv")
+        Some("txt" | "md" | "markdown" | "csv" | "xlsx")
     )
+}
+
+/// File kinds that are turned into a transcript when imported: Word documents and caption
+/// files. The project keeps the transcript, not the original.
+pub fn is_convertible_file(path: &Path) -> bool {
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("docx" | "vtt" | "srt")
+    )
+}
+
+/// The transcript text of a `.docx`, `.vtt` or `.srt` file.
+pub fn convert_to_transcript(path: &Path) -> Result<String> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("docx") => docx::to_text(path),
+        Some("vtt" | "srt") => captions::to_transcript(path, &crate::text::read_text(path)?),
+        _ => Err(Error::Invalid {
+            path: path.to_path_buf(),
+            message: "not a file qualkit converts (use .docx, .vtt or .srt)".into(),
+        }),
+    }
 }
 
 /// Reads one file into documents (one for a transcript, one per answer for a survey CSV).
@@ -259,13 +298,14 @@ pub fn read_documents(
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("csv") => read_survey(path, &relative, survey),
+        Some("xlsx") => read_survey_xlsx(path, &relative, survey),
         Some("txt" | "md" | "markdown") => {
             let text = crate::text::read_text(path)?;
             Ok(vec![parse_transcript(path, &relative, &text, patterns)?])
         }
         _ => Err(Error::Invalid {
             path: path.to_path_buf(),
-            message: "not a document qualkit can read (use .txt, .md or .csv)".into(),
+            message: "not a document qualkit can read (use .txt, .md, .csv or .xlsx; .docx, .vtt and .srt are converted by `qualkit import`)".into(),
         }),
     }
 }

@@ -45,11 +45,6 @@ pub fn read_survey(path: &Path, relative: &Path, columns: &SurveyColumns) -> Res
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     // Decode up front so that broken UTF-8 is reported with its line, like any other file.
     let text = crate::text::normalise(crate::text::decode_utf8(relative, bytes)?);
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("survey")
-        .to_string();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());
@@ -72,12 +67,45 @@ pub fn read_survey(path: &Path, relative: &Path, columns: &SurveyColumns) -> Res
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(csv_error)?;
+        let line = record.position().map_or(0, |p| p.line());
+        rows.push((line, record.iter().map(str::to_string).collect()));
+    }
+    survey_documents(path, relative, columns, &header, rows)
+}
+
+/// Survey answers from the first worksheet of an Excel workbook (`.xlsx`), read like a CSV
+/// whose first row is the header. Row numbers in messages are the sheet's.
+pub fn read_survey_xlsx(
+    path: &Path,
+    relative: &Path,
+    columns: &SurveyColumns,
+) -> Result<Vec<Document>> {
+    let (header, rows) = super::spreadsheet::first_sheet(path, relative)?;
+    survey_documents(path, relative, columns, &header, rows)
+}
+
+/// One document per row; `rows` are (line or row number, cells).
+fn survey_documents(
+    path: &Path,
+    relative: &Path,
+    columns: &SurveyColumns,
+    header: &[String],
+    rows: Vec<(u64, Vec<String>)>,
+) -> Result<Vec<Document>> {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("survey")
+        .to_string();
     let find = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let require = |name: &str| {
         find(name).ok_or_else(|| Error::MissingColumn {
             path: relative.to_path_buf(),
             column: name.to_string(),
-            found: header.clone(),
+            found: header.to_vec(),
         })
     };
     let case_col = require(&columns.case)?;
@@ -101,12 +129,10 @@ pub fn read_survey(path: &Path, relative: &Path, columns: &SurveyColumns) -> Res
 
     let mut documents = Vec::new();
     let mut seen_ids = BTreeMap::new();
-    for (row, record) in reader.records().enumerate() {
-        let record = record.map_err(csv_error)?;
-        let line = record.position().map_or(0, |p| p.line());
+    for (row, (line, record)) in rows.into_iter().enumerate() {
         let cell = |col: Option<usize>| {
             col.and_then(|c| record.get(c))
-                .map(str::trim)
+                .map(|s| s.trim())
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
         };
@@ -133,7 +159,7 @@ pub fn read_survey(path: &Path, relative: &Path, columns: &SurveyColumns) -> Res
             participants: Vec::new(),
             attributes,
         };
-        let answer = record.get(text_col).unwrap_or_default().to_string();
+        let answer = record.get(text_col).cloned().unwrap_or_default();
         let respondent = cell(respondent_col).map(|speaker| Participant {
             speaker,
             role: cell(role_col).unwrap_or_default(),

@@ -575,6 +575,7 @@ pub(super) fn register(engine: &mut Engine) {
     super::analysis_api::register(engine);
     super::teaching_api::register(engine);
     super::agreement_api::register(engine);
+    super::exchange_api::register(engine);
 }
 
 /// Help text (signatures and doc comments) of every registered function, by name.

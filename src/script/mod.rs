@@ -11,6 +11,7 @@ mod teaching_api;
 pub use output::{
     MimeBundle, Output, OutputSink, mime_bundle, render_html, render_text, terminal_sink,
 };
+mod exchange_api;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

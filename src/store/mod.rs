@@ -9,8 +9,10 @@
 
 mod analysis;
 mod consensus;
+mod exchange;
 
 pub use analysis::{DerivedAttribute, Summary};
+pub use exchange::{BatchReport, MemoRecord, SkippedCoding};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -2,6 +2,8 @@ mod agreement;
 mod analysis;
 mod cli;
 mod coding;
+mod exchange;
+mod formats;
 mod ingest;
 mod sample;
 mod script;
