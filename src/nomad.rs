@@ -157,6 +157,32 @@ pub struct Survey {
     pub responses: Vec<Response>,
 }
 
+/// A CSV file's header and its rows with their line numbers.
+fn csv_rows(path: &Path) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>)> {
+    let text = crate::text::read_text(path)?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::Csv {
+            path: path.to_path_buf(),
+            line: e.position().map_or(0, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        rows.push((line, record.iter().map(str::to_string).collect()));
+    }
+    Ok((header, rows))
+}
+
 /// An agreement answer as 1..=5, `Ok(None)` for "not relevant" or blank.
 fn agreement(raw: &str) -> std::result::Result<Option<f64>, String> {
     let answer = raw.trim().to_lowercase();
@@ -194,21 +220,28 @@ fn general(raw: &str) -> std::result::Result<Option<f64>, String> {
 }
 
 impl Survey {
-    /// Reads responses from a CSV file with a header row: `respondent` (optional), `case`,
-    /// the items CO1-CO4, CP1-CP4, CA1-CA7, RM1-RM5 and the general items G1-G3; other
-    /// columns become attributes. `columns` renames: item name -> the file's column.
-    pub fn read_csv(path: &Path, columns: &BTreeMap<String, String>) -> Result<Survey> {
-        let text = crate::text::read_text(path)?;
-        let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| Error::Invalid {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
+    /// Reads responses from a CSV or Excel (.xlsx, first sheet) file with a header row:
+    /// `respondent` (optional), `case`, the items CO1-CO4, CP1-CP4, CA1-CA7, RM1-RM5 and the
+    /// general items G1-G3; other columns become attributes. `columns` renames: item name ->
+    /// the file's column.
+    pub fn read(path: &Path, columns: &BTreeMap<String, String>) -> Result<Survey> {
+        let is_xlsx = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+        let (header, rows) = if is_xlsx {
+            crate::ingest::spreadsheet::first_sheet(path, path)?
+        } else {
+            csv_rows(path)?
+        };
+        Self::from_rows(path, header, rows, columns)
+    }
+
+    fn from_rows(
+        path: &Path,
+        header: Vec<String>,
+        rows: Vec<(u64, Vec<String>)>,
+        columns: &BTreeMap<String, String>,
+    ) -> Result<Survey> {
         let column_of = |name: &str| -> Result<usize> {
             let wanted = columns.get(name).map_or(name, String::as_str);
             header
@@ -238,17 +271,11 @@ impl Survey {
             .chain(respondent)
             .collect();
         let mut responses = Vec::new();
-        for (n, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| Error::Csv {
-                path: path.to_path_buf(),
-                line: e.position().map_or(0, |p| p.line()),
-                message: e.to_string(),
-            })?;
-            let line = record.position().map_or(0, |p| p.line());
-            let cell = |i: usize| record.get(i).unwrap_or_default();
+        for (n, (line, record)) in rows.iter().enumerate() {
+            let cell = |i: usize| record.get(i).map_or("", String::as_str);
             let located = |column: usize, message: String| Error::Csv {
                 path: path.to_path_buf(),
-                line,
+                line: *line,
                 message: format!("column `{}`: {message}", header[column]),
             };
             let mut items = [None; 20];

@@ -5,7 +5,7 @@
 pub mod captions;
 pub mod docx;
 mod front_matter;
-mod spreadsheet;
+pub(crate) mod spreadsheet;
 mod survey;
 mod turns;
 

@@ -77,14 +77,14 @@ fn read(path: PathBuf, columns: Map) -> Fallible<Survey> {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    Survey::read_csv(&path, &columns).map_err(fail)
+    Survey::read(&path, &columns).map_err(fail)
 }
 
 #[export_module]
 pub mod teaching_api {
     use super::*;
 
-    /// Reads NoMAD survey responses from a CSV file (a path relative to the project folder
+    /// Reads NoMAD survey responses from a CSV or .xlsx file (a path relative to the project folder
     /// or absolute): one row per respondent with `case`, the items CO1-CO4, CP1-CP4,
     /// CA1-CA7, RM1-RM5 and G1-G3. Answers may be 1-5 or words ("strongly agree"...);
     /// "not relevant..." counts as missing; CA2 is reversed.

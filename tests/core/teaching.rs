@@ -58,7 +58,7 @@ fn cronbach_alpha_and_construct_scores_match_a_hand_calculation() {
         ("Cobalt", ["4", "4", "4", "agree"], "4"),
     ];
     let path = write(&f, "nomad.csv", &survey(&rows, "3"));
-    let s = Survey::read_csv(&path, &BTreeMap::new()).unwrap();
+    let s = Survey::read(&path, &BTreeMap::new()).unwrap();
     // By hand: item variances 1.3 + 1.3 + 0.7 + 1.0 = 4.3; totals 16, 10, 19, 11, 16 have
     // variance 14.3; alpha = 4/3 * (1 - 4.3/14.3) = 40/42.9.
     let (alpha, n) = s.cronbach_alpha("npt.coherence");
@@ -101,7 +101,7 @@ fn construct_scores_need_half_the_items_and_bad_answers_name_their_place() {
         "2",
     )];
     let path = write(&f, "few.csv", &survey(&rows, "3"));
-    let s = Survey::read_csv(&path, &BTreeMap::new()).unwrap();
+    let s = Survey::read(&path, &BTreeMap::new()).unwrap();
     assert_eq!(
         s.scores().unwrap().values("coherence").unwrap()[0],
         CellValue::Missing
@@ -109,7 +109,7 @@ fn construct_scores_need_half_the_items_and_bad_answers_name_their_place() {
 
     let rows = [("Magenta", ["4", "maybe", "3", "4"], "2")];
     let path = write(&f, "bad.csv", &survey(&rows, "3"));
-    let err = Survey::read_csv(&path, &BTreeMap::new())
+    let err = Survey::read(&path, &BTreeMap::new())
         .unwrap_err()
         .to_string();
     assert!(
@@ -118,7 +118,7 @@ fn construct_scores_need_half_the_items_and_bad_answers_name_their_place() {
     );
 
     let path = write(&f, "short.csv", "respondent,case,CO1\nr1,Magenta,4\n");
-    let err = Survey::read_csv(&path, &BTreeMap::new())
+    let err = Survey::read(&path, &BTreeMap::new())
         .unwrap_err()
         .to_string();
     assert!(err.contains("missing column `CO2`"), "{err}");
@@ -324,7 +324,7 @@ fn construct_scores_correlate_with_the_general_items() {
         text += &format!("Magenta,{},{g1},{g2},5\n", items.join(","));
     }
     let path = write(&f, "nomad.csv", &text);
-    let s = Survey::read_csv(&path, &BTreeMap::new()).unwrap();
+    let s = Survey::read(&path, &BTreeMap::new()).unwrap();
     let r = s.correlations().unwrap();
     let close =
         |v: &CellValue, want: f64| matches!(v, CellValue::Number(x) if (x - want).abs() < 1e-12);
@@ -333,4 +333,23 @@ fn construct_scores_correlate_with_the_general_items() {
     // No variation, no correlation: G3 is constant, and so is every other construct.
     assert_eq!(r.values("G3").unwrap()[0], CellValue::Missing);
     assert_eq!(r.values("G1").unwrap()[1], CellValue::Missing);
+}
+
+#[test]
+fn nomad_reads_the_same_answers_from_an_excel_workbook() {
+    let f = Fixture::new();
+    let rows = [
+        ("Magenta", ["4", "4", "3", "5"], "strongly agree"),
+        ("Cobalt", ["2", "disagree", "2", "3"], "2"),
+        ("Cobalt", ["5", "5", "4", "5"], "not relevant to my role"),
+    ];
+    let csv = write(&f, "nomad.csv", &survey(&rows, "3"));
+    // The same answers as a workbook, numbers stored as numbers.
+    let table = qualkit::table::Table::read_csv(&csv).unwrap();
+    let xlsx = f.root().join("nomad.xlsx");
+    qualkit::exchange::xlsx::write_tables(&xlsx, &[("answers", &table)]).unwrap();
+    let from_csv = Survey::read(&csv, &BTreeMap::new()).unwrap();
+    let from_xlsx = Survey::read(&xlsx, &BTreeMap::new()).unwrap();
+    assert_eq!(from_xlsx.responses, from_csv.responses);
+    assert_eq!(from_xlsx.responses[1].items[1], Some(2.0));
 }
