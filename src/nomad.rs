@@ -158,7 +158,7 @@ pub struct Survey {
 }
 
 /// A CSV file's header and its rows with their line numbers.
-fn csv_rows(path: &Path) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>)> {
+fn csv_rows(path: &Path) -> Result<(Vec<String>, crate::ingest::spreadsheet::Rows)> {
     let text = crate::text::read_text(path)?;
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header: Vec<String> = reader
@@ -239,7 +239,7 @@ impl Survey {
     fn from_rows(
         path: &Path,
         header: Vec<String>,
-        rows: Vec<(u64, Vec<String>)>,
+        rows: crate::ingest::spreadsheet::Rows,
         columns: &BTreeMap<String, String>,
     ) -> Result<Survey> {
         let column_of = |name: &str| -> Result<usize> {
