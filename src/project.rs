@@ -159,6 +159,10 @@ impl Project {
         };
         if fresh {
             project.build_store_from_codings()?;
+        }
+        // Summaries may arrive after the store was made (a summaries.csv pulled from a
+        // colleague): a store without any takes them from the file.
+        if project.store.summaries()?.is_empty() {
             project.import_summaries()?;
         }
         project.apply_classifications()?;

@@ -493,3 +493,22 @@ fn values_render_for_evcxr_notebooks() {
     // Every value of the matrix is written in its cell.
     assert_eq!(chart.svg().matches(">1</text>").count(), 4);
 }
+
+#[test]
+fn a_store_without_summaries_takes_them_from_the_file() {
+    let f = fixture();
+    // The store exists already (the fixture coded into it); summaries.csv arrives later.
+    std::fs::write(
+        f.root().join("summaries.csv"),
+        "case,theme,summary\nCobalt,learn,Learning sessions lapsed.\n",
+    )
+    .unwrap();
+    let p = f.open();
+    let summaries = p.summaries().unwrap();
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(summaries[0].text, "Learning sessions lapsed.");
+    assert_eq!(summaries[0].theme, "learn");
+    // Opening again does not import twice.
+    drop(p);
+    assert_eq!(f.open().summaries().unwrap().len(), 1);
+}
