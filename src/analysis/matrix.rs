@@ -79,7 +79,7 @@ impl Analysis<'_> {
                     .par_iter()
                     .map(|code| {
                         let passages = self.passages(code)?;
-                        Ok(self.tally(&passages, |p| {
+                        Ok(self.tally(&passages, rows.per_turn(), |p| {
                             rows.value(corpus, self.document(p), p.start as usize)
                         }))
                     })
@@ -98,7 +98,7 @@ impl Analysis<'_> {
                     .iter()
                     .map(|v| {
                         let passages = by_column.remove(v).unwrap_or_default();
-                        self.tally(&passages, |p| {
+                        self.tally(&passages, rows.per_turn(), |p| {
                             rows.value(corpus, self.document(p), p.start as usize)
                         })
                     })
@@ -172,20 +172,34 @@ impl Analysis<'_> {
         Ok(Table::new(table_columns)?.with_title(format!("{} ({})", what, measure_label(measure))))
     }
 
+    /// Counts passages into cells by row. Where the row value is the same for a whole
+    /// document (not `per_turn`), it is looked up once per document, not once per passage.
     fn tally(
         &self,
         passages: &[Passage],
+        per_turn: bool,
         row_of: impl Fn(&Passage) -> String,
     ) -> HashMap<String, Tally> {
         let mut cells: HashMap<String, Tally> = HashMap::new();
-        for p in passages {
-            let cell = cells.entry(row_of(p)).or_default();
-            cell.segments += 1;
-            cell.words += self.words(p);
-            let case = &self.document(p).case;
+        let mut add = |row: String, segments: usize, words: usize, doc: u32| {
+            let cell = cells.entry(row).or_default();
+            cell.segments += segments;
+            cell.words += words;
+            let case = &self.corpus.documents[doc as usize].case;
             if !cell.cases.contains(case) {
                 cell.cases.insert(case.clone());
             }
+        };
+        if per_turn {
+            for p in passages {
+                add(row_of(p), 1, self.words(p), p.doc);
+            }
+            return cells;
+        }
+        // Passages are sorted by document: tally each document's run, then add it once.
+        for run in passages.chunk_by(|a, b| a.doc == b.doc) {
+            let words = run.iter().map(|p| self.words(p)).sum();
+            add(row_of(&run[0]), run.len(), words, run[0].doc);
         }
         cells
     }

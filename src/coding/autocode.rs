@@ -217,27 +217,50 @@ pub enum Rule {
 }
 
 /// A span found by a rule: (document index, code id, start, end) in code points.
-pub type Hit = (usize, String, usize, usize);
+pub type Hit<'r> = (usize, &'r str, usize, usize);
+
+/// Spans found per document, before they become [`Hit`]s: the codes, and for each document
+/// (index into the codes, start, end).
+type PerDocument<'r> = (Vec<&'r str>, Vec<Vec<(u32, usize, usize)>>);
+
+/// A match before it is widened to its scope: byte range and code point range.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    bytes: (usize, usize),
+    chars: (usize, usize),
+}
 
 /// Runs a rule over documents in parallel. Spans of one code in one document are merged where
-/// they overlap, so a rule never produces overlapping codings of its own.
-pub fn find(rule: &Rule, documents: &[&Document]) -> Result<Vec<Hit>> {
-    let per_document: Vec<Vec<(String, usize, usize)>> = match rule {
+/// they overlap, so a rule never produces overlapping codings of its own. Hits come by
+/// document, then code, then position.
+pub fn find<'r>(rule: &'r Rule, documents: &[&Document]) -> Result<Vec<Hit<'r>>> {
+    // Per document: (index into `codes`, start, end), kept small until the end.
+    let (codes, per_document): PerDocument = match rule {
         Rule::Search {
             code,
             search,
             scope,
         } => {
             let regex = search.compile()?;
-            documents
+            let spans = documents
                 .par_iter()
                 .map(|doc| {
-                    let hits = regex.find_iter(&doc.text).map(|m| (m.start(), m.end()));
-                    expand(doc, hits, *scope)
-                        .map(|(s, e)| (code.clone(), s, e))
+                    let mut cursor = doc.char_cursor();
+                    let hits: Vec<Found> = regex
+                        .find_iter(&doc.text)
+                        .filter(|m| !m.is_empty())
+                        .map(|m| Found {
+                            bytes: (m.start(), m.end()),
+                            chars: (cursor.char_of(m.start()), cursor.char_of(m.end())),
+                        })
+                        .collect();
+                    Scoped::new(doc, *scope)
+                        .spans(&hits)
+                        .map(|(s, e)| (0, s, e))
                         .collect()
                 })
-                .collect()
+                .collect();
+            (vec![code.as_str()], spans)
         }
         Rule::Speaker { code, speaker } => by_turn(documents, code, |t| {
             t.speaker
@@ -251,51 +274,77 @@ pub fn find(rule: &Rule, documents: &[&Document]) -> Result<Vec<Hit>> {
         }),
         Rule::Dictionary { dictionary, scope } => {
             let automaton = dictionary.automaton()?;
-            documents
+            // Codes in the order hits are listed, and where each term's code is in it.
+            let mut codes: Vec<&str> = dictionary.entries.iter().map(|(c, _)| c.as_str()).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            let code_of_term: Vec<u32> = dictionary
+                .entries
+                .iter()
+                .map(|(c, _)| codes.binary_search(&c.as_str()).unwrap_or_default() as u32)
+                .collect();
+            let spans = documents
                 .par_iter()
                 .map(|doc| {
-                    let mut by_code: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
-                    for m in automaton.find_iter(&doc.text) {
-                        if dictionary.whole_words && !is_whole_word(&doc.text, m.start(), m.end()) {
+                    let text = &doc.text;
+                    let mut cursor = doc.char_cursor();
+                    let mut hits: Vec<(u32, Found)> = Vec::new();
+                    for m in automaton.find_iter(text) {
+                        if dictionary.whole_words && !is_whole_word(text, m.start(), m.end()) {
                             continue;
                         }
-                        let code = dictionary.entries[m.pattern().as_usize()].0.as_str();
-                        by_code.entry(code).or_default().push((m.start(), m.end()));
+                        let chars = (cursor.char_of(m.start()), cursor.char_of(m.end()));
+                        hits.push((
+                            code_of_term[m.pattern().as_usize()],
+                            Found {
+                                bytes: (m.start(), m.end()),
+                                chars,
+                            },
+                        ));
                     }
-                    by_code
-                        .into_iter()
-                        .flat_map(|(code, hits)| {
-                            expand(doc, hits.into_iter(), *scope)
-                                .map(|(s, e)| (code.to_string(), s, e))
-                                .collect::<Vec<_>>()
-                        })
-                        .collect()
+                    // Stable: each code's hits stay in text order.
+                    hits.sort_by_key(|h| h.0);
+                    let scoped = Scoped::new(doc, *scope);
+                    let mut spans = Vec::with_capacity(hits.len());
+                    let mut found: Vec<Found> = Vec::new();
+                    for group in hits.chunk_by(|a, b| a.0 == b.0) {
+                        found.clear();
+                        found.extend(group.iter().map(|h| h.1));
+                        spans.extend(scoped.spans(&found).map(|(s, e)| (group[0].0, s, e)));
+                    }
+                    spans
                 })
-                .collect()
+                .collect();
+            (codes, spans)
         }
     };
-    Ok(per_document
-        .into_iter()
-        .enumerate()
-        .flat_map(|(i, spans)| spans.into_iter().map(move |(c, s, e)| (i, c, s, e)))
-        .collect())
+    let mut hits = Vec::with_capacity(per_document.iter().map(Vec::len).sum());
+    for (i, spans) in per_document.into_iter().enumerate() {
+        hits.extend(
+            spans
+                .into_iter()
+                .map(|(code, s, e)| (i, codes[code as usize], s, e)),
+        );
+    }
+    Ok(hits)
 }
 
-fn by_turn(
+fn by_turn<'r>(
     documents: &[&Document],
-    code: &str,
+    code: &'r str,
     wanted: impl Fn(&crate::ingest::Turn) -> bool + Sync,
-) -> Vec<Vec<(String, usize, usize)>> {
-    documents
+) -> PerDocument<'r> {
+    let spans = documents
         .par_iter()
         .map(|doc| {
             doc.turns
                 .iter()
                 .filter(|t| t.end > t.start && wanted(t))
-                .map(|t| (code.to_string(), t.start, t.end))
+                .map(|t| (0, t.start, t.end))
                 .collect()
         })
-        .collect()
+        .collect();
+    (vec![code], spans)
 }
 
 fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
@@ -304,52 +353,67 @@ fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
     !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
 }
 
-/// Widens byte-offset hits to the scope, converts them to code points and merges overlaps.
-fn expand(
-    doc: &Document,
-    hits: impl Iterator<Item = (usize, usize)>,
+/// Widens matches of one document to a scope; the paragraphs are found once per document.
+struct Scoped<'d> {
+    doc: &'d Document,
     scope: Scope,
-) -> impl Iterator<Item = (usize, usize)> {
-    let paragraphs = match scope {
-        Scope::Match => Vec::new(),
-        _ => doc.paragraphs(),
-    };
-    let mut spans: Vec<(usize, usize)> = hits
-        .filter(|(s, e)| e > s)
-        .map(|(s, e)| {
-            let (start, end) = (doc.char_of(s), doc.char_of(e));
-            // A paragraph that opens a turn starts after the speaker label.
-            let paragraph = || {
-                let i = paragraphs.partition_point(|p| p.0 <= start);
-                let (p_start, p_end) = paragraphs[..i]
-                    .last()
-                    .copied()
-                    .filter(|p| start < p.1)
-                    .unwrap_or((start, end));
-                let turn_start = doc.turn_at(start).map_or(p_start, |t| t.start);
-                (p_start.max(turn_start.min(start)), p_end)
-            };
-            match scope {
-                Scope::Match => (start, end),
-                Scope::Paragraph => paragraph(),
-                Scope::Turn => doc
-                    .turn_at(start)
-                    .filter(|t| t.end > t.start)
-                    .map(|t| (t.start, t.end))
-                    .unwrap_or_else(paragraph),
-                Scope::Sentence => sentence(doc, paragraph(), s, e),
-            }
-        })
-        .collect();
-    spans.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
-    for (s, e) in spans {
-        match merged.last_mut() {
-            Some(last) if s < last.1 => last.1 = last.1.max(e),
-            _ => merged.push((s, e)),
+    paragraphs: Vec<(usize, usize)>,
+}
+
+impl<'d> Scoped<'d> {
+    fn new(doc: &'d Document, scope: Scope) -> Self {
+        let paragraphs = match scope {
+            Scope::Match => Vec::new(),
+            _ => doc.paragraphs(),
+        };
+        Scoped {
+            doc,
+            scope,
+            paragraphs,
         }
     }
-    merged.into_iter()
+
+    /// The matches widened to the scope, sorted, with overlaps merged (in code points).
+    fn spans(&self, hits: &[Found]) -> impl Iterator<Item = (usize, usize)> + use<> {
+        let doc = self.doc;
+        let mut spans: Vec<(usize, usize)> = hits
+            .iter()
+            .filter(|f| f.bytes.1 > f.bytes.0)
+            .map(|f| {
+                let (start, end) = f.chars;
+                // A paragraph that opens a turn starts after the speaker label.
+                let paragraph = || {
+                    let i = self.paragraphs.partition_point(|p| p.0 <= start);
+                    let (p_start, p_end) = self.paragraphs[..i]
+                        .last()
+                        .copied()
+                        .filter(|p| start < p.1)
+                        .unwrap_or((start, end));
+                    let turn_start = doc.turn_at(start).map_or(p_start, |t| t.start);
+                    (p_start.max(turn_start.min(start)), p_end)
+                };
+                match self.scope {
+                    Scope::Match => (start, end),
+                    Scope::Paragraph => paragraph(),
+                    Scope::Turn => doc
+                        .turn_at(start)
+                        .filter(|t| t.end > t.start)
+                        .map(|t| (t.start, t.end))
+                        .unwrap_or_else(paragraph),
+                    Scope::Sentence => sentence(doc, paragraph(), f.bytes.0, f.bytes.1),
+                }
+            })
+            .collect();
+        spans.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+        for (s, e) in spans {
+            match merged.last_mut() {
+                Some(last) if s < last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        merged.into_iter()
+    }
 }
 
 /// The sentence around byte range `hit_start..hit_end`, bounded by its paragraph (in code
