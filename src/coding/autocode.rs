@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 use serde::Serialize;
@@ -187,6 +187,8 @@ impl Dictionary {
 
     fn automaton(&self) -> Result<AhoCorasick> {
         AhoCorasickBuilder::new()
+            // A DFA searches fastest; up to a few thousand terms it stays small.
+            .kind((self.entries.len() <= 5_000).then_some(AhoCorasickKind::DFA))
             .ascii_case_insensitive(!self.case_sensitive)
             .match_kind(MatchKind::LeftmostLongest)
             .build(self.entries.iter().map(|(_, t)| t))
