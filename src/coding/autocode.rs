@@ -256,10 +256,9 @@ pub fn find<'r>(rule: &'r Rule, documents: &[&Document]) -> Result<Vec<Hit<'r>>>
                             chars: (cursor.char_of(m.start()), cursor.char_of(m.end())),
                         })
                         .collect();
-                    Scoped::new(doc, *scope)
-                        .spans(&hits)
-                        .map(|(s, e)| (0, s, e))
-                        .collect()
+                    let mut spans = Vec::with_capacity(hits.len());
+                    Scoped::new(doc, *scope).add_spans(&hits, 0, &mut spans);
+                    spans
                 })
                 .collect();
             (vec![code.as_str()], spans)
@@ -287,35 +286,32 @@ pub fn find<'r>(rule: &'r Rule, documents: &[&Document]) -> Result<Vec<Hit<'r>>>
                 .collect();
             let spans = documents
                 .par_iter()
-                .map(|doc| {
-                    let text = &doc.text;
-                    let mut cursor = doc.char_cursor();
-                    let mut hits: Vec<(u32, Found)> = Vec::new();
-                    for m in automaton.find_iter(text) {
-                        if dictionary.whole_words && !is_whole_word(text, m.start(), m.end()) {
-                            continue;
-                        }
-                        let chars = (cursor.char_of(m.start()), cursor.char_of(m.end()));
-                        hits.push((
-                            code_of_term[m.pattern().as_usize()],
-                            Found {
+                // Each thread keeps one list of matches per code, reused document after
+                // document.
+                .map_init(
+                    || vec![Vec::<Found>::new(); codes.len()],
+                    |by_code, doc| {
+                        by_code.iter_mut().for_each(Vec::clear);
+                        let text = &doc.text;
+                        let mut cursor = doc.char_cursor();
+                        for m in automaton.find_iter(text) {
+                            if dictionary.whole_words && !is_whole_word(text, m.start(), m.end()) {
+                                continue;
+                            }
+                            let chars = (cursor.char_of(m.start()), cursor.char_of(m.end()));
+                            by_code[code_of_term[m.pattern().as_usize()] as usize].push(Found {
                                 bytes: (m.start(), m.end()),
                                 chars,
-                            },
-                        ));
-                    }
-                    // Stable: each code's hits stay in text order.
-                    hits.sort_by_key(|h| h.0);
-                    let scoped = Scoped::new(doc, *scope);
-                    let mut spans = Vec::with_capacity(hits.len());
-                    let mut found: Vec<Found> = Vec::new();
-                    for group in hits.chunk_by(|a, b| a.0 == b.0) {
-                        found.clear();
-                        found.extend(group.iter().map(|h| h.1));
-                        spans.extend(scoped.spans(&found).map(|(s, e)| (group[0].0, s, e)));
-                    }
-                    spans
-                })
+                            });
+                        }
+                        let scoped = Scoped::new(doc, *scope);
+                        let mut spans = Vec::with_capacity(by_code.iter().map(Vec::len).sum());
+                        for (code, found) in by_code.iter().enumerate() {
+                            scoped.add_spans(found, code as u32, &mut spans);
+                        }
+                        spans
+                    },
+                )
                 .collect();
             (codes, spans)
         }
@@ -375,46 +371,50 @@ impl<'d> Scoped<'d> {
         }
     }
 
-    /// The matches widened to the scope, sorted, with overlaps merged (in code points).
-    fn spans(&self, hits: &[Found]) -> impl Iterator<Item = (usize, usize)> + use<> {
+    /// Adds the matches of one code, widened to the scope, sorted and with overlaps merged
+    /// (in code points), to `out` as `(code, start, end)`.
+    fn add_spans(&self, hits: &[Found], code: u32, out: &mut Vec<(u32, usize, usize)>) {
         let doc = self.doc;
-        let mut spans: Vec<(usize, usize)> = hits
-            .iter()
-            .filter(|f| f.bytes.1 > f.bytes.0)
-            .map(|f| {
-                let (start, end) = f.chars;
-                // A paragraph that opens a turn starts after the speaker label.
-                let paragraph = || {
-                    let i = self.paragraphs.partition_point(|p| p.0 <= start);
-                    let (p_start, p_end) = self.paragraphs[..i]
-                        .last()
-                        .copied()
-                        .filter(|p| start < p.1)
-                        .unwrap_or((start, end));
-                    let turn_start = doc.turn_at(start).map_or(p_start, |t| t.start);
-                    (p_start.max(turn_start.min(start)), p_end)
-                };
-                match self.scope {
-                    Scope::Match => (start, end),
-                    Scope::Paragraph => paragraph(),
-                    Scope::Turn => doc
-                        .turn_at(start)
-                        .filter(|t| t.end > t.start)
-                        .map(|t| (t.start, t.end))
-                        .unwrap_or_else(paragraph),
-                    Scope::Sentence => sentence(doc, paragraph(), f.bytes.0, f.bytes.1),
+        let from = out.len();
+        out.extend(hits.iter().filter(|f| f.bytes.1 > f.bytes.0).map(|f| {
+            let (start, end) = f.chars;
+            // A paragraph that opens a turn starts after the speaker label.
+            let paragraph = || {
+                let i = self.paragraphs.partition_point(|p| p.0 <= start);
+                let (p_start, p_end) = self.paragraphs[..i]
+                    .last()
+                    .copied()
+                    .filter(|p| start < p.1)
+                    .unwrap_or((start, end));
+                let turn_start = doc.turn_at(start).map_or(p_start, |t| t.start);
+                (p_start.max(turn_start.min(start)), p_end)
+            };
+            let (s, e) = match self.scope {
+                Scope::Match => (start, end),
+                Scope::Paragraph => paragraph(),
+                Scope::Turn => doc
+                    .turn_at(start)
+                    .filter(|t| t.end > t.start)
+                    .map(|t| (t.start, t.end))
+                    .unwrap_or_else(paragraph),
+                Scope::Sentence => sentence(doc, paragraph(), f.bytes.0, f.bytes.1),
+            };
+            (code, s, e)
+        }));
+        out[from..].sort_unstable();
+        // Merge in place: `kept` spans are final, each next one joins the last if they overlap.
+        let mut kept = from;
+        for i in from..out.len() {
+            let span = out[i];
+            match kept.checked_sub(1).filter(|&last| last >= from) {
+                Some(last) if span.1 < out[last].2 => out[last].2 = out[last].2.max(span.2),
+                _ => {
+                    out[kept] = span;
+                    kept += 1;
                 }
-            })
-            .collect();
-        spans.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
-        for (s, e) in spans {
-            match merged.last_mut() {
-                Some(last) if s < last.1 => last.1 = last.1.max(e),
-                _ => merged.push((s, e)),
             }
         }
-        merged.into_iter()
+        out.truncate(kept);
     }
 }
 

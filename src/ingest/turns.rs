@@ -50,7 +50,13 @@ impl TurnPatterns {
                     });
                 }
                 LabelRegex::builder()
-                    .configure(LabelRegex::config().backtrack(false))
+                    .configure(
+                        LabelRegex::config()
+                            .backtrack(false)
+                            // Room for the lazy DFA's states over wide Unicode classes, so
+                            // that it does not give up and leave lines to the slower PikeVM.
+                            .hybrid_cache_capacity(16 << 20),
+                    )
                     .build(p)
                     .map_err(|e| Error::Pattern {
                         pattern: p.to_string(),
