@@ -1,6 +1,7 @@
 mod analysis;
 mod cli;
 mod coding;
+mod generate;
 mod ingest;
 mod sample;
 mod script;
