@@ -1,214 +1,356 @@
-//! Whole-workload timings on a generated corpus: ingest, auto-coding, intercoder agreement,
-//! the store.
-//! Run: `cargo bench --bench corpus` (QUALKIT_BENCH_MB sets the corpus size, default 100).
-//! Each workload runs several times; the median is reported with throughput.
+//! Whole-workload timings on a generated corpus, each workload in a fresh process so that its
+//! first run is cold (nothing cached in the process) and its peak memory is its own.
+//!
+//! ```text
+//! cargo bench --bench corpus                          # QUALKIT_BENCH_MB (default 100) MB, temp dir
+//! cargo bench --bench corpus -- --project DIR         # a corpus from `qualkit gen-corpus --codings N`
+//! cargo bench --bench corpus -- --project DIR --json results.json --runs 5 --only matrix,kwic
+//! ```
+//!
+//! Each workload runs once cold, then `--runs` times warm (fewer once it has taken 30 s in
+//! all); the table shows the cold time, the median of the warm runs, throughput and the
+//! child process's peak resident memory (from `wait4`). `benches/compare.sh` runs the same
+//! workloads in Python (`benches/baseline/`) on the same files and prints both side by side.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
 use qualkit::Project;
-use qualkit::agreement::{Breakdown, Level, MergeRule, SpanComparison};
+use qualkit::analysis::{Analysis, Corpus, Dimension, MatrixColumns, Measure};
 use qualkit::coding::autocode::{self, Dictionary, Rule, Scope, Search};
-use qualkit::store::{Author, NewCoding, OnOverlap, Store};
 
-const RUNS: usize = 3;
+/// The workloads, in the order they run and print.
+const WORKLOADS: &[(&str, &str)] = &[
+    (
+        "ingest",
+        "read and parse every document (open, store built)",
+    ),
+    ("store", "first open: build the store from the codings CSVs"),
+    ("open", "open the project and index all its codings"),
+    (
+        "dictionary",
+        "dictionary auto-coding, 500 terms over 50 codes",
+    ),
+    ("kwic", "word search with keyword in context"),
+    ("matrix", "matrix coding: cases x 50 codes, coded words"),
+    (
+        "framework",
+        "Framework matrix: cases x 5 themes with quotes",
+    ),
+    ("cooccurrence", "code co-occurrence, 50 x 50 codes"),
+];
 
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
+/// Warm runs stop once the workload has taken this long in all, cold run included.
+const BUDGET: Duration = Duration::from_secs(30);
+
+/// What one workload measured, as the child process reports it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Measured {
+    workload: String,
+    /// Bytes of document text in the corpus.
+    text_bytes: usize,
+    cold_ms: f64,
+    median_ms: f64,
+    warm_runs: usize,
+    /// A count the result must have (hits, coded words...), to compare with the baseline.
+    check: u64,
+    /// Peak resident memory of the process, filled in by the parent.
+    #[serde(default)]
+    peak_bytes: u64,
 }
 
-fn time<T>(mut work: impl FnMut() -> T) -> (Duration, T) {
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..RUNS {
-        let started = Instant::now();
-        last = Some(work());
-        times.push(started.elapsed());
+struct Options {
+    project: Option<PathBuf>,
+    json: Option<PathBuf>,
+    runs: usize,
+    only: Option<Vec<String>>,
+    workload: Option<String>,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        project: None,
+        json: None,
+        runs: 3,
+        only: None,
+        workload: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| {
+            args.next()
+                .unwrap_or_else(|| panic!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--project" => options.project = Some(value("--project").into()),
+            "--json" => options.json = Some(value("--json").into()),
+            "--runs" => options.runs = value("--runs").parse().expect("--runs N"),
+            "--only" => options.only = Some(value("--only").split(',').map(String::from).collect()),
+            "--workload" => options.workload = Some(value("--workload")),
+            // cargo passes --bench to harness=false targets.
+            "--bench" => {}
+            other => panic!("unknown argument `{other}`"),
+        }
     }
-    (median(times), last.expect("at least one run"))
-}
-
-fn report(workload: &str, elapsed: Duration, megabytes: f64, extra: &str) {
-    println!(
-        "{workload:<44} median {:>9.1} ms  {:>8.1} MB/s  {extra}",
-        elapsed.as_secs_f64() * 1e3,
-        megabytes / elapsed.as_secs_f64()
-    );
+    options
 }
 
 fn main() {
-    // `cargo test --benches` runs bench targets with `--bench`; keep that quick.
-    let mb: usize = std::env::var("QUALKIT_BENCH_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let per_doc = 200_000;
-    let documents = (mb * 1_000_000).div_ceil(per_doc);
-    qualkit::generate::write_corpus(dir.path(), documents, per_doc, 42).expect("corpus");
-    println!(
-        "corpus: {documents} documents, ~{mb} MB, in {}",
-        dir.path().display()
-    );
-
-    let (elapsed, project) = time(|| {
-        let _ = std::fs::remove_dir_all(dir.path().join(".qualkit"));
-        Project::open(dir.path()).expect("opens")
-    });
-    let bytes: usize = project.documents().iter().map(|d| d.text.len()).sum();
-    let megabytes = bytes as f64 / 1e6;
-    report("ingest (open project, cold store)", elapsed, megabytes, "");
-
-    let documents: Vec<_> = project.documents().iter().collect();
-    let dictionary = Dictionary::new(qualkit::generate::generated_dictionary(500));
-    let rule = Rule::Dictionary {
-        dictionary,
-        scope: Scope::Match,
+    let options = options();
+    if let Some(workload) = &options.workload {
+        let project = options
+            .project
+            .as_deref()
+            .expect("--workload needs --project");
+        let measured = run_workload(workload, project, options.runs);
+        println!("{}", serde_json::to_string(&measured).expect("serialises"));
+        return;
+    }
+    let generated;
+    let project = match &options.project {
+        Some(dir) => dir.clone(),
+        None => {
+            let mb: f64 = std::env::var("QUALKIT_BENCH_MB")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(100.0);
+            generated = tempfile::tempdir().expect("temp dir");
+            let spec = qualkit::generate::CorpusSpec::of_megabytes(mb, 42)
+                .with_codings((mb * 10_000.0) as usize);
+            let written = qualkit::generate::write_corpus(generated.path(), &spec).expect("corpus");
+            println!(
+                "generated {} transcripts, {} survey answers, {:.1} MB, {} codings in {}",
+                written.transcripts,
+                written.survey_answers,
+                written.text_bytes as f64 / 1e6,
+                written.codings.iter().sum::<usize>(),
+                generated.path().display()
+            );
+            generated.path().to_path_buf()
+        }
     };
-    let (elapsed, hits) = time(|| autocode::find(&rule, &documents).expect("dictionary"));
-    report(
-        "dictionary matching, 500 terms / 50 codes",
-        elapsed,
-        megabytes,
-        &format!("{} spans", hits.len()),
-    );
+    let mut results = Vec::new();
+    for (workload, what) in WORKLOADS {
+        if options
+            .only
+            .as_ref()
+            .is_some_and(|only| !only.iter().any(|o| o == workload))
+        {
+            continue;
+        }
+        if *workload != "store" {
+            // Every other workload reads a built store; build it once, untimed.
+            Project::open(&project).expect("project opens");
+        }
+        let measured = in_child(workload, &project, options.runs);
+        print_row(&measured, what);
+        results.push(measured);
+    }
+    if let Some(path) = &options.json {
+        std::fs::write(
+            path,
+            serde_json::to_string_pretty(&results).expect("serialises"),
+        )
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    }
+}
 
-    let literal = Rule::Search {
-        code: "g0.c1".into(),
-        search: Search::Literal {
-            text: "shared learning".into(),
-            case_sensitive: false,
-        },
-        scope: Scope::Sentence,
-    };
-    let (elapsed, hits) = time(|| autocode::find(&literal, &documents).expect("search"));
-    report(
-        "literal search, sentence scope",
-        elapsed,
-        megabytes,
-        &format!("{} spans", hits.len()),
-    );
-
-    let mut project = project;
-    let mut run = 0;
-    let (elapsed, report_) = time(|| {
-        run += 1;
-        project
-            .autocode(&format!("bench{run}"), &literal, None)
-            .expect("autocode")
-    });
-    report(
-        "autocode literal, stored (one transaction)",
-        elapsed,
-        megabytes,
-        &format!("{} codings", report_.added),
-    );
-
-    agreement(&mut project, megabytes);
-
-    let store_dir = tempfile::tempdir().expect("temp dir");
-    let codings: Vec<NewCoding> = (0..1_000_000usize)
-        .map(|i| NewCoding {
-            document: format!("doc{:06}", i % 2000),
-            code: format!("g{}.c{}", i % 5, i % 10),
-            start: (i / 2000) * 10,
-            end: (i / 2000) * 10 + 7,
-            memo: None,
-        })
-        .collect();
-    let mut run = 0;
-    let (elapsed, _) = time(|| {
-        run += 1;
-        let mut store = Store::open(&store_dir.path().join(format!("s{run}.db"))).expect("store");
-        let author = Author {
-            coder: "gen",
-            codebook_version: "v1",
-        };
-        store
-            .add_codings(
-                &author,
-                "generate",
-                serde_json::json!({}),
-                codings.clone(),
-                &[],
-                OnOverlap::Refuse,
-            )
-            .expect("insert")
-    });
+fn print_row(m: &Measured, what: &str) {
+    let mb = m.text_bytes as f64 / 1e6;
     println!(
-        "{:<44} median {:>9.1} ms",
-        "store 1,000,000 codings",
-        elapsed.as_secs_f64() * 1e3
-    );
-    let store = Store::open(&store_dir.path().join("s1.db")).expect("store");
-    let (elapsed, back) = time(|| store.codings().expect("read"));
-    println!(
-        "{:<44} median {:>9.1} ms  ({} rows)",
-        "read back 1,000,000 codings",
-        elapsed.as_secs_f64() * 1e3,
-        back.len()
+        "{:<13} cold {:>9.1} ms  median {:>9.1} ms ({} runs)  {:>8.1} MB/s  peak {:>6.0} MB ({:.1}x text)  check {}  -- {what}",
+        m.workload,
+        m.cold_ms,
+        m.median_ms,
+        m.warm_runs,
+        mb / (m.median_ms / 1e3),
+        m.peak_bytes as f64 / 1e6,
+        m.peak_bytes as f64 / m.text_bytes as f64,
+        m.check,
     );
 }
 
-/// Two coders' dictionary coding of the whole corpus (one codes the matches, the other the
-/// sentences around them), compared code by code and merged.
-fn agreement(project: &mut Project, megabytes: f64) {
-    let dictionary = Dictionary::new(qualkit::generate::generated_dictionary(500));
-    for (coder, scope) in [("ak", Scope::Match), ("rb", Scope::Sentence)] {
-        let rule = Rule::Dictionary {
-            dictionary: dictionary.clone(),
-            scope,
-        };
-        project.autocode(coder, &rule, None).expect("autocode");
+/// Runs one workload in a fresh process of this binary and reads its peak memory.
+#[allow(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also reports its peak memory"
+)]
+fn in_child(workload: &str, project: &Path, runs: usize) -> Measured {
+    let exe = std::env::current_exe().expect("own path");
+    let child = Command::new(exe)
+        .args(["--workload", workload, "--runs", &runs.to_string()])
+        .arg("--project")
+        .arg(project)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("child starts");
+    let pid = child.id() as libc::pid_t;
+    let output = std::io::read_to_string(child.stdout.expect("piped stdout")).expect("reads");
+    // SAFETY: `rusage` and `status` are plain C structs the call fills; `pid` is our child,
+    // reaped here and nowhere else.
+    let (status, rusage) = unsafe {
+        let mut status = 0;
+        let mut rusage: libc::rusage = std::mem::zeroed();
+        assert_eq!(libc::wait4(pid, &mut status, 0, &mut rusage), pid);
+        (status, rusage)
+    };
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "workload {workload} failed"
+    );
+    let mut measured: Measured = serde_json::from_str(output.trim()).expect("child reports JSON");
+    // ru_maxrss is in kilobytes on Linux.
+    measured.peak_bytes = rusage.ru_maxrss as u64 * 1024;
+    measured
+}
+
+/// Times `work` once cold and then warm, up to `runs` times within [`BUDGET`].
+fn measure(
+    workload: &str,
+    text_bytes: usize,
+    runs: usize,
+    mut work: impl FnMut() -> u64,
+) -> Measured {
+    let started = Instant::now();
+    let check = work();
+    let cold = started.elapsed();
+    let mut warm: Vec<Duration> = Vec::new();
+    while warm.len() < runs && cold + warm.iter().sum::<Duration>() < BUDGET {
+        let started = Instant::now();
+        let again = work();
+        warm.push(started.elapsed());
+        assert_eq!(again, check, "{workload} gives the same result every run");
     }
-    let codings = project.store().count_codings().expect("count");
-    let (elapsed, table) = time(|| {
-        let c = SpanComparison::new(project, "ak", "rb").expect("coders");
-        c.table(&c.codes_applied(), Breakdown::Code, Level::Character)
-            .expect("agreement")
-    });
-    report(
-        "agreement, character level, every code",
-        elapsed,
-        megabytes,
-        &format!("{} codes, {codings} codings in the store", table.rows() - 1),
-    );
-    let (elapsed, table) = time(|| {
-        let c = SpanComparison::new(project, "ak", "rb").expect("coders");
-        c.table(
-            &c.codes_applied(),
-            Breakdown::Code,
-            Level::Segment { min_overlap: 0.0 },
-        )
-        .expect("agreement")
-    });
-    report(
-        "agreement, segment level, every code",
-        elapsed,
-        megabytes,
-        &format!("{} codes", table.rows() - 1),
-    );
-    let (elapsed, table) = time(|| {
-        let c = SpanComparison::new(project, "ak", "rb").expect("coders");
-        c.disagreements(&c.codes_applied(), None)
-            .expect("disagreements")
-    });
-    report(
-        "disagreements with text, every code",
-        elapsed,
-        megabytes,
-        &format!("{} stretches", table.rows()),
-    );
-    let coders = ["ak".to_string(), "rb".to_string()];
-    let (elapsed, merged) = time(|| {
-        project
-            .merge_coders("bench", &coders, "consensus", MergeRule::Union, true)
-            .expect("merge")
-    });
-    report(
-        "merge two coders (union, one transaction)",
-        elapsed,
-        megabytes,
-        &format!("{} codings", merged.added),
-    );
+    warm.sort();
+    Measured {
+        workload: workload.to_string(),
+        text_bytes,
+        cold_ms: cold.as_secs_f64() * 1e3,
+        // A workload too slow for a warm run within the budget reports its cold run.
+        median_ms: warm.get(warm.len() / 2).unwrap_or(&cold).as_secs_f64() * 1e3,
+        warm_runs: warm.len(),
+        check,
+        peak_bytes: 0,
+    }
+}
+
+fn text_bytes(project: &Project) -> usize {
+    project.documents().iter().map(|d| d.text.len()).sum()
+}
+
+fn leaf_codes() -> Vec<String> {
+    (0..qualkit::generate::CODES)
+        .map(|c| format!("g{}.c{}", c / 10, c % 10))
+        .collect()
+}
+
+fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
+    let open = || Project::open(dir).expect("project opens");
+    match workload {
+        "ingest" | "store" | "open" => {
+            let bytes = text_bytes(&open());
+            let mut project = None;
+            measure(workload, bytes, runs, || {
+                drop(project.take());
+                if workload == "store" {
+                    let store = dir.join(".qualkit");
+                    std::fs::remove_dir_all(&store).expect("store removed");
+                }
+                let opened = project.insert(open());
+                match workload {
+                    "ingest" => opened.documents().len() as u64,
+                    "store" => opened.store().count_codings().expect("counts") as u64,
+                    _ => {
+                        let analysis = Analysis::new(opened, None).expect("codings indexed");
+                        analysis.coding_count() as u64
+                    }
+                }
+            })
+        }
+        "dictionary" => {
+            let project = open();
+            let dictionary = Dictionary::load(
+                &dir.join(qualkit::generate::DICTIONARY_FILE),
+                &project.codebook,
+            )
+            .expect("dictionary loads");
+            let rule = Rule::Dictionary {
+                dictionary,
+                scope: Scope::Match,
+            };
+            let documents: Vec<_> = project.documents().iter().collect();
+            measure(workload, text_bytes(&project), runs, || {
+                autocode::find(&rule, &documents).expect("dictionary").len() as u64
+            })
+        }
+        "kwic" => {
+            let project = open();
+            let search = Search::Word {
+                text: "housing".into(),
+                case_sensitive: false,
+            };
+            measure(workload, text_bytes(&project), runs, || {
+                qualkit::analysis::keyword_in_context(&Corpus::of(&project), &search, 40)
+                    .expect("kwic")
+                    .rows() as u64
+            })
+        }
+        "matrix" | "framework" | "cooccurrence" => {
+            let project = open();
+            let analysis = Analysis::new(&project, None).expect("codings indexed");
+            let codes = leaf_codes();
+            let themes: Vec<String> = (0..5).map(|g| format!("g{g}")).collect();
+            let group = Dimension::CaseAttribute("integration".into());
+            let summaries = project.store().summaries().expect("summaries");
+            measure(workload, text_bytes(&project), runs, || match workload {
+                "matrix" => {
+                    let table = analysis
+                        .matrix(
+                            &Dimension::Case,
+                            &MatrixColumns::Codes(codes.clone()),
+                            Measure::Words,
+                        )
+                        .expect("matrix");
+                    sum_integers(&table, &codes.len())
+                }
+                "framework" => {
+                    let matrix = analysis
+                        .framework(&themes, Some(&group), &summaries)
+                        .expect("framework");
+                    let table = matrix.to_table().expect("table");
+                    integer_column(&table, "references")
+                }
+                _ => {
+                    let table = analysis.cooccurrence(&codes).expect("co-occurrence");
+                    sum_integers(&table, &codes.len())
+                }
+            })
+        }
+        other => panic!("unknown workload `{other}`"),
+    }
+}
+
+/// The sum of every integer cell of a table's last `columns` columns.
+fn sum_integers(table: &qualkit::table::Table, columns: &usize) -> u64 {
+    let names = table.column_names();
+    names[names.len() - columns..]
+        .iter()
+        .map(|name| integer_column(table, name))
+        .sum()
+}
+
+fn integer_column(table: &qualkit::table::Table, name: &str) -> u64 {
+    table
+        .values(name)
+        .expect("column")
+        .into_iter()
+        .map(|v| match v {
+            qualkit::table::CellValue::Integer(i) => i as u64,
+            other => panic!("`{name}` holds {other:?}, not integers"),
+        })
+        .sum()
 }

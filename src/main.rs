@@ -176,6 +176,9 @@ enum Command {
     /// Agreement on labelled units from a CSV (one row per unit, one column per coder):
     /// percent agreement, Cohen's kappa per pair and Krippendorff's alpha (nominal).
     Reliability(ReliabilityArgs),
+    /// Write a synthetic project for benchmarks and scale tests: transcripts, survey answers,
+    /// a 500-term dictionary.csv and, with --codings, codings by two coders.
+    GenCorpus(GenCorpusArgs),
 }
 
 #[derive(Args)]
@@ -253,6 +256,27 @@ struct ReliabilityArgs {
     /// Also write the table to this file (.csv, or .parquet).
     #[arg(long)]
     out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct GenCorpusArgs {
+    /// A new folder to write the project into.
+    dir: PathBuf,
+    /// Number of transcripts (survey answers add about a tenth as much text again).
+    #[arg(long, conflicts_with = "mb", required_unless_present = "mb")]
+    docs: Option<usize>,
+    /// Instead of --docs: about this many megabytes of text.
+    #[arg(long)]
+    mb: Option<f64>,
+    /// Mean transcript size in bytes (with --docs).
+    #[arg(long, default_value_t = 50_000, requires = "docs")]
+    doc_bytes: usize,
+    /// Codings to write, split between two coders who mostly agree (codings/ak.csv, rb.csv).
+    #[arg(long, default_value_t = 0)]
+    codings: usize,
+    /// The same seed and size give the same files.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
 }
 
 #[derive(Args)]
@@ -584,6 +608,7 @@ fn run(command: Command) -> Result<()> {
         Command::Disagreements(args) => disagreements(args)?,
         Command::MergeCoders(args) => merge_coders(args)?,
         Command::Reliability(args) => reliability(args)?,
+        Command::GenCorpus(args) => gen_corpus(args)?,
         Command::Log { dir } => {
             let project = Project::open(&dir)?;
             for e in project.store().audit_log()? {
@@ -727,4 +752,34 @@ fn folder_name(dir: &Path) -> String {
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "qualkit project".into())
+}
+
+fn gen_corpus(args: GenCorpusArgs) -> Result<()> {
+    use qualkit::generate::{CODERS, CorpusSpec, write_corpus};
+    let spec = match (args.docs, args.mb) {
+        (Some(docs), _) => CorpusSpec::new(docs, args.doc_bytes, args.seed),
+        (None, Some(mb)) if mb > 0.0 => CorpusSpec::of_megabytes(mb, args.seed),
+        _ => {
+            return Err(qualkit::Error::Argument {
+                argument: "--mb".into(),
+                message: "give a size above 0, or --docs N".into(),
+            });
+        }
+    }
+    .with_codings(args.codings);
+    let written = write_corpus(&args.dir, &spec)?;
+    println!(
+        "wrote {} transcripts and {} survey answers ({:.1} MB of text) to {}",
+        written.transcripts,
+        written.survey_answers,
+        written.text_bytes as f64 / 1e6,
+        args.dir.display()
+    );
+    if args.codings > 0 {
+        println!(
+            "codings: {} by {}, {} by {}",
+            written.codings[0], CODERS[0], written.codings[1], CODERS[1]
+        );
+    }
+    Ok(())
 }

@@ -12,6 +12,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cases::Cases;
@@ -356,7 +357,7 @@ impl Project {
             .into_iter()
             .map(|(i, code, start, end)| NewCoding {
                 document: documents[i].id.clone(),
-                code,
+                code: code.to_string(),
                 start,
                 end,
                 memo: None,
@@ -658,10 +659,16 @@ fn read_corpus(
         collect_files(&folder, &mut files)?;
     }
     files.sort();
-    let mut documents: Vec<Document> = Vec::new();
+    // Files are read and parsed in parallel; checks and errors then go in file order, so
+    // the error reported is the first a reader going through the files would meet.
+    let read: Vec<Result<Vec<Document>>> = files
+        .par_iter()
+        .map(|file| ingest::read_documents(dir, file, patterns, survey))
+        .collect();
+    let mut documents: Vec<Document> = Vec::with_capacity(read.len());
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    for file in files {
-        for document in ingest::read_documents(dir, &file, patterns, survey)? {
+    for file_documents in read {
+        for document in file_documents? {
             check_case(cases, &document)?;
             if let Some(other) = seen.insert(document.id.clone(), document.source.clone()) {
                 return Err(Error::Invalid {

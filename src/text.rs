@@ -140,6 +140,52 @@ impl CharIndex {
     }
 }
 
+/// Converts byte offsets to code point offsets when they come mostly in increasing order (the
+/// matches of a search, say): each step counts only the text between the last offset and
+/// the next, so a whole document costs one pass, with no table of positions.
+#[derive(Debug, Clone)]
+pub struct CharCursor<'t> {
+    text: &'t str,
+    byte: usize,
+    char: usize,
+    ascii: bool,
+}
+
+impl<'t> CharCursor<'t> {
+    pub fn new(text: &'t str) -> Self {
+        Self::with_ascii(text, text.is_ascii())
+    }
+
+    /// For a caller that already knows whether `text` is all ASCII.
+    pub fn with_ascii(text: &'t str, ascii: bool) -> Self {
+        CharCursor {
+            text,
+            byte: 0,
+            char: 0,
+            ascii,
+        }
+    }
+
+    /// Code point offset of `byte`, which must lie on a character boundary.
+    pub fn char_of(&mut self, byte: usize) -> usize {
+        if self.ascii {
+            return byte;
+        }
+        if byte >= self.byte {
+            self.char += count_chars(&self.text.as_bytes()[self.byte..byte]);
+        } else {
+            self.char -= count_chars(&self.text.as_bytes()[byte..self.byte]);
+        }
+        self.byte = byte;
+        self.char
+    }
+}
+
+/// Code points in UTF-8 `bytes`: every byte that does not continue a character starts one.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
 /// 1-based line number of byte offset `byte` in `text`.
 pub fn line_of(text: &str, byte: usize) -> usize {
     text.as_bytes()[..byte.min(text.len())]

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
+
 use super::{Analysis, Dimension, Passage};
 use crate::error::Result;
 use crate::store::Summary;
@@ -77,14 +79,28 @@ impl Analysis<'_> {
                 cases.iter().map(value).collect::<Vec<_>>(),
             )
         });
-        let mut cells = vec![vec![FrameworkCell::default(); ids.len()]; cases.len()];
-        for (t, id) in ids.iter().enumerate() {
-            for p in self.passages(id)? {
-                let doc = self.document(&p);
-                if let Some(row) = cases.iter().position(|c| *c == doc.case) {
-                    cells[row][t].references.push(self.reference(&p));
+        // Each theme's references by case row, themes in parallel.
+        let references = ids
+            .par_iter()
+            .map(|id| {
+                let mut by_case: Vec<Vec<Reference>> = vec![Vec::new(); cases.len()];
+                let passages = self.passages(id)?;
+                for run in passages.chunk_by(|a, b| a.doc == b.doc) {
+                    let doc = self.document(&run[0]);
+                    if let Some(row) = cases.iter().position(|c| *c == doc.case) {
+                        by_case[row].extend(run.iter().map(|p| self.reference(p)));
+                    }
                 }
+                Ok(by_case)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut cells = vec![vec![FrameworkCell::default(); ids.len()]; cases.len()];
+        for (t, by_case) in references.into_iter().enumerate() {
+            for (row, found) in by_case.into_iter().enumerate() {
+                cells[row][t].references = found;
             }
+        }
+        for (t, id) in ids.iter().enumerate() {
             for s in summaries.iter().filter(|s| s.theme == *id) {
                 if let Some(row) = cases.iter().position(|c| *c == s.case) {
                     cells[row][t].summary = Some(s.clone());
@@ -137,7 +153,6 @@ impl FrameworkMatrix {
         let mut theme = Vec::new();
         let mut summary = Vec::new();
         let mut references = Vec::new();
-        let mut quotes = Vec::new();
         for (r, name) in self.cases.iter().enumerate() {
             for (t, (id, _)) in self.themes.iter().enumerate() {
                 let cell = &self.cells[r][t];
@@ -146,15 +161,27 @@ impl FrameworkMatrix {
                 theme.push(Some(id.clone()));
                 summary.push(cell.summary.as_ref().map(|s| s.text.clone()));
                 references.push(Some(cell.references.len() as i64));
-                quotes.push(Some(
-                    cell.references
-                        .iter()
-                        .map(|q| format!("“{}” ({q})", crate::analysis::matrix::one_line(&q.text)))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                ));
             }
         }
+        // The quotes are most of the work: each cell's are joined in parallel.
+        let cells: Vec<&FrameworkCell> = self.cells.iter().flatten().collect();
+        let quotes: Vec<Option<String>> = cells
+            .par_iter()
+            .map(|cell| {
+                let mut joined = String::new();
+                for (i, q) in cell.references.iter().enumerate() {
+                    if i > 0 {
+                        joined.push('\n');
+                    }
+                    let _ = write!(
+                        joined,
+                        "“{}” ({q})",
+                        crate::analysis::matrix::one_line(&q.text)
+                    );
+                }
+                Some(joined)
+            })
+            .collect();
         let mut columns = vec![("case".to_string(), Values::Text(case))];
         if let Some((attribute, _)) = &self.group {
             columns.push((attribute.clone(), Values::Text(group)));

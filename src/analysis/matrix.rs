@@ -5,8 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::{Analysis, Dimension, Passage, words_by};
+use super::{Analysis, Corpus, Dimension, Passage, words_by};
 use crate::error::{Error, Result};
+use crate::ingest::Document;
 use crate::table::{Table, Values};
 
 /// What a matrix cell counts.
@@ -54,13 +55,62 @@ pub enum MatrixColumns {
 
 /// What one cell has gathered.
 #[derive(Default, Clone)]
-struct Tally {
+struct Tally<'p> {
     segments: usize,
     words: usize,
-    cases: HashSet<String>,
+    cases: HashSet<&'p str>,
+    /// The document of the last passage counted, whose case is already in `cases`.
+    last_document: Option<u32>,
 }
 
-impl Analysis<'_> {
+/// Where passages go among a dimension's values (rows or columns), by position. A value that
+/// is the same throughout a document is looked up once per document, not once per passage.
+struct ValueIndex<'a> {
+    dimension: &'a Dimension,
+    position: HashMap<&'a str, usize>,
+    per_document: Option<Vec<Option<usize>>>,
+}
+
+impl<'a> ValueIndex<'a> {
+    fn new(corpus: &Corpus, dimension: &'a Dimension, values: &'a [String]) -> Self {
+        let mut position = HashMap::new();
+        for (i, v) in values.iter().enumerate() {
+            position.entry(v.as_str()).or_insert(i);
+        }
+        let per_document = (!dimension.per_turn()).then(|| {
+            corpus
+                .documents
+                .par_iter()
+                .map(|doc| {
+                    position
+                        .get(dimension.value(corpus, doc, 0).as_str())
+                        .copied()
+                })
+                .collect()
+        });
+        ValueIndex {
+            dimension,
+            position,
+            per_document,
+        }
+    }
+
+    fn of(&self, corpus: &Corpus, doc: &Document, passage: &Passage) -> Option<usize> {
+        match &self.per_document {
+            Some(by_document) => by_document[passage.doc as usize],
+            None => self
+                .position
+                .get(
+                    self.dimension
+                        .value(corpus, doc, passage.start as usize)
+                        .as_str(),
+                )
+                .copied(),
+        }
+    }
+}
+
+impl<'p> Analysis<'p> {
     /// A matrix: `rows` by `columns`, each cell the `measure` of the coded text.
     pub fn matrix(
         &self,
@@ -70,38 +120,38 @@ impl Analysis<'_> {
     ) -> Result<Table> {
         let corpus = &self.corpus;
         let row_values = rows.values(corpus);
-        // (column label, the dimension value it stands for or None for a code column,
-        //  passages counted in it)
-        let (column_labels, cells): (Vec<String>, Vec<HashMap<String, Tally>>) = match columns {
+        let row_of = ValueIndex::new(corpus, rows, &row_values);
+        // Column labels, and for each column its cells by row position.
+        let (column_labels, cells): (Vec<String>, Vec<Vec<Tally>>) = match columns {
             MatrixColumns::Codes(codes) => {
                 let labels = self.code_labels(codes)?;
-                let tallies = codes
+                let passages = codes
                     .par_iter()
-                    .map(|code| {
-                        let passages = self.passages(code)?;
-                        Ok(self.tally(&passages, |p| {
-                            rows.value(corpus, self.document(p), p.start as usize)
-                        }))
-                    })
+                    .map(|code| self.passages(code))
                     .collect::<Result<Vec<_>>>()?;
+                let words = self.words_of(&passages);
+                let tallies = passages
+                    .par_iter()
+                    .zip(&words)
+                    .map(|(passages, words)| self.tally(passages, words, &row_of, row_values.len()))
+                    .collect();
                 (labels, tallies)
             }
             MatrixColumns::Dimension(column, code) => {
                 let passages = self.passages(code)?;
                 let values = column.values(corpus);
-                let mut by_column: HashMap<String, Vec<Passage>> = HashMap::new();
+                let column_of = ValueIndex::new(corpus, column, &values);
+                let mut by_column: Vec<Vec<Passage>> = vec![Vec::new(); values.len()];
                 for p in passages {
-                    let v = column.value(corpus, self.document(&p), p.start as usize);
-                    by_column.entry(v).or_default().push(p);
+                    if let Some(c) = column_of.of(corpus, self.document(&p), &p) {
+                        by_column[c].push(p);
+                    }
                 }
-                let tallies = values
-                    .iter()
-                    .map(|v| {
-                        let passages = by_column.remove(v).unwrap_or_default();
-                        self.tally(&passages, |p| {
-                            rows.value(corpus, self.document(p), p.start as usize)
-                        })
-                    })
+                let words = self.words_of(&by_column);
+                let tallies = by_column
+                    .par_iter()
+                    .zip(&words)
+                    .map(|(passages, words)| self.tally(passages, words, &row_of, row_values.len()))
                     .collect();
                 (values, tallies)
             }
@@ -120,7 +170,7 @@ impl Analysis<'_> {
             Values::Text(row_values.iter().cloned().map(Some).collect()),
         )];
         for (c, label) in column_labels.iter().enumerate() {
-            let cell = |row: &String| cells[c].get(row).cloned().unwrap_or_default();
+            let cell = |row: usize| &cells[c][row];
             let denominator = |row: &String| -> usize {
                 let totals = totals.as_ref().expect("totals for coverage and density");
                 let key = match columns {
@@ -131,33 +181,32 @@ impl Analysis<'_> {
             };
             let values = match measure {
                 Measure::Segments => Values::Integer(
-                    row_values
-                        .iter()
+                    (0..row_values.len())
                         .map(|r| Some(cell(r).segments as i64))
                         .collect(),
                 ),
                 Measure::Words => Values::Integer(
-                    row_values
-                        .iter()
+                    (0..row_values.len())
                         .map(|r| Some(cell(r).words as i64))
                         .collect(),
                 ),
                 Measure::Cases => Values::Integer(
-                    row_values
-                        .iter()
+                    (0..row_values.len())
                         .map(|r| Some(cell(r).cases.len() as i64))
                         .collect(),
                 ),
                 Measure::Coverage => Values::Number(
                     row_values
                         .iter()
-                        .map(|r| ratio(cell(r).words, denominator(r), 100.0))
+                        .enumerate()
+                        .map(|(i, r)| ratio(cell(i).words, denominator(r), 100.0))
                         .collect(),
                 ),
                 Measure::Density => Values::Number(
                     row_values
                         .iter()
-                        .map(|r| ratio(cell(r).segments, denominator(r), 1000.0))
+                        .enumerate()
+                        .map(|(i, r)| ratio(cell(i).segments, denominator(r), 1000.0))
                         .collect(),
                 ),
             };
@@ -172,22 +221,65 @@ impl Analysis<'_> {
         Ok(Table::new(table_columns)?.with_title(format!("{} ({})", what, measure_label(measure))))
     }
 
+    /// Counts passages (with the words in each) into cells by row position.
     fn tally(
         &self,
         passages: &[Passage],
-        row_of: impl Fn(&Passage) -> String,
-    ) -> HashMap<String, Tally> {
-        let mut cells: HashMap<String, Tally> = HashMap::new();
-        for p in passages {
-            let cell = cells.entry(row_of(p)).or_default();
+        words: &[u32],
+        rows: &ValueIndex,
+        row_count: usize,
+    ) -> Vec<Tally<'p>> {
+        let mut cells = vec![Tally::default(); row_count];
+        for (p, &words) in passages.iter().zip(words) {
+            let doc = self.document(p);
+            let Some(row) = rows.of(&self.corpus, doc, p) else {
+                continue;
+            };
+            let cell = &mut cells[row];
             cell.segments += 1;
-            cell.words += self.words(p);
-            let case = &self.document(p).case;
-            if !cell.cases.contains(case) {
-                cell.cases.insert(case.clone());
+            cell.words += words as usize;
+            if cell.last_document != Some(p.doc) {
+                cell.cases.insert(doc.case.as_str());
+                cell.last_document = Some(p.doc);
             }
         }
         cells
+    }
+
+    /// Words in each passage of lists sorted by document. The lists are walked together,
+    /// document by document, so that each document's word positions are fetched from memory
+    /// once rather than once per list: with many codes, fetching them is most of the work.
+    fn words_of(&self, lists: &[Vec<Passage>]) -> Vec<Vec<u32>> {
+        const DOCUMENTS_PER_TASK: usize = 256;
+        let documents = self.corpus.documents;
+        let chunks: Vec<Vec<Vec<u32>>> = (0..documents.len().div_ceil(DOCUMENTS_PER_TASK))
+            .into_par_iter()
+            .map(|task| {
+                let from = task * DOCUMENTS_PER_TASK;
+                let to = (from + DOCUMENTS_PER_TASK).min(documents.len());
+                let mut next: Vec<usize> = lists
+                    .iter()
+                    .map(|list| list.partition_point(|p| (p.doc as usize) < from))
+                    .collect();
+                let mut words: Vec<Vec<u32>> = vec![Vec::new(); lists.len()];
+                for (d, doc) in documents.iter().enumerate().take(to).skip(from) {
+                    for (l, list) in lists.iter().enumerate() {
+                        while let Some(p) = list.get(next[l]).filter(|p| p.doc as usize == d) {
+                            words[l].push(doc.words_in(p.start as usize, p.end as usize) as u32);
+                            next[l] += 1;
+                        }
+                    }
+                }
+                words
+            })
+            .collect();
+        let mut words: Vec<Vec<u32>> = lists.iter().map(|l| Vec::with_capacity(l.len())).collect();
+        for chunk in chunks {
+            for (list, found) in words.iter_mut().zip(chunk) {
+                list.extend(found);
+            }
+        }
+        words
     }
 
     /// Column labels for codes: their names, or their paths where names repeat.

@@ -70,41 +70,28 @@ pub struct Analysis<'p> {
 }
 
 impl<'p> Analysis<'p> {
-    /// Indexes the project's codings, or only those of `coder`.
+    /// Indexes the project's codings, or only those of `coder`, reading the store once.
     pub fn new(project: &'p Project, coder: Option<&str>) -> Result<Analysis<'p>> {
-        let codings = project.codings()?;
-        Ok(Self::from_codings(project, &codings, coder))
+        let mut index = Index::new(project, coder);
+        project
+            .store()
+            .scan_codings(|document, code, who, start, end| {
+                index.add(document, code, who, start, end)
+            })?;
+        Ok(index.finish())
     }
 
     pub fn from_codings(project: &'p Project, codings: &[Coding], coder: Option<&str>) -> Self {
-        let mut coders: Vec<String> = Vec::new();
-        let mut by_code: HashMap<String, Vec<(u32, u32, u32, u64)>> = HashMap::new();
+        let mut index = Index::new(project, coder);
         for c in codings {
-            if coder.is_some_and(|wanted| wanted != c.coder) {
-                continue;
-            }
-            let Some(doc) = project.document_index(&c.document) else {
-                continue; // no longer in the project: see Project::stale_documents
-            };
-            let bit = match coders.iter().position(|k| *k == c.coder) {
-                Some(i) => 1u64 << i.min(63),
-                None => {
-                    coders.push(c.coder.clone());
-                    1u64 << (coders.len() - 1).min(63)
-                }
-            };
-            by_code.entry(c.code.clone()).or_default().push((
-                doc as u32,
-                c.start as u32,
-                c.end as u32,
-                bit,
-            ));
+            index.add(&c.document, &c.code, &c.coder, c.start, c.end);
         }
-        Analysis {
-            corpus: Corpus::of(project),
-            by_code,
-            coders,
-        }
+        index.finish()
+    }
+
+    /// Codings indexed (of the coder asked for, in documents still in the project).
+    pub fn coding_count(&self) -> usize {
+        self.by_code.values().map(Vec::len).sum()
     }
 
     pub fn corpus(&self) -> Corpus<'p> {
@@ -143,6 +130,68 @@ impl<'p> Analysis<'p> {
         self.document(passage)
             .slice(passage.start as usize, passage.end as usize)
             .unwrap_or_default()
+    }
+}
+
+/// Builds an [`Analysis`] one coding at a time, allocating only for codes and coders not seen
+/// before.
+struct Index<'p, 'c> {
+    project: &'p Project,
+    only: Option<&'c str>,
+    by_code: HashMap<String, Vec<(u32, u32, u32, u64)>>,
+    coders: Vec<String>,
+    /// The last document looked up: codings come in runs of one document.
+    last_document: Option<(String, Option<usize>)>,
+}
+
+impl<'p, 'c> Index<'p, 'c> {
+    fn new(project: &'p Project, only: Option<&'c str>) -> Self {
+        Index {
+            project,
+            only,
+            by_code: HashMap::new(),
+            coders: Vec::new(),
+            last_document: None,
+        }
+    }
+
+    fn add(&mut self, document: &str, code: &str, coder: &str, start: usize, end: usize) {
+        if self.only.is_some_and(|wanted| wanted != coder) {
+            return;
+        }
+        let doc = match &self.last_document {
+            Some((id, doc)) if id == document => *doc,
+            _ => {
+                let doc = self.project.document_index(document);
+                self.last_document = Some((document.to_string(), doc));
+                doc
+            }
+        };
+        let Some(doc) = doc else {
+            return; // no longer in the project: see Project::stale_documents
+        };
+        let bit = match self.coders.iter().position(|k| k == coder) {
+            Some(i) => 1u64 << i.min(63),
+            None => {
+                self.coders.push(coder.to_string());
+                1u64 << (self.coders.len() - 1).min(63)
+            }
+        };
+        let span = (doc as u32, start as u32, end as u32, bit);
+        match self.by_code.get_mut(code) {
+            Some(spans) => spans.push(span),
+            None => {
+                self.by_code.insert(code.to_string(), vec![span]);
+            }
+        }
+    }
+
+    fn finish(self) -> Analysis<'p> {
+        Analysis {
+            corpus: Corpus::of(self.project),
+            by_code: self.by_code,
+            coders: self.coders,
+        }
     }
 }
 

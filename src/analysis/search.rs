@@ -56,28 +56,28 @@ impl Default for WordOptions {
 /// Every match of a search, with `width` characters of context either side.
 pub fn keyword_in_context(corpus: &Corpus, search: &Search, width: usize) -> Result<Table> {
     let regex = search.compile()?;
-    let hits: Vec<(usize, usize, usize)> = corpus
+    // (document, start, end) in code points and in bytes: context is cut by walking from
+    // the match's bytes, not by converting code points back to bytes.
+    type Hit = (usize, usize, usize, usize, usize);
+    let hits: Vec<Hit> = corpus
         .documents
         .par_iter()
         .enumerate()
         .flat_map_iter(|(d, doc)| {
-            let mut cursor = (0usize, 0usize); // (byte, char) of the last position converted
+            let mut cursor = doc.char_cursor();
             regex
                 .find_iter(&doc.text)
                 .filter(|m| !m.is_empty())
                 .map(|m| {
-                    // Walk forward from the previous match instead of from the start.
-                    let start = cursor.1 + doc.text[cursor.0..m.start()].chars().count();
-                    let end = start + m.as_str().chars().count();
-                    cursor = (m.end(), end);
-                    (d, start, end)
+                    let (start, end) = (cursor.char_of(m.start()), cursor.char_of(m.end()));
+                    (d, start, end, m.start(), m.end())
                 })
                 .collect::<Vec<_>>()
         })
         .collect();
     let docs = corpus.documents;
-    let text = |f: &dyn Fn(&(usize, usize, usize)) -> String| {
-        Values::Text(hits.iter().map(|h| Some(f(h))).collect())
+    let text = |f: &(dyn Fn(&Hit) -> String + Sync)| {
+        Values::Text(hits.par_iter().map(|h| Some(f(h))).collect())
     };
     let columns = vec![
         ("document".to_string(), text(&|h| docs[h.0].id.clone())),
@@ -102,23 +102,29 @@ pub fn keyword_in_context(corpus: &Corpus, search: &Search, width: usize) -> Res
         (
             "left".to_string(),
             text(&|h| {
-                let doc = &docs[h.0];
-                super::matrix::one_line(
-                    doc.slice(h.1.saturating_sub(width), h.1)
-                        .unwrap_or_default(),
-                )
+                let before = &docs[h.0].text[..h.3];
+                let from = before
+                    .char_indices()
+                    .rev()
+                    .take(width)
+                    .last()
+                    .map_or(h.3, |(b, _)| b);
+                super::matrix::one_line(&before[from..])
             }),
         ),
         (
             "match".to_string(),
-            text(&|h| docs[h.0].slice(h.1, h.2).unwrap_or_default().to_string()),
+            text(&|h| docs[h.0].text[h.3..h.4].to_string()),
         ),
         (
             "right".to_string(),
             text(&|h| {
-                let doc = &docs[h.0];
-                let to = (h.2 + width).min(doc.len_chars());
-                super::matrix::one_line(doc.slice(h.2, to).unwrap_or_default())
+                let after = &docs[h.0].text[h.4..];
+                let to = after
+                    .char_indices()
+                    .nth(width)
+                    .map_or(after.len(), |(b, _)| b);
+                super::matrix::one_line(&after[..to])
             }),
         ),
     ];

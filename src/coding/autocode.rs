@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 use serde::Serialize;
@@ -187,6 +187,8 @@ impl Dictionary {
 
     fn automaton(&self) -> Result<AhoCorasick> {
         AhoCorasickBuilder::new()
+            // A DFA searches fastest; up to a few thousand terms it stays small.
+            .kind((self.entries.len() <= 5_000).then_some(AhoCorasickKind::DFA))
             .ascii_case_insensitive(!self.case_sensitive)
             .match_kind(MatchKind::LeftmostLongest)
             .build(self.entries.iter().map(|(_, t)| t))
@@ -217,27 +219,49 @@ pub enum Rule {
 }
 
 /// A span found by a rule: (document index, code id, start, end) in code points.
-pub type Hit = (usize, String, usize, usize);
+pub type Hit<'r> = (usize, &'r str, usize, usize);
+
+/// Spans found per document, before they become [`Hit`]s: the codes, and for each document
+/// (index into the codes, start, end).
+type PerDocument<'r> = (Vec<&'r str>, Vec<Vec<(u32, usize, usize)>>);
+
+/// A match before it is widened to its scope: byte range and code point range.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    bytes: (usize, usize),
+    chars: (usize, usize),
+}
 
 /// Runs a rule over documents in parallel. Spans of one code in one document are merged where
-/// they overlap, so a rule never produces overlapping codings of its own.
-pub fn find(rule: &Rule, documents: &[&Document]) -> Result<Vec<Hit>> {
-    let per_document: Vec<Vec<(String, usize, usize)>> = match rule {
+/// they overlap, so a rule never produces overlapping codings of its own. Hits come by
+/// document, then code, then position.
+pub fn find<'r>(rule: &'r Rule, documents: &[&Document]) -> Result<Vec<Hit<'r>>> {
+    // Per document: (index into `codes`, start, end), kept small until the end.
+    let (codes, per_document): PerDocument = match rule {
         Rule::Search {
             code,
             search,
             scope,
         } => {
             let regex = search.compile()?;
-            documents
+            let spans = documents
                 .par_iter()
                 .map(|doc| {
-                    let hits = regex.find_iter(&doc.text).map(|m| (m.start(), m.end()));
-                    expand(doc, hits, *scope)
-                        .map(|(s, e)| (code.clone(), s, e))
-                        .collect()
+                    let mut cursor = doc.char_cursor();
+                    let hits: Vec<Found> = regex
+                        .find_iter(&doc.text)
+                        .filter(|m| !m.is_empty())
+                        .map(|m| Found {
+                            bytes: (m.start(), m.end()),
+                            chars: (cursor.char_of(m.start()), cursor.char_of(m.end())),
+                        })
+                        .collect();
+                    let mut spans = Vec::with_capacity(hits.len());
+                    Scoped::new(doc, *scope).add_spans(&hits, 0, &mut spans);
+                    spans
                 })
-                .collect()
+                .collect();
+            (vec![code.as_str()], spans)
         }
         Rule::Speaker { code, speaker } => by_turn(documents, code, |t| {
             t.speaker
@@ -251,51 +275,74 @@ pub fn find(rule: &Rule, documents: &[&Document]) -> Result<Vec<Hit>> {
         }),
         Rule::Dictionary { dictionary, scope } => {
             let automaton = dictionary.automaton()?;
-            documents
+            // Codes in the order hits are listed, and where each term's code is in it.
+            let mut codes: Vec<&str> = dictionary.entries.iter().map(|(c, _)| c.as_str()).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            let code_of_term: Vec<u32> = dictionary
+                .entries
+                .iter()
+                .map(|(c, _)| codes.binary_search(&c.as_str()).unwrap_or_default() as u32)
+                .collect();
+            let spans = documents
                 .par_iter()
-                .map(|doc| {
-                    let mut by_code: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
-                    for m in automaton.find_iter(&doc.text) {
-                        if dictionary.whole_words && !is_whole_word(&doc.text, m.start(), m.end()) {
-                            continue;
+                // Each thread keeps one list of matches per code, reused document after
+                // document.
+                .map_init(
+                    || vec![Vec::<Found>::new(); codes.len()],
+                    |by_code, doc| {
+                        by_code.iter_mut().for_each(Vec::clear);
+                        let text = &doc.text;
+                        let mut cursor = doc.char_cursor();
+                        for m in automaton.find_iter(text) {
+                            if dictionary.whole_words && !is_whole_word(text, m.start(), m.end()) {
+                                continue;
+                            }
+                            let chars = (cursor.char_of(m.start()), cursor.char_of(m.end()));
+                            by_code[code_of_term[m.pattern().as_usize()] as usize].push(Found {
+                                bytes: (m.start(), m.end()),
+                                chars,
+                            });
                         }
-                        let code = dictionary.entries[m.pattern().as_usize()].0.as_str();
-                        by_code.entry(code).or_default().push((m.start(), m.end()));
-                    }
-                    by_code
-                        .into_iter()
-                        .flat_map(|(code, hits)| {
-                            expand(doc, hits.into_iter(), *scope)
-                                .map(|(s, e)| (code.to_string(), s, e))
-                                .collect::<Vec<_>>()
-                        })
-                        .collect()
-                })
-                .collect()
+                        let scoped = Scoped::new(doc, *scope);
+                        let mut spans = Vec::with_capacity(by_code.iter().map(Vec::len).sum());
+                        for (code, found) in by_code.iter().enumerate() {
+                            scoped.add_spans(found, code as u32, &mut spans);
+                        }
+                        spans
+                    },
+                )
+                .collect();
+            (codes, spans)
         }
     };
-    Ok(per_document
-        .into_iter()
-        .enumerate()
-        .flat_map(|(i, spans)| spans.into_iter().map(move |(c, s, e)| (i, c, s, e)))
-        .collect())
+    let mut hits = Vec::with_capacity(per_document.iter().map(Vec::len).sum());
+    for (i, spans) in per_document.into_iter().enumerate() {
+        hits.extend(
+            spans
+                .into_iter()
+                .map(|(code, s, e)| (i, codes[code as usize], s, e)),
+        );
+    }
+    Ok(hits)
 }
 
-fn by_turn(
+fn by_turn<'r>(
     documents: &[&Document],
-    code: &str,
+    code: &'r str,
     wanted: impl Fn(&crate::ingest::Turn) -> bool + Sync,
-) -> Vec<Vec<(String, usize, usize)>> {
-    documents
+) -> PerDocument<'r> {
+    let spans = documents
         .par_iter()
         .map(|doc| {
             doc.turns
                 .iter()
                 .filter(|t| t.end > t.start && wanted(t))
-                .map(|t| (code.to_string(), t.start, t.end))
+                .map(|t| (0, t.start, t.end))
                 .collect()
         })
-        .collect()
+        .collect();
+    (vec![code], spans)
 }
 
 fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
@@ -304,24 +351,37 @@ fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
     !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
 }
 
-/// Widens byte-offset hits to the scope, converts them to code points and merges overlaps.
-fn expand(
-    doc: &Document,
-    hits: impl Iterator<Item = (usize, usize)>,
+/// Widens matches of one document to a scope; the paragraphs are found once per document.
+struct Scoped<'d> {
+    doc: &'d Document,
     scope: Scope,
-) -> impl Iterator<Item = (usize, usize)> {
-    let paragraphs = match scope {
-        Scope::Match => Vec::new(),
-        _ => doc.paragraphs(),
-    };
-    let mut spans: Vec<(usize, usize)> = hits
-        .filter(|(s, e)| e > s)
-        .map(|(s, e)| {
-            let (start, end) = (doc.char_of(s), doc.char_of(e));
+    paragraphs: Vec<(usize, usize)>,
+}
+
+impl<'d> Scoped<'d> {
+    fn new(doc: &'d Document, scope: Scope) -> Self {
+        let paragraphs = match scope {
+            Scope::Match => Vec::new(),
+            _ => doc.paragraphs(),
+        };
+        Scoped {
+            doc,
+            scope,
+            paragraphs,
+        }
+    }
+
+    /// Adds the matches of one code, widened to the scope, sorted and with overlaps merged
+    /// (in code points), to `out` as `(code, start, end)`.
+    fn add_spans(&self, hits: &[Found], code: u32, out: &mut Vec<(u32, usize, usize)>) {
+        let doc = self.doc;
+        let from = out.len();
+        out.extend(hits.iter().filter(|f| f.bytes.1 > f.bytes.0).map(|f| {
+            let (start, end) = f.chars;
             // A paragraph that opens a turn starts after the speaker label.
             let paragraph = || {
-                let i = paragraphs.partition_point(|p| p.0 <= start);
-                let (p_start, p_end) = paragraphs[..i]
+                let i = self.paragraphs.partition_point(|p| p.0 <= start);
+                let (p_start, p_end) = self.paragraphs[..i]
                     .last()
                     .copied()
                     .filter(|p| start < p.1)
@@ -329,7 +389,7 @@ fn expand(
                 let turn_start = doc.turn_at(start).map_or(p_start, |t| t.start);
                 (p_start.max(turn_start.min(start)), p_end)
             };
-            match scope {
+            let (s, e) = match self.scope {
                 Scope::Match => (start, end),
                 Scope::Paragraph => paragraph(),
                 Scope::Turn => doc
@@ -337,19 +397,25 @@ fn expand(
                     .filter(|t| t.end > t.start)
                     .map(|t| (t.start, t.end))
                     .unwrap_or_else(paragraph),
-                Scope::Sentence => sentence(doc, paragraph(), s, e),
+                Scope::Sentence => sentence(doc, paragraph(), f.bytes.0, f.bytes.1),
+            };
+            (code, s, e)
+        }));
+        out[from..].sort_unstable();
+        // Merge in place: `kept` spans are final, each next one joins the last if they overlap.
+        let mut kept = from;
+        for i in from..out.len() {
+            let span = out[i];
+            match kept.checked_sub(1).filter(|&last| last >= from) {
+                Some(last) if span.1 < out[last].2 => out[last].2 = out[last].2.max(span.2),
+                _ => {
+                    out[kept] = span;
+                    kept += 1;
+                }
             }
-        })
-        .collect();
-    spans.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
-    for (s, e) in spans {
-        match merged.last_mut() {
-            Some(last) if s < last.1 => last.1 = last.1.max(e),
-            _ => merged.push((s, e)),
         }
+        out.truncate(kept);
     }
-    merged.into_iter()
 }
 
 /// The sentence around byte range `hit_start..hit_end`, bounded by its paragraph (in code

@@ -126,6 +126,11 @@ impl Document {
         self.index.char_of(&self.text, byte)
     }
 
+    /// Converts increasing byte offsets of the text to code points in one pass.
+    pub fn char_cursor(&self) -> crate::text::CharCursor<'_> {
+        crate::text::CharCursor::with_ascii(&self.text, self.len_chars() == self.text.len())
+    }
+
     /// Line of the source file that holds code point `pos`.
     pub fn line_of(&self, pos: usize) -> usize {
         let byte = self.byte_of(pos).unwrap_or(self.text.len());
@@ -162,9 +167,10 @@ impl Document {
         if let Some(start) = block_start {
             spans.push((start, last_content_end));
         }
+        let mut cursor = self.char_cursor();
         spans
             .into_iter()
-            .map(|(s, e)| (self.char_of(s), self.char_of(e)))
+            .map(|(s, e)| (cursor.char_of(s), cursor.char_of(e)))
             .collect()
     }
 

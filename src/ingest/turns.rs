@@ -1,6 +1,8 @@
 //! Speaker turns: lines that open with a speaker label.
 
 use regex::Regex;
+use regex_automata::Input;
+use regex_automata::meta::Regex as LabelRegex;
 
 use super::{Participant, Turn};
 use crate::error::{Error, Result};
@@ -19,7 +21,9 @@ pub const DEFAULT_SPEAKER_PATTERNS: &[&str] = &[
 /// Compiled speaker-label patterns.
 #[derive(Debug, Clone)]
 pub struct TurnPatterns {
-    patterns: Vec<Regex>,
+    /// Built without the bounded backtracker, which clears memory in proportion to the whole
+    /// line for every line tried: most of the cost of reading a transcript otherwise.
+    patterns: Vec<LabelRegex>,
 }
 
 impl Default for TurnPatterns {
@@ -45,7 +49,19 @@ impl TurnPatterns {
                         message: "a speaker pattern needs a named group `(?P<speaker>...)`".into(),
                     });
                 }
-                Ok(regex)
+                LabelRegex::builder()
+                    .configure(
+                        LabelRegex::config()
+                            .backtrack(false)
+                            // Room for the lazy DFA's states over wide Unicode classes, so
+                            // that it does not give up and leave lines to the slower PikeVM.
+                            .hybrid_cache_capacity(16 << 20),
+                    )
+                    .build(p)
+                    .map_err(|e| Error::Pattern {
+                        pattern: p.to_string(),
+                        message: e.to_string(),
+                    })
             })
             .collect::<Result<_>>()?;
         Ok(TurnPatterns { patterns })
@@ -65,10 +81,15 @@ impl TurnPatterns {
         let mut turns: Vec<Turn> = Vec::new();
         let mut open: Option<(usize, Turn)> = None; // (byte start of content, turn)
         let mut offset = 0;
-        let close = |open: Option<(usize, Turn)>, end_byte: usize, turns: &mut Vec<Turn>| {
+        // Labels come in text order, so positions convert in one pass.
+        let mut cursor = crate::text::CharCursor::with_ascii(text, index.len_chars() == text.len());
+        let close = |open: Option<(usize, Turn)>,
+                     end_byte: usize,
+                     turns: &mut Vec<Turn>,
+                     cursor: &mut crate::text::CharCursor| {
             if let Some((content_start, mut turn)) = open {
                 let content = text[content_start..end_byte].trim_end();
-                turn.end = index.char_of(text, content_start + content.len());
+                turn.end = cursor.char_of(content_start + content.len());
                 turns.push(turn);
             }
         };
@@ -79,7 +100,7 @@ impl TurnPatterns {
                     .find(|p| p.speaker.eq_ignore_ascii_case(speaker.trim()))
                     .map(|p| p.role.clone());
                 if role.is_some() || participants.is_empty() {
-                    close(open.take(), offset, &mut turns);
+                    close(open.take(), offset, &mut turns, &mut cursor);
                     let start_byte = offset + label_len;
                     open = Some((
                         start_byte,
@@ -87,7 +108,7 @@ impl TurnPatterns {
                             speaker: Some(speaker.trim().to_string()),
                             role: role.filter(|r| !r.is_empty()),
                             timestamp: time,
-                            start: index.char_of(text, start_byte),
+                            start: cursor.char_of(start_byte),
                             end: 0,
                         },
                     ));
@@ -101,7 +122,7 @@ impl TurnPatterns {
             }
             offset += line.len();
         }
-        close(open, text.len(), &mut turns);
+        close(open, text.len(), &mut turns, &mut cursor);
         turns
     }
 
@@ -111,16 +132,20 @@ impl TurnPatterns {
             return None;
         }
         self.patterns.iter().find_map(|p| {
-            let caps = p.captures(line)?;
-            let whole = caps.get(0)?;
-            if whole.start() != 0 {
+            // Groups only for a line that has a label, and only over the label.
+            let label = p.find(line)?;
+            if label.start() != 0 {
                 return None;
             }
-            let speaker = caps.name("speaker")?.as_str();
+            let mut caps = p.create_captures();
+            p.search_captures(&Input::new(line).span(0..label.end()), &mut caps);
+            let whole = caps.get_match()?;
+            let group = |name: &str| caps.get_group_by_name(name).map(|s| &line[s.range()]);
+            let speaker = group("speaker")?;
             if speaker.trim().is_empty() {
                 return None;
             }
-            let time = caps.name("time").map(|t| t.as_str().to_string());
+            let time = group("time").map(str::to_string);
             Some((speaker, time, whole.end()))
         })
     }

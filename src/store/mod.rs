@@ -447,6 +447,37 @@ impl Store {
         self.query_codings("", [])
     }
 
+    /// Calls `each(document, code, coder, start, end)` for every coding, in no particular
+    /// order and without building a [`Coding`] per row: indexing a million codings this way
+    /// takes a fraction of the time and memory of [`Store::codings`].
+    pub fn scan_codings(&self, mut each: impl FnMut(&str, &str, &str, usize, usize)) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT document, code, coder, start, end FROM codings")
+            .map_err(|e| self.fail(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.fail(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.fail(e))? {
+            let field = |i: usize| {
+                row.get_ref(i)
+                    .and_then(|value| {
+                        value.as_str().map_err(|e| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                i,
+                                value.data_type(),
+                                Box::new(e),
+                            )
+                        })
+                    })
+                    .map_err(|e| self.fail(e))
+            };
+            let (document, code, coder) = (field(0)?, field(1)?, field(2)?);
+            let start: i64 = row.get(3).map_err(|e| self.fail(e))?;
+            let end: i64 = row.get(4).map_err(|e| self.fail(e))?;
+            each(document, code, coder, start as usize, end as usize);
+        }
+        Ok(())
+    }
+
     pub fn codings_of_document(&self, document: &str) -> Result<Vec<Coding>> {
         self.query_codings("WHERE document = ?1", [document])
     }

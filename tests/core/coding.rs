@@ -539,3 +539,51 @@ fn a_bad_row_in_a_codings_csv_names_its_line_and_stores_nothing() {
         "{err}"
     );
 }
+
+#[test]
+fn dictionary_sentences_in_accented_text_are_merged_per_code_at_code_point_offsets() {
+    let f = Fixture::new();
+    f.write(
+        "z1.txt",
+        transcript(
+            "Magenta",
+            &[("Zoë", "nurse"), ("José", "receptionist")],
+            "Zoë: The café helps. Café and housing, housing again!\n\nJosé: Housing is hard.\n",
+        ),
+    );
+    let dict = f.root().join("dict.csv");
+    std::fs::write(&dict, "code,term\nlearn,café\nctx.lead,housing\n").unwrap();
+    let mut p = f.open();
+    let dictionary = Dictionary::load(&dict, &p.codebook).unwrap();
+    let rule = Rule::Dictionary {
+        dictionary,
+        scope: Scope::Sentence,
+    };
+    let report = p.autocode("auto", &rule, None).unwrap();
+    assert_eq!(report.added, 4);
+    let spans = |code: &str| -> Vec<(usize, usize, String)> {
+        p.segments(&SegmentFilter {
+            code: Some(code.into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.start, s.end, s.text))
+        .collect()
+    };
+    // Each café in its own sentence; the two housings of one sentence make one coding.
+    assert_eq!(
+        spans("learn"),
+        [
+            (5, 20, "The café helps.".to_string()),
+            (21, 53, "Café and housing, housing again!".to_string())
+        ]
+    );
+    assert_eq!(
+        spans("ctx.lead"),
+        [
+            (21, 53, "Café and housing, housing again!".to_string()),
+            (61, 77, "Housing is hard.".to_string())
+        ]
+    );
+}

@@ -4,6 +4,7 @@ mod cli;
 mod coding;
 mod exchange;
 mod formats;
+mod generate;
 mod ingest;
 mod sample;
 mod script;
