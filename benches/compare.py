@@ -30,6 +30,11 @@ def ms(value):
     return f"{value / 1e3:.2f} s" if value >= 10_000 else f"{value:.1f} ms"
 
 
+def ratio(r):
+    """How many times faster qualkit is: whole numbers from 10 up, else one decimal."""
+    return f"{r:.0f}x" if r >= 10 else f"{r:.1f}x"
+
+
 def main():
     directory, sizes = sys.argv[1], sys.argv[2:]
     qualkit = {s: load(directory, "qualkit", s) for s in sizes}
@@ -49,7 +54,7 @@ def main():
             agree = "yes" if q["check"] == b["check"] else f"no: {q['check']} vs {b['check']}"
             print(
                 f"| {label} | {mb:.0f} MB | {ms(q['median_ms'])}{speed} | {ms(q['cold_ms'])} "
-                f"| {ms(b['median_ms'])} | {b['median_ms'] / q['median_ms']:.0f}x "
+                f"| {ms(b['median_ms'])} | {ratio(b['median_ms'] / q['median_ms'])} "
                 f"| {q['peak_bytes'] / 1e6:.0f} MB ({q['peak_bytes'] / q['text_bytes']:.1f}x) "
                 f"| {b['peak_bytes'] / 1e6:.0f} MB | {agree} |"
             )
