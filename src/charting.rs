@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::csv_table::{CsvTable, cell};
 use crate::error::{Error, Result};
 use crate::project::{Project, check_coder};
 use crate::store::{Author, Summary};
@@ -177,46 +178,28 @@ impl Project {
 type SummaryRow = (u64, String, String, String, String);
 
 fn read_summaries(path: &Path) -> Result<Vec<SummaryRow>> {
-    let text = crate::text::read_text(path)?;
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::Invalid {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?
+    let file = CsvTable::read(path)?;
+    let (case, theme, summary) = (
+        file.column("case")?,
+        file.column("theme")?,
+        file.column("summary")?,
+    );
+    let author = file.column("author").ok();
+    Ok(file
+        .rows
         .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| Error::MissingColumn {
-                path: path.to_path_buf(),
-                column: name.to_string(),
-                found: header.clone(),
-            })
-    };
-    let (case, theme, summary) = (column("case")?, column("theme")?, column("summary")?);
-    let author = header.iter().position(|h| h == "author");
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| Error::Csv {
-            path: path.to_path_buf(),
-            line: e.position().map_or(0, |p| p.line()),
-            message: e.to_string(),
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        let get = |i: usize| record.get(i).unwrap_or_default().to_string();
-        let who = author.map(get).filter(|a| !a.trim().is_empty());
-        rows.push((
-            line,
-            get(case),
-            get(theme),
-            get(summary),
-            who.unwrap_or_else(|| "summaries.csv".to_string()),
-        ));
-    }
-    Ok(rows)
+        .map(|(line, row)| {
+            let who = author
+                .map(|i| cell(row, i))
+                .filter(|a| !a.trim().is_empty())
+                .unwrap_or("summaries.csv");
+            (
+                *line,
+                cell(row, case).to_string(),
+                cell(row, theme).to_string(),
+                cell(row, summary).to_string(),
+                who.to_string(),
+            )
+        })
+        .collect())
 }

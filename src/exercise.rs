@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::coding::{Span, resolve};
+use crate::csv_table::{CsvTable, cell};
 use crate::error::{Error, Result};
 use crate::project::Project;
 use crate::table::{Table, Values};
@@ -59,45 +60,20 @@ impl Exercise {
     /// Reads extracts (columns `id, document, quote, construct, reason`) and checks that
     /// every quote is in its document and every construct is a code of the project.
     pub fn load(project: &Project, path: &Path) -> Result<Exercise> {
-        let text = crate::text::read_text(path)?;
-        let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| Error::Invalid {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
-        let column = |name: &str| {
-            header
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| Error::MissingColumn {
-                    path: path.to_path_buf(),
-                    column: name.to_string(),
-                    found: header.clone(),
-                })
-        };
+        let file = CsvTable::read(path)?;
         let [id, document, quote, construct, reason] =
-            ["id", "document", "quote", "construct", "reason"].map(column);
+            ["id", "document", "quote", "construct", "reason"].map(|c| file.column(c));
         let (id, document, quote, construct, reason) =
             (id?, document?, quote?, construct?, reason?);
         let mut extracts = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| Error::Csv {
-                path: path.to_path_buf(),
-                line: e.position().map_or(0, |p| p.line()),
-                message: e.to_string(),
-            })?;
-            let line = record.position().map_or(0, |p| p.line());
+        for (line, record) in &file.rows {
+            let line = *line;
             let located = |e: Error| Error::Csv {
                 path: path.to_path_buf(),
                 line,
                 message: e.to_string(),
             };
-            let get = |i: usize| record.get(i).unwrap_or_default().to_string();
+            let get = |i: usize| cell(record, i).to_string();
             let doc = project.document(&get(document)).map_err(located)?;
             let (start, _) = resolve(
                 doc,

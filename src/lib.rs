@@ -12,6 +12,7 @@ pub mod charting;
 pub mod codebook;
 pub mod coding;
 pub mod codings_csv;
+pub mod csv_table;
 pub mod error;
 pub mod evcxr;
 pub mod exchange;

@@ -157,32 +157,6 @@ pub struct Survey {
     pub responses: Vec<Response>,
 }
 
-/// A CSV file's header and its rows with their line numbers.
-fn csv_rows(path: &Path) -> Result<(Vec<String>, crate::ingest::spreadsheet::Rows)> {
-    let text = crate::text::read_text(path)?;
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::Invalid {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| Error::Csv {
-            path: path.to_path_buf(),
-            line: e.position().map_or(0, |p| p.line()),
-            message: e.to_string(),
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        rows.push((line, record.iter().map(str::to_string).collect()));
-    }
-    Ok((header, rows))
-}
-
 /// An agreement answer as 1..=5, `Ok(None)` for "not relevant" or blank.
 fn agreement(raw: &str) -> std::result::Result<Option<f64>, String> {
     let answer = raw.trim().to_lowercase();
@@ -231,7 +205,8 @@ impl Survey {
         let (header, rows) = if is_xlsx {
             crate::ingest::spreadsheet::first_sheet(path, path)?
         } else {
-            csv_rows(path)?
+            let file = crate::csv_table::CsvTable::read(path)?;
+            (file.header, file.rows)
         };
         Self::from_rows(path, header, rows, columns)
     }
