@@ -90,7 +90,8 @@ impl Exercise {
                 case: doc.case.clone(),
                 speaker: doc
                     .turn_at(start)
-                    .and_then(|t| t.role.clone().or_else(|| t.speaker.clone()))
+                    .and_then(|t| t.role.as_deref().or(t.speaker.as_deref()))
+                    .map(str::to_string)
                     .unwrap_or_default(),
                 quote: get(quote),
                 construct: code.id.clone(),

@@ -93,8 +93,8 @@ impl Project {
                     Segment {
                         document: doc.id.clone(),
                         case: doc.case.clone(),
-                        speaker: turn.and_then(|t| t.speaker.clone()),
-                        role: turn.and_then(|t| t.role.clone()),
+                        speaker: turn.and_then(|t| t.speaker.as_deref().map(str::to_string)),
+                        role: turn.and_then(|t| t.role.as_deref().map(str::to_string)),
                         timestamp: turn.and_then(|t| t.timestamp.clone()),
                         method: doc.method.clone(),
                         phase: doc.phase.clone(),

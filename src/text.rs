@@ -65,6 +65,31 @@ pub fn read_text(path: &Path) -> Result<String> {
     Ok(normalise(decode_utf8(path, bytes)?))
 }
 
+/// How many bytes `bytes` starts with that are ASCII, a block at a time.
+fn ascii_prefix(bytes: &[u8]) -> usize {
+    const BLOCK: usize = 32;
+    let blocks = bytes
+        .chunks_exact(BLOCK)
+        .take_while(|block| block.is_ascii())
+        .count();
+    let rest = &bytes[blocks * BLOCK..];
+    blocks * BLOCK
+        + rest
+            .iter()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len())
+}
+
+/// The length in bytes of the UTF-8 sequence that `lead` begins.
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    }
+}
+
 /// Converts between code point and byte offsets of one text.
 #[derive(Debug, Clone, Default)]
 pub struct CharIndex {
@@ -83,13 +108,28 @@ impl CharIndex {
                 bytes: text.len(),
             };
         }
+        let bytes = text.as_bytes();
         let mut checkpoints = Vec::with_capacity(text.len() / CHECKPOINT + 1);
-        let mut chars = 0;
-        for (byte, _) in text.char_indices() {
-            if chars % CHECKPOINT == 0 {
-                checkpoints.push(byte);
+        let mut chars: usize = 0;
+        let mut byte = 0;
+        // Prose is mostly ASCII: within a run of ASCII bytes every byte is a character, so the
+        // checkpoints in it are found by arithmetic; only the other characters are decoded.
+        while byte < bytes.len() {
+            let run = ascii_prefix(&bytes[byte..]);
+            let mut next = chars.next_multiple_of(CHECKPOINT);
+            while next < chars + run {
+                checkpoints.push(byte + (next - chars));
+                next += CHECKPOINT;
             }
-            chars += 1;
+            chars += run;
+            byte += run;
+            if byte < bytes.len() {
+                if chars.is_multiple_of(CHECKPOINT) {
+                    checkpoints.push(byte);
+                }
+                chars += 1;
+                byte += utf8_width(bytes[byte]);
+            }
         }
         CharIndex {
             checkpoints,

@@ -120,8 +120,8 @@ impl Analysis<'_> {
         let turn = doc.turn_at(p.start as usize);
         Reference {
             document: doc.id.clone(),
-            speaker: turn.and_then(|t| t.speaker.clone()),
-            role: turn.and_then(|t| t.role.clone()),
+            speaker: turn.and_then(|t| t.speaker.as_deref().map(str::to_string)),
+            role: turn.and_then(|t| t.role.as_deref().map(str::to_string)),
             phase: doc.phase.clone(),
             start: p.start as usize,
             end: p.end as usize,

@@ -298,16 +298,18 @@ impl Dimension {
 
     /// The value at code point `pos` of a document.
     pub fn value(&self, corpus: &Corpus, doc: &Document, pos: usize) -> String {
-        let or_none = |v: Option<&String>| v.cloned().unwrap_or_else(|| NONE.to_string());
+        let or_none = |v: Option<&str>| v.unwrap_or(NONE).to_string();
         match self {
             Dimension::Case => doc.case.clone(),
             Dimension::Document => doc.id.clone(),
             Dimension::Method => doc.method.clone(),
             Dimension::Phase => doc.phase.clone(),
-            Dimension::Role => or_none(doc.turn_at(pos).and_then(|t| t.role.as_ref())),
-            Dimension::Speaker => or_none(doc.turn_at(pos).and_then(|t| t.speaker.as_ref())),
+            Dimension::Role => or_none(doc.turn_at(pos).and_then(|t| t.role.as_deref())),
+            Dimension::Speaker => or_none(doc.turn_at(pos).and_then(|t| t.speaker.as_deref())),
             Dimension::CaseAttribute(name) => case_value(corpus, &doc.case, name),
-            Dimension::DocumentAttribute(name) => or_none(doc.attributes.get(name)),
+            Dimension::DocumentAttribute(name) => {
+                or_none(doc.attributes.get(name).map(String::as_str))
+            }
         }
     }
 

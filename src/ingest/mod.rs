@@ -11,6 +11,7 @@ mod turns;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -30,10 +31,13 @@ pub struct Participant {
 }
 
 /// One speaker's uninterrupted contribution; positions exclude the speaker label.
+///
+/// A document's turns share one allocation per speaker and role: a long interview has
+/// thousands of turns by three or four people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Turn {
-    pub speaker: Option<String>,
-    pub role: Option<String>,
+    pub speaker: Option<Arc<str>>,
+    pub role: Option<Arc<str>>,
     pub timestamp: Option<String>,
     pub start: usize,
     pub end: usize,
@@ -79,8 +83,8 @@ impl Document {
         let turns = match speakers {
             Speakers::Respondent(None) => Vec::new(),
             Speakers::Respondent(Some(p)) => vec![Turn {
-                speaker: Some(p.speaker),
-                role: (!p.role.is_empty()).then_some(p.role),
+                speaker: Some(p.speaker.into()),
+                role: (!p.role.is_empty()).then(|| p.role.into()),
                 timestamp: None,
                 start: 0,
                 end: index.len_chars(),

@@ -1,8 +1,13 @@
 //! Speaker turns: lines that open with a speaker label.
 
 use regex::Regex;
-use regex_automata::Input;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
 use regex_automata::meta::Regex as LabelRegex;
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input, PatternID};
 
 use super::{Participant, Turn};
 use crate::error::{Error, Result};
@@ -21,9 +26,15 @@ pub const DEFAULT_SPEAKER_PATTERNS: &[&str] = &[
 /// Compiled speaker-label patterns.
 #[derive(Debug, Clone)]
 pub struct TurnPatterns {
-    /// Built without the bounded backtracker, which clears memory in proportion to the whole
-    /// line for every line tried: most of the cost of reading a transcript otherwise.
-    patterns: Vec<LabelRegex>,
+    patterns: Vec<LabelPattern>,
+}
+
+#[derive(Debug, Clone)]
+struct LabelPattern {
+    regex: LabelRegex,
+    /// Capture group indices of `speaker` and of the optional `time`.
+    speaker: usize,
+    time: Option<usize>,
 }
 
 impl Default for TurnPatterns {
@@ -49,19 +60,26 @@ impl TurnPatterns {
                         message: "a speaker pattern needs a named group `(?P<speaker>...)`".into(),
                     });
                 }
-                LabelRegex::builder()
+                // Groups are only ever asked for over the label a line opens with, so the
+                // bounded backtracker (whose cost grows with the span searched) stays cheap.
+                let regex = LabelRegex::builder()
                     .configure(
                         LabelRegex::config()
-                            .backtrack(false)
                             // Room for the lazy DFA's states over wide Unicode classes, so
-                            // that it does not give up and leave lines to the slower PikeVM.
+                            // that it does not give up and leave lines to a slower engine.
                             .hybrid_cache_capacity(16 << 20),
                     )
                     .build(p)
                     .map_err(|e| Error::Pattern {
                         pattern: p.to_string(),
                         message: e.to_string(),
-                    })
+                    })?;
+                let group = |name| regex.group_info().to_index(PatternID::ZERO, name);
+                Ok(LabelPattern {
+                    speaker: group("speaker").expect("checked above"),
+                    time: group("time"),
+                    regex,
+                })
             })
             .collect::<Result<_>>()?;
         Ok(TurnPatterns { patterns })
@@ -93,21 +111,46 @@ impl TurnPatterns {
                 turns.push(turn);
             }
         };
+        let listed: Vec<(Arc<str>, Option<Arc<str>>)> = participants
+            .iter()
+            .map(|p| {
+                let role = (!p.role.is_empty()).then(|| Arc::from(p.role.as_str()));
+                (Arc::from(p.speaker.as_str()), role)
+            })
+            .collect();
+        // Without a list of participants every label is a speaker, shared the same way.
+        let mut unlisted: Vec<Arc<str>> = Vec::new();
+        let mut labels = LabelCache::new(&self.patterns);
         for (line_no, line) in text.split_inclusive('\n').enumerate() {
-            if let Some((speaker, time, label_len)) = self.label(line.trim_end_matches('\n')) {
-                let role = participants
+            if let Some((speaker, time, label_len)) =
+                self.label(line.trim_end_matches('\n'), &mut labels)
+            {
+                let speaker = speaker.trim();
+                let known = listed
                     .iter()
-                    .find(|p| p.speaker.eq_ignore_ascii_case(speaker.trim()))
-                    .map(|p| p.role.clone());
-                if role.is_some() || participants.is_empty() {
+                    .find(|(name, _)| name.eq_ignore_ascii_case(speaker));
+                if known.is_some() || participants.is_empty() {
+                    let (speaker, role) = match known {
+                        Some((name, role)) => (name.clone(), role.clone()),
+                        None => {
+                            let name = match unlisted.iter().find(|n| &***n == speaker) {
+                                Some(name) => name.clone(),
+                                None => {
+                                    unlisted.push(Arc::from(speaker));
+                                    unlisted[unlisted.len() - 1].clone()
+                                }
+                            };
+                            (name, None)
+                        }
+                    };
                     close(open.take(), offset, &mut turns, &mut cursor);
                     let start_byte = offset + label_len;
                     open = Some((
                         start_byte,
                         Turn {
-                            speaker: Some(speaker.trim().to_string()),
-                            role: role.filter(|r| !r.is_empty()),
-                            timestamp: time,
+                            speaker: Some(speaker),
+                            role,
+                            timestamp: time.map(str::to_string),
                             start: cursor.char_of(start_byte),
                             end: 0,
                         },
@@ -116,37 +159,86 @@ impl TurnPatterns {
                     warnings.push(format!(
                         "line {}: `{}` looks like a speaker label but is not among the participants",
                         first_line + line_no,
-                        speaker.trim()
+                        speaker
                     ));
                 }
             }
             offset += line.len();
         }
         close(open, text.len(), &mut turns, &mut cursor);
+        turns.shrink_to_fit();
         turns
     }
 
-    fn label<'l>(&self, line: &'l str) -> Option<(&'l str, Option<String>, usize)> {
+    /// The speaker, timestamp and length of the label `line` opens with, if any.
+    fn label<'l>(
+        &self,
+        line: &'l str,
+        labels: &mut LabelCache,
+    ) -> Option<(&'l str, Option<&'l str>, usize)> {
         let head = line.as_bytes().first()?;
         if head.is_ascii_whitespace() {
             return None;
         }
-        self.patterns.iter().find_map(|p| {
-            // Groups only for a line that has a label, and only over the label.
-            let label = p.find(line)?;
-            if label.start() != 0 {
-                return None;
-            }
-            let mut caps = p.create_captures();
-            p.search_captures(&Input::new(line).span(0..label.end()), &mut caps);
-            let whole = caps.get_match()?;
-            let group = |name: &str| caps.get_group_by_name(name).map(|s| &line[s.range()]);
-            let speaker = group("speaker")?;
-            if speaker.trim().is_empty() {
-                return None;
-            }
-            let time = group("time").map(str::to_string);
-            Some((speaker, time, whole.end()))
-        })
+        self.patterns
+            .iter()
+            .enumerate()
+            .find_map(|(index, pattern)| {
+                let label = pattern
+                    .regex
+                    .find(Input::new(line).anchored(Anchored::Yes))?;
+                let groups = labels.groups(index, pattern, &line[..label.end()])?;
+                let speaker = &line[groups.speaker.clone()];
+                if speaker.trim().is_empty() {
+                    return None;
+                }
+                let time = groups.time.map(|t| &line[t]);
+                Some((speaker, time, label.end()))
+            })
+    }
+}
+
+/// Where the groups of one label lie, relative to the start of its line.
+#[derive(Debug, Clone)]
+struct LabelGroups {
+    speaker: Range<usize>,
+    time: Option<Range<usize>>,
+}
+
+/// The groups of labels already seen in one document. A transcript repeats the same few
+/// labels thousands of times, and finding groups (unlike finding the label) needs a slower
+/// engine than the lazy DFA.
+struct LabelCache {
+    captures: Vec<Captures>,
+    /// Per pattern, by label text.
+    seen: Vec<HashMap<Box<str>, Option<LabelGroups>>>,
+}
+
+impl LabelCache {
+    fn new(patterns: &[LabelPattern]) -> Self {
+        LabelCache {
+            captures: patterns.iter().map(|p| p.regex.create_captures()).collect(),
+            seen: vec![HashMap::new(); patterns.len()],
+        }
+    }
+
+    fn groups(&mut self, index: usize, pattern: &LabelPattern, label: &str) -> Option<LabelGroups> {
+        if let Some(groups) = self.seen[index].get(label) {
+            return groups.clone();
+        }
+        let caps = &mut self.captures[index];
+        pattern.regex.search_captures(&Input::new(label), caps);
+        let groups = caps.get_group(pattern.speaker).map(|speaker| LabelGroups {
+            speaker: speaker.range(),
+            time: pattern
+                .time
+                .and_then(|t| caps.get_group(t))
+                .map(|t| t.range()),
+        });
+        // Timestamped labels never repeat, so they are not worth keeping.
+        if groups.as_ref().is_none_or(|g| g.time.is_none()) {
+            self.seen[index].insert(label.into(), groups.clone());
+        }
+        groups
     }
 }

@@ -431,7 +431,7 @@ fn an_nvivo_style_project_imports_with_braced_guids_bom_and_crlf_counted_twice()
     let speakers: Vec<_> = document
         .turns
         .iter()
-        .filter_map(|t| t.speaker.clone())
+        .filter_map(|t| t.speaker.as_deref())
         .collect();
     assert_eq!(speakers, ["Interviewer", "Magenta GP"]);
     let coherence = project.codebook.resolve("Coherence").unwrap();

@@ -44,7 +44,12 @@ fn webvtt_captions_become_turns_with_speakers_and_times() {
     let turns: Vec<_> = document
         .turns
         .iter()
-        .map(|t| (t.speaker.clone().unwrap(), t.timestamp.clone().unwrap()))
+        .map(|t| {
+            (
+                t.speaker.as_deref().unwrap().to_string(),
+                t.timestamp.clone().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         turns,
@@ -142,7 +147,7 @@ fn word_transcripts_keep_their_paragraphs_and_speaker_turns() {
     let speakers: Vec<_> = document
         .turns
         .iter()
-        .filter_map(|t| t.speaker.clone())
+        .filter_map(|t| t.speaker.as_deref())
         .collect();
     assert_eq!(speakers, ["Interviewer", "Magenta GP"]);
     assert_eq!(document.paragraphs().len(), 2);

@@ -10,8 +10,8 @@ fn turns(doc: &qualkit::ingest::Document) -> Vec<(String, String, String)> {
         .iter()
         .map(|t| {
             (
-                t.speaker.clone().unwrap_or_default(),
-                t.role.clone().unwrap_or_default(),
+                t.speaker.as_deref().unwrap_or_default().to_string(),
+                t.role.as_deref().unwrap_or_default().to_string(),
                 doc.slice(t.start, t.end).unwrap().to_string(),
             )
         })
@@ -357,4 +357,23 @@ fn case_attributes_are_typed() {
     assert_eq!(magenta.attributes["list_size"], Value::Integer(5130));
     assert_eq!(magenta.attributes["training"], Value::Boolean(true));
     assert_eq!(magenta.attributes["integration"], Value::Text("FIP".into()));
+}
+
+/// Positions are code points: the index must agree with a character-by-character count at every
+/// position, across ASCII runs, multi-byte characters and checkpoint boundaries.
+#[test]
+fn char_index_agrees_with_counting_characters() {
+    let mut text = String::new();
+    for i in 0..400 {
+        text.push_str(&"a".repeat(i % 70));
+        text.push(['é', '’', '😀', 'Z'][i % 4]);
+    }
+    let index = qualkit::text::CharIndex::new(&text);
+    let expected: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+    assert_eq!(index.len_chars(), expected.len());
+    for (pos, &byte) in expected.iter().enumerate() {
+        assert_eq!(index.byte_of(&text, pos), Some(byte), "code point {pos}");
+        assert_eq!(index.char_of(&text, byte), pos, "byte {byte}");
+    }
+    assert_eq!(index.byte_of(&text, expected.len()), Some(text.len()));
 }
