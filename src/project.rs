@@ -148,7 +148,11 @@ impl Project {
             .collect();
         let store_path = dir.join(STORE_FILE);
         let fresh = !store_path.exists();
-        let store = Store::open(&store_path)?;
+        let store = if fresh {
+            Store::create_bulk(&store_path)?
+        } else {
+            Store::open(&store_path)?
+        };
         let mut project = Project {
             root: dir.to_path_buf(),
             config,
@@ -160,6 +164,7 @@ impl Project {
         };
         if fresh {
             project.build_store_from_codings()?;
+            project.store.finish_bulk(&store_path)?;
         }
         // Summaries may arrive after the store was made (a summaries.csv pulled from a
         // colleague): a store without any takes them from the file.

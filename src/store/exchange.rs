@@ -110,7 +110,7 @@ impl Store {
                 codings.dedup_by(|a, b| {
                     (&a.document, &a.code, a.start, a.end) == (&b.document, &b.code, b.start, b.end)
                 });
-                let existing = existing_spans(tx, &coder, &codings).map_err(fail)?;
+                let existing = existing_spans(tx, &coder, &codings, false).map_err(fail)?;
                 let mut last_kept: Option<&NewCoding> = None;
                 for coding in &codings {
                     let earlier = last_kept

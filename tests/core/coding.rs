@@ -587,3 +587,38 @@ fn dictionary_sentences_in_accented_text_are_merged_per_code_at_code_point_offse
         ]
     );
 }
+
+/// A store is built from `codings/` in one go: a bad row in any file leaves no store behind
+/// (a later open would otherwise take a half-built store for the whole), and once the file is
+/// fixed the store holds every coder's codings and refuses overlaps as usual.
+#[test]
+fn a_store_built_from_codings_files_is_whole_or_absent() {
+    let f = fixture();
+    let codings = f.root().join("codings");
+    std::fs::create_dir_all(&codings).unwrap();
+    std::fs::write(
+        codings.join("ak.csv"),
+        "coder,document,code,quote\nak,m1,learn,We talk now.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        codings.join("rb.csv"),
+        "coder,document,code,quote\nrb,m1,learn,We talk now.\nrb,m1,learn,Not in the text\n",
+    )
+    .unwrap();
+    let err = qualkit::Project::open(f.root()).err().unwrap().to_string();
+    assert!(err.contains("rb.csv:3: quote not found in `m1`"), "{err}");
+    assert!(!f.root().join(qualkit::project::STORE_FILE).exists());
+
+    std::fs::write(
+        codings.join("rb.csv"),
+        "coder,document,code,quote\nrb,m1,learn,We talk now.\n",
+    )
+    .unwrap();
+    let mut p = f.open();
+    let coders: Vec<String> = p.codings().unwrap().into_iter().map(|c| c.coder).collect();
+    assert_eq!(coders, ["ak", "rb"]);
+    let overlap = p.code("ak", "m1", "learn", &quote("talk"));
+    assert!(overlap.is_err(), "the built store checks overlaps");
+    assert!(!f.root().join(".qualkit/project.db.building").exists());
+}
