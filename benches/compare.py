@@ -16,6 +16,7 @@ WORKLOADS = {
     "matrix": "matrix coding (words)",
     "framework": "Framework matrix + quotes",
     "cooccurrence": "co-occurrence 50x50",
+    "agreement": "character-level agreement, 2 coders",
 }
 THROUGHPUT = {"ingest", "dictionary", "kwic"}
 

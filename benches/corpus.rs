@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use qualkit::Project;
+use qualkit::agreement::spans::{Breakdown, Level, SpanComparison};
 use qualkit::analysis::{Analysis, Corpus, Dimension, MatrixColumns, Measure};
 use qualkit::coding::autocode::{self, Dictionary, Rule, Scope, Search};
 
@@ -41,6 +42,10 @@ const WORKLOADS: &[(&str, &str)] = &[
         "Framework matrix: cases x 5 themes with quotes",
     ),
     ("cooccurrence", "code co-occurrence, 50 x 50 codes"),
+    (
+        "agreement",
+        "character-level agreement of two coders, 50 codes",
+    ),
 ];
 
 /// Warm runs stop once the workload has taken this long in all, cold run included.
@@ -327,6 +332,21 @@ fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
                 _ => {
                     let table = analysis.cooccurrence(&codes).expect("co-occurrence");
                     sum_integers(&table, &codes.len())
+                }
+            })
+        }
+        "agreement" => {
+            let project = open();
+            let codes = leaf_codes();
+            measure(workload, text_bytes(&project), runs, || {
+                let comparison = SpanComparison::new(&project, "ak", "rb").expect("two coders");
+                let table = comparison
+                    .table(&codes, Breakdown::Code, Level::Character)
+                    .expect("agreement");
+                // The overall row's characters coded by both coders.
+                match table.values("both").expect("column").last() {
+                    Some(qualkit::table::CellValue::Integer(both)) => *both as u64,
+                    other => panic!("overall `both` is {other:?}"),
                 }
             })
         }

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -32,6 +33,7 @@ WORKLOADS = [
     "matrix",
     "framework",
     "cooccurrence",
+    "agreement",
 ]
 # Warm runs stop once the workload has taken this long in all.
 BUDGET_SECONDS = 30.0
@@ -276,6 +278,41 @@ def cooccurrence(project):
     return int(table.to_numpy().sum())
 
 
+def agreement(project, coders=("ak", "rb")):
+    """Character-level agreement per code, as NVivo reports it: for each code and document
+    either coder used it in, mark each coder's characters, count those both, one or neither
+    coded, and weigh documents by length; kappa per code and overall."""
+    c = project.codings[project.codings.coder.isin(coders)]
+    rows = []
+    for (code, document), g in c.groupby(["code", "document"]):
+        n = len(project.text[document])
+        marks = {coder: np.zeros(n, dtype=bool) for coder in coders}
+        for coder, s, e in zip(g.coder, g.start, g.end):
+            marks[coder][s:e] = True
+        a, b = marks[coders[0]], marks[coders[1]]
+        both = int((a & b).sum())
+        first_only = int((a & ~b).sum())
+        second_only = int((~a & b).sum())
+        rows.append((code, n, both, first_only, second_only, n - both - first_only - second_only))
+    counts = pd.DataFrame(
+        rows, columns=["code", "characters", "both", "first_only", "second_only", "neither"]
+    )
+    n = counts.characters
+    observed = (counts.both + counts.neither) / n
+    first = (counts.both + counts.first_only) / n
+    second = (counts.both + counts.second_only) / n
+    expected = first * second + (1 - first) * (1 - second)
+    # Kappa is 1 where both coders coded nothing or everything (no room for chance).
+    counts["kappa"] = ((observed - expected) / (1 - expected)).where(expected < 1, 1.0)
+    counts["weighted_kappa"] = counts.kappa * n
+    per_code = counts.groupby("code")[
+        ["characters", "both", "first_only", "second_only", "neither", "weighted_kappa"]
+    ].sum()
+    per_code.loc["(overall)"] = per_code.sum()
+    per_code["kappa"] = per_code.weighted_kappa / per_code.characters
+    return int(per_code.loc["(overall)", "both"])
+
+
 # ---------------------------------------------------------------------------------------
 # Timing
 
@@ -318,6 +355,7 @@ def run_workload(workload, root, runs):
         "matrix": lambda: matrix(project),
         "framework": lambda: framework(project, lookup),
         "cooccurrence": lambda: cooccurrence(project),
+        "agreement": lambda: agreement(project),
     }[workload]
     return measure(workload, project.text_bytes, runs, work)
 

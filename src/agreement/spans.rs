@@ -168,27 +168,33 @@ impl<'p> SpanComparison<'p> {
     /// Reads both coders' codings from the project's store. Fails if a coder has no codings
     /// (naming the coders who have) or the two are the same.
     pub fn new(project: &'p Project, first: &str, second: &str) -> Result<SpanComparison<'p>> {
-        let known: Vec<String> = project
-            .store()
-            .codings_by_coder()?
-            .into_iter()
-            .map(|(c, _)| c)
-            .collect();
-        check_coders(&[first, second], &known, 2)?;
+        let mut known: Vec<String> = Vec::new();
         let mut by_code: HashMap<String, SpansByDocument> = HashMap::new();
-        for c in project.codings()? {
-            let slot = if c.coder == first {
-                0
-            } else if c.coder == second {
-                1
-            } else {
-                continue;
-            };
-            let Some(doc) = project.document_index(&c.document) else {
-                continue; // no longer in the project: see Project::stale_documents
-            };
-            by_code.entry(c.code).or_default().entry(doc).or_default()[slot].push((c.start, c.end));
-        }
+        // One pass over the store, without a record per coding: a project may hold millions.
+        project
+            .store()
+            .scan_codings(|document, code, coder, start, end| {
+                if !known.iter().any(|k| k == coder) {
+                    known.push(coder.to_string());
+                }
+                let slot = if coder == first {
+                    0
+                } else if coder == second {
+                    1
+                } else {
+                    return;
+                };
+                let Some(doc) = project.document_index(document) else {
+                    return; // no longer in the project: see Project::stale_documents
+                };
+                let documents = match by_code.get_mut(code) {
+                    Some(documents) => documents,
+                    None => by_code.entry(code.to_string()).or_default(),
+                };
+                documents.entry(doc).or_default()[slot].push((start, end));
+            })?;
+        known.sort();
+        check_coders(&[first, second], &known, 2)?;
         Ok(SpanComparison {
             project,
             coders: [first.to_string(), second.to_string()],
