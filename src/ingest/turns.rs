@@ -1,9 +1,8 @@
 //! Speaker turns: lines that open with a speaker label.
 
-use regex::Regex;
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use regex_automata::meta::Regex as LabelRegex;
 use regex_automata::util::captures::Captures;
@@ -37,9 +36,15 @@ struct LabelPattern {
     time: Option<usize>,
 }
 
+/// The default patterns, compiled once per process: compiling their Unicode classes costs
+/// more than reading a small project.
+static DEFAULT_PATTERNS: LazyLock<TurnPatterns> = LazyLock::new(|| {
+    TurnPatterns::new(DEFAULT_SPEAKER_PATTERNS).expect("default speaker patterns compile")
+});
+
 impl Default for TurnPatterns {
     fn default() -> Self {
-        Self::new(DEFAULT_SPEAKER_PATTERNS).expect("default speaker patterns compile")
+        DEFAULT_PATTERNS.clone()
     }
 }
 
@@ -50,16 +55,6 @@ impl TurnPatterns {
             .iter()
             .map(|p| {
                 let p = p.as_ref();
-                let regex = Regex::new(p).map_err(|e| Error::Pattern {
-                    pattern: p.to_string(),
-                    message: e.to_string(),
-                })?;
-                if !regex.capture_names().any(|n| n == Some("speaker")) {
-                    return Err(Error::Pattern {
-                        pattern: p.to_string(),
-                        message: "a speaker pattern needs a named group `(?P<speaker>...)`".into(),
-                    });
-                }
                 // Groups are only ever asked for over the label a line opens with, so the
                 // bounded backtracker (whose cost grows with the span searched) stays cheap.
                 let regex = LabelRegex::builder()
@@ -75,8 +70,14 @@ impl TurnPatterns {
                         message: e.to_string(),
                     })?;
                 let group = |name| regex.group_info().to_index(PatternID::ZERO, name);
+                let Some(speaker) = group("speaker") else {
+                    return Err(Error::Pattern {
+                        pattern: p.to_string(),
+                        message: "a speaker pattern needs a named group `(?P<speaker>...)`".into(),
+                    });
+                };
                 Ok(LabelPattern {
-                    speaker: group("speaker").expect("checked above"),
+                    speaker,
                     time: group("time"),
                     regex,
                 })
