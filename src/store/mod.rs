@@ -14,10 +14,11 @@ mod exchange;
 pub use analysis::{DerivedAttribute, Summary};
 pub use exchange::{BatchReport, MemoRecord, SkippedCoding};
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rayon::slice::ParallelSliceMut;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
@@ -106,8 +107,9 @@ pub struct Author<'a> {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-    /// Being built by [`Store::create_bulk`]: no journal and no codings indexes yet.
-    bulk: bool,
+    /// While built by [`Store::create_bulk`] (no journal, no codings indexes yet): the coders
+    /// who have codings in it so far.
+    bulk: Option<BTreeSet<String>>,
 }
 
 impl Store {
@@ -163,7 +165,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
-            bulk: false,
+            bulk: None,
         })
     }
 
@@ -181,7 +183,7 @@ impl Store {
             Err(e) => return Err(Error::io(&building, e)),
         }
         let mut store = Store::open(&building)?;
-        store.bulk = true;
+        store.bulk = Some(BTreeSet::new());
         store
             .conn
             .execute_batch(
@@ -190,8 +192,7 @@ impl Store {
                  -- Every write adds its coder and audit entry first, in the same transaction.
                  PRAGMA foreign_keys = OFF;
                  PRAGMA cache_size = -131072;
-                 DROP INDEX codings_by_place;
-                 DROP INDEX codings_by_code;",
+                 DROP INDEX codings_by_place;",
             )
             .map_err(|e| store.fail(e))?;
         Ok(store)
@@ -200,7 +201,10 @@ impl Store {
     /// Builds the indexes of a store made by [`Store::create_bulk`], writes it to disk and
     /// moves it to `path`, where it is reopened as any store is.
     pub fn finish_bulk(&mut self, path: &Path) -> Result<()> {
-        assert!(self.bulk, "finish_bulk on a store not made by create_bulk");
+        assert!(
+            self.bulk.is_some(),
+            "finish_bulk on a store not made by create_bulk"
+        );
         self.conn
             .execute_batch(include_str!("schema.sql"))
             .map_err(|e| self.fail(e))?;
@@ -276,12 +280,13 @@ impl Store {
         documents: &[DocumentRecord],
         on_overlap: OnOverlap,
     ) -> Result<WriteReport> {
-        codings.sort();
+        codings.par_sort();
         codings.dedup();
         let path = self.path.clone();
         let coder = author.coder.to_string();
-        let bulk = self.bulk;
-        self.change(author, action, detail, |tx, seq| {
+        // While a store is built: whether this coder has nothing stored yet.
+        let bulk = self.bulk.as_ref().map(|coders| !coders.contains(&coder));
+        let report = self.change(author, action, detail, |tx, seq| {
             let fail = |source| Error::Store {
                 path: path.clone(),
                 source,
@@ -298,7 +303,12 @@ impl Store {
                         .map_err(fail)?;
                 }
             }
-            let existing = existing_spans(tx, &coder, &codings, bulk).map_err(fail)?;
+            // A coder new to a store being built has nothing stored to overlap.
+            let existing = if bulk == Some(true) {
+                SpansByPlace::default()
+            } else {
+                existing_spans(tx, &coder, &codings, bulk.is_some()).map_err(fail)?
+            };
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO codings (document, code, coder, start, end, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -364,7 +374,11 @@ impl Store {
                 last_kept = Some(coding);
             }
             Ok(report)
-        })
+        })?;
+        if let Some(coders) = &mut self.bulk {
+            coders.insert(author.coder.to_string());
+        }
+        Ok(report)
     }
 
     /// Removes codings by id; the audit entry keeps what they were.

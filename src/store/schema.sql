@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS codings (
     created    INTEGER NOT NULL REFERENCES audit(seq)
 );
 CREATE INDEX IF NOT EXISTS codings_by_place ON codings(document, code, coder, start);
-CREATE INDEX IF NOT EXISTS codings_by_code ON codings(code);
+-- No query looks codings up by code alone; stores made before this was known drop the index.
+DROP INDEX IF EXISTS codings_by_code;
 
 CREATE TABLE IF NOT EXISTS memos (
     kind    TEXT NOT NULL CHECK (kind IN ('coding', 'document', 'code', 'case', 'project')),

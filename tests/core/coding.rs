@@ -622,3 +622,45 @@ fn a_store_built_from_codings_files_is_whole_or_absent() {
     assert!(overlap.is_err(), "the built store checks overlaps");
     assert!(!f.root().join(".qualkit/project.db.building").exists());
 }
+
+/// While a store is built from several files, a coder's codings in a later file are still
+/// checked against that coder's codings from an earlier one.
+#[test]
+fn a_coder_split_over_two_codings_files_keeps_one_of_two_overlapping_codings() {
+    let f = fixture();
+    let codings = f.root().join("codings");
+    std::fs::create_dir_all(&codings).unwrap();
+    std::fs::write(
+        codings.join("a-first.csv"),
+        "coder,document,code,quote\nak,m1,learn,We talk now.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        codings.join("b-second.csv"),
+        "coder,document,code,quote\nak,m1,learn,talk now\nrb,m1,learn,talk now\n",
+    )
+    .unwrap();
+    let p = f.open();
+    let kept: Vec<(String, String)> = p
+        .codings()
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                c.coder,
+                p.document("m1")
+                    .unwrap()
+                    .slice(c.start, c.end)
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("ak".to_string(), "We talk now.".to_string()),
+            ("rb".to_string(), "talk now".to_string())
+        ]
+    );
+}
