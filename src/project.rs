@@ -670,7 +670,8 @@ fn read_corpus(
         .par_iter()
         .map(|file| ingest::read_documents(dir, file, patterns, survey))
         .collect();
-    let mut documents: Vec<Document> = Vec::with_capacity(read.len());
+    let count = read.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();
+    let mut documents: Vec<Document> = Vec::with_capacity(count);
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     for file_documents in read {
         for document in file_documents? {

@@ -145,7 +145,10 @@ impl Analysis<'_> {
     fn quote(&self, p: &Passage) -> String {
         let r = self.reference(p);
         let doc = self.document(p);
-        let who = r.role.or(r.speaker).unwrap_or_else(|| doc.method.clone());
+        let who = r
+            .role
+            .or(r.speaker)
+            .unwrap_or_else(|| doc.method.as_str().into());
         format!(
             "“{}” ({} {who}, {})",
             shorten(&super::matrix::one_line(&r.text), 220),

@@ -2,24 +2,80 @@
 //! the coded passages it rests on, so every cell can be traced back to the text.
 
 use std::fmt::Write as _;
+use std::ops::Range;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::{Analysis, Dimension, Passage};
 use crate::error::Result;
+use crate::ingest::Document;
 use crate::store::Summary;
 use crate::table::{Table, Values, escape_html, shorten};
 
-/// A coded passage a cell rests on: where it is and what it says.
+/// A coded passage a cell rests on: where it is and what it says. A matrix over a large
+/// corpus holds hundreds of thousands, so the labels are shared with the document's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reference {
-    pub document: String,
-    pub speaker: Option<String>,
-    pub role: Option<String>,
-    pub phase: String,
+    pub document: Arc<str>,
+    pub speaker: Option<Arc<str>>,
+    pub role: Option<Arc<str>>,
+    pub phase: Arc<str>,
     pub start: usize,
     pub end: usize,
-    pub text: String,
+    pub text: Quote,
+}
+
+/// The text of a passage, kept as a view of its document's text rather than a copy.
+#[derive(Clone)]
+pub struct Quote {
+    source: Arc<str>,
+    bytes: Range<usize>,
+}
+
+impl Quote {
+    /// Code points `start..end` of `document` (empty if out of range).
+    pub fn of(document: &Document, start: usize, end: usize) -> Quote {
+        let bytes = match (document.byte_of(start), document.byte_of(end)) {
+            (Some(s), Some(e)) if s <= e => s..e,
+            _ => 0..0,
+        };
+        Quote {
+            source: document.text.clone(),
+            bytes,
+        }
+    }
+}
+
+impl std::ops::Deref for Quote {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.source[self.bytes.clone()]
+    }
+}
+
+impl std::fmt::Debug for Quote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl std::fmt::Display for Quote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl PartialEq for Quote {
+    fn eq(&self, other: &Quote) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<&str> for Quote {
+    fn eq(&self, other: &&str) -> bool {
+        &**self == *other
+    }
 }
 
 impl std::fmt::Display for Reference {
@@ -79,6 +135,12 @@ impl Analysis<'_> {
                 cases.iter().map(value).collect::<Vec<_>>(),
             )
         });
+        // Document ids and phases, allocated once and shared by every reference.
+        let (document_ids, phases): (Vec<Arc<str>>, Vec<Arc<str>>) = corpus
+            .documents
+            .iter()
+            .map(|d| (Arc::from(d.id.as_str()), Arc::from(d.phase.as_str())))
+            .unzip();
         // Each theme's references by case row, themes in parallel.
         let references = ids
             .par_iter()
@@ -88,7 +150,14 @@ impl Analysis<'_> {
                 for run in passages.chunk_by(|a, b| a.doc == b.doc) {
                     let doc = self.document(&run[0]);
                     if let Some(row) = cases.iter().position(|c| *c == doc.case) {
-                        by_case[row].extend(run.iter().map(|p| self.reference(p)));
+                        by_case[row].extend(run.iter().map(|p| {
+                            let doc = p.doc as usize;
+                            self.reference_labelled(
+                                p,
+                                document_ids[doc].clone(),
+                                phases[doc].clone(),
+                            )
+                        }));
                     }
                 }
                 Ok(by_case)
@@ -117,15 +186,20 @@ impl Analysis<'_> {
 
     pub(crate) fn reference(&self, p: &Passage) -> Reference {
         let doc = self.document(p);
-        let turn = doc.turn_at(p.start as usize);
+        self.reference_labelled(p, doc.id.as_str().into(), doc.phase.as_str().into())
+    }
+
+    /// A reference to `p`, given its document's id and phase as labels to share.
+    fn reference_labelled(&self, p: &Passage, document: Arc<str>, phase: Arc<str>) -> Reference {
+        let turn = self.document(p).turn_at(p.start as usize);
         Reference {
-            document: doc.id.clone(),
-            speaker: turn.and_then(|t| t.speaker.as_deref().map(str::to_string)),
-            role: turn.and_then(|t| t.role.as_deref().map(str::to_string)),
-            phase: doc.phase.clone(),
+            document,
+            speaker: turn.and_then(|t| t.speaker.clone()),
+            role: turn.and_then(|t| t.role.clone()),
+            phase,
             start: p.start as usize,
             end: p.end as usize,
-            text: self.text(p).to_string(),
+            text: Quote::of(self.document(p), p.start as usize, p.end as usize),
         }
     }
 }

@@ -14,7 +14,7 @@ mod search;
 use std::collections::{BTreeSet, HashMap};
 
 pub use compare::Exemplar;
-pub use framework::{FrameworkCell, FrameworkMatrix, Reference};
+pub use framework::{FrameworkCell, FrameworkMatrix, Quote, Reference};
 pub use matrix::{MatrixColumns, Measure};
 pub use query::Query;
 pub use search::{STOPWORDS, WordOptions, keyword_in_context, word_frequencies};

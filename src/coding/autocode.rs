@@ -294,7 +294,7 @@ pub fn find<'r>(rule: &'r Rule, documents: &[&Document]) -> Result<Vec<Hit<'r>>>
                         by_code.iter_mut().for_each(Vec::clear);
                         let text = &doc.text;
                         let mut cursor = doc.char_cursor();
-                        for m in automaton.find_iter(text) {
+                        for m in automaton.find_iter(&**text) {
                             if dictionary.whole_words && !is_whole_word(text, m.start(), m.end()) {
                                 continue;
                             }

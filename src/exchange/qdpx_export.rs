@@ -389,7 +389,7 @@ fn build(project: &Project) -> Result<Build> {
             creating_user: None,
             line: 0,
         });
-        texts.push((guid, d.text.clone()));
+        texts.push((guid, d.text.to_string()));
     }
     for (document, notes) in document_notes {
         report.warnings.push(format!(

@@ -779,7 +779,7 @@ fn plan_document(
         source.name.trim()
     });
     if let Ok(existing) = project.document(&wanted) {
-        if existing.text == text {
+        if *existing.text == *text {
             report.documents_matched += 1;
             if existing.case != meta.case {
                 report.notes.push(format!(
@@ -975,7 +975,7 @@ fn apply(
         let mut project = Project::open(dir)?;
         for document in &plan.documents {
             let stored = project.document(&document.id)?;
-            if stored.text != document.text {
+            if *stored.text != *document.text {
                 return Err(Error::Invalid {
                     path: file.to_path_buf(),
                     message: format!(

@@ -57,7 +57,7 @@ pub struct Document {
     pub title: Option<String>,
     pub participants: Vec<Participant>,
     pub attributes: BTreeMap<String, String>,
-    pub text: String,
+    pub text: Arc<str>,
     pub turns: Vec<Turn>,
     /// Line of the source file on which `text` begins (1-based), to report positions as lines.
     pub first_line: usize,
@@ -74,7 +74,7 @@ impl Document {
         id: String,
         source: PathBuf,
         meta: Metadata,
-        text: String,
+        text: Arc<str>,
         first_line: usize,
         speakers: Speakers,
     ) -> Self {
@@ -333,7 +333,7 @@ pub fn parse_transcript(
         id,
         relative.to_path_buf(),
         meta,
-        body.to_string(),
+        Arc::from(body),
         first_line,
         Speakers::Detect(patterns),
     ))

@@ -67,12 +67,13 @@ pub fn read_survey(path: &Path, relative: &Path, columns: &SurveyColumns) -> Res
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
+    // Rows become documents as they are read: a survey of a million answers is never held
+    // twice, as cells and as documents.
+    let rows = reader.into_records().map(|record| {
         let record = record.map_err(csv_error)?;
         let line = record.position().map_or(0, |p| p.line());
-        rows.push((line, record.iter().map(str::to_string).collect()));
-    }
+        Ok((line, record.iter().map(str::to_string).collect()))
+    });
     survey_documents(path, relative, columns, &header, rows)
 }
 
@@ -84,7 +85,7 @@ pub fn read_survey_xlsx(
     columns: &SurveyColumns,
 ) -> Result<Vec<Document>> {
     let (header, rows) = super::spreadsheet::first_sheet(path, relative)?;
-    survey_documents(path, relative, columns, &header, rows)
+    survey_documents(path, relative, columns, &header, rows.into_iter().map(Ok))
 }
 
 /// One document per row; `rows` are (line or row number, cells).
@@ -93,7 +94,7 @@ fn survey_documents(
     relative: &Path,
     columns: &SurveyColumns,
     header: &[String],
-    rows: Vec<(u64, Vec<String>)>,
+    rows: impl Iterator<Item = Result<(u64, Vec<String>)>>,
 ) -> Result<Vec<Document>> {
     let stem = path
         .file_stem()
@@ -129,7 +130,8 @@ fn survey_documents(
 
     let mut documents = Vec::new();
     let mut seen_ids = BTreeMap::new();
-    for (row, (line, record)) in rows.into_iter().enumerate() {
+    for (row, read) in rows.enumerate() {
+        let (line, record) = read?;
         let cell = |col: Option<usize>| {
             col.and_then(|c| record.get(c))
                 .map(|s| s.trim())
@@ -159,11 +161,11 @@ fn survey_documents(
             participants: Vec::new(),
             attributes,
         };
-        let answer = record.get(text_col).cloned().unwrap_or_default();
         let respondent = cell(respondent_col).map(|speaker| Participant {
             speaker,
             role: cell(role_col).unwrap_or_default(),
         });
+        let answer: std::sync::Arc<str> = record.get(text_col).map_or("", String::as_str).into();
         let mut meta = meta;
         meta.participants.extend(respondent.clone());
         documents.push(Document::new(
@@ -175,5 +177,6 @@ fn survey_documents(
             Speakers::Respondent(respondent),
         ));
     }
+    documents.shrink_to_fit();
     Ok(documents)
 }

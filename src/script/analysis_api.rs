@@ -777,19 +777,19 @@ pub mod analysis_api {
             .iter()
             .map(|r| {
                 let mut m = Map::new();
-                m.insert("document".into(), r.document.clone().into());
+                m.insert("document".into(), r.document.as_ref().into());
                 m.insert(
                     "speaker".into(),
-                    r.speaker.clone().map_or(Dynamic::UNIT, Dynamic::from),
+                    r.speaker.as_deref().map_or(Dynamic::UNIT, |s| s.into()),
                 );
                 m.insert(
                     "role".into(),
-                    r.role.clone().map_or(Dynamic::UNIT, Dynamic::from),
+                    r.role.as_deref().map_or(Dynamic::UNIT, |s| s.into()),
                 );
-                m.insert("phase".into(), r.phase.clone().into());
+                m.insert("phase".into(), r.phase.as_ref().into());
                 m.insert("start".into(), (r.start as i64).into());
                 m.insert("end".into(), (r.end as i64).into());
-                m.insert("text".into(), r.text.clone().into());
+                m.insert("text".into(), (&*r.text).into());
                 Dynamic::from(m)
             })
             .collect();

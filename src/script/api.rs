@@ -421,7 +421,7 @@ pub mod project_api {
     /// The document's text, as positions count it.
     #[rhai_fn(get = "text", pure)]
     pub fn doc_text(d: &mut DocumentRef) -> String {
-        d.with(|doc| doc.text.clone())
+        d.with(|doc| doc.text.to_string())
     }
 
     /// Number of words.

@@ -220,7 +220,10 @@ fn reference_project() -> (Fixture, Value) {
     let mut p = f.open();
     for doc in fixture["documents"].as_array().unwrap() {
         let id = doc["id"].as_str().unwrap();
-        assert_eq!(p.document(id).unwrap().text, doc["text"].as_str().unwrap());
+        assert_eq!(
+            &*p.document(id).unwrap().text,
+            doc["text"].as_str().unwrap()
+        );
     }
     for c in fixture["codings"].as_array().unwrap() {
         let offsets = Span::Offsets {

@@ -289,14 +289,11 @@ fn framework_cells_trace_to_quotes_and_summaries_survive_a_fresh_store() {
     );
     assert_eq!(cell.references.len(), 1);
     let r = &cell.references[0];
-    assert_eq!(
-        (r.document.as_str(), r.speaker.as_deref()),
-        ("m", Some("Ann"))
-    );
+    assert_eq!((&*r.document, r.speaker.as_deref()), ("m", Some("Ann")));
     assert_eq!(r.text, "one two three four five");
     assert_eq!(
         p.document("m").unwrap().slice(r.start, r.end).unwrap(),
-        r.text
+        &*r.text
     );
     assert!(m.cell("Cobalt", "coh").unwrap().summary.is_none());
     let text = m.to_string();

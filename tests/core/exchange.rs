@@ -591,7 +591,10 @@ fn atlas_and_qualcoder_style_paths_sets_and_memos_are_carried_over() {
         "{report}"
     );
     let project = Project::open(&target).unwrap();
-    assert_eq!(project.document("Olive GP").unwrap().text, "We were busy.");
+    assert_eq!(
+        &*project.document("Olive GP").unwrap().text,
+        "We were busy."
+    );
     assert_eq!(project.document("Olive PM").unwrap().case, "unassigned");
     assert_eq!(
         coded(&project),

@@ -38,7 +38,7 @@ fn webvtt_captions_become_turns_with_speakers_and_times() {
     let document = project.document("call").unwrap();
     assert_eq!(document.case, "Magenta");
     assert_eq!(
-        document.text,
+        &*document.text,
         "Dr Jones (00:00:01.000): The link worker started in May. We refer a lot now.\n\nSam Reid (00:01:02.250): Patients ask for her by name.\n"
     );
     let turns: Vec<_> = document
@@ -90,7 +90,7 @@ fn subrip_captions_with_names_in_the_text_are_read_too() {
     let project = fixture.open();
     let document = project.document("meeting").unwrap();
     assert_eq!(
-        document.text,
+        &*document.text,
         "Ann Lee (00:00:01.000): We met on Tuesday. and agreed the rota.\n\nBen Ode (00:00:06.000): Good.\n"
     );
     assert_eq!(document.turns.len(), 2);
@@ -141,7 +141,7 @@ fn word_transcripts_keep_their_paragraphs_and_speaker_turns() {
     let project = fixture.open();
     let document = project.document("Interview 3").unwrap();
     assert_eq!(
-        document.text,
+        &*document.text,
         "Interviewer: How did it go?\n\nMagenta GP: Well.\tReally\nwell & quickly.\n"
     );
     let speakers: Vec<_> = document
@@ -212,7 +212,7 @@ fn survey_answers_are_read_from_a_workbook_as_from_csv() {
         .unwrap();
     let project = fixture.open();
     let answer = project.document("p4-survey#r1").unwrap();
-    assert_eq!(answer.text, "It works.\nMostly.");
+    assert_eq!(&*answer.text, "It works.\nMostly.");
     assert_eq!(answer.case, "Magenta");
     assert_eq!(answer.date.as_deref(), Some("2016-03-01"));
     assert_eq!(answer.attributes["years"], "12");

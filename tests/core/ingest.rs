@@ -241,7 +241,7 @@ fn survey_answers_become_one_document_each_with_attributes() {
     );
     let p = f.open();
     let a1 = p.document("survey#a1").unwrap();
-    assert_eq!(a1.text, "Team meetings, mostly.\nAnd the CLP.");
+    assert_eq!(&*a1.text, "Team meetings, mostly.\nAnd the CLP.");
     assert_eq!(a1.case, "Magenta");
     assert_eq!(a1.method, "email_survey");
     assert_eq!(
@@ -254,7 +254,7 @@ fn survey_answers_become_one_document_each_with_attributes() {
     );
     assert_eq!(
         turns(a1),
-        vec![("Magenta PM".into(), "PM".into(), a1.text.clone())]
+        vec![("Magenta PM".into(), "PM".into(), a1.text.to_string())]
     );
     assert_eq!(
         p.document("survey#a2").unwrap().turns[0].role.as_deref(),
