@@ -26,6 +26,9 @@ pub const DEFAULT_SPEAKER_PATTERNS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct TurnPatterns {
     patterns: Vec<LabelPattern>,
+    /// All patterns in one automaton, so that a line is searched once, not once per pattern;
+    /// the first pattern (in order) that matches at the start of the line wins.
+    any: LabelRegex,
 }
 
 #[derive(Debug, Clone)]
@@ -50,25 +53,17 @@ impl Default for TurnPatterns {
 
 impl TurnPatterns {
     /// Compiles patterns; each must have a named group `speaker`.
-    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Self> {
-        let patterns = patterns
+    pub fn new<S: AsRef<str>>(patterns_in: &[S]) -> Result<Self> {
+        let patterns = patterns_in
             .iter()
             .map(|p| {
                 let p = p.as_ref();
                 // Groups are only ever asked for over the label a line opens with, so the
                 // bounded backtracker (whose cost grows with the span searched) stays cheap.
-                let regex = LabelRegex::builder()
-                    .configure(
-                        LabelRegex::config()
-                            // Room for the lazy DFA's states over wide Unicode classes, so
-                            // that it does not give up and leave lines to a slower engine.
-                            .hybrid_cache_capacity(16 << 20),
-                    )
-                    .build(p)
-                    .map_err(|e| Error::Pattern {
-                        pattern: p.to_string(),
-                        message: e.to_string(),
-                    })?;
+                let regex = label_regex_builder().build(p).map_err(|e| Error::Pattern {
+                    pattern: p.to_string(),
+                    message: e.to_string(),
+                })?;
                 let group = |name| regex.group_info().to_index(PatternID::ZERO, name);
                 let Some(speaker) = group("speaker") else {
                     return Err(Error::Pattern {
@@ -83,7 +78,14 @@ impl TurnPatterns {
                 })
             })
             .collect::<Result<_>>()?;
-        Ok(TurnPatterns { patterns })
+        let sources: Vec<&str> = patterns_in.iter().map(AsRef::as_ref).collect();
+        let any = label_regex_builder()
+            .build_many(&sources)
+            .map_err(|e| Error::Pattern {
+                pattern: sources.join(" | "),
+                message: e.to_string(),
+            })?;
+        Ok(TurnPatterns { patterns, any })
     }
 
     /// Splits `text` into turns. When the document lists participants, a label that is not one
@@ -121,7 +123,7 @@ impl TurnPatterns {
             .collect();
         // Without a list of participants every label is a speaker, shared the same way.
         let mut unlisted: Vec<Arc<str>> = Vec::new();
-        let mut labels = LabelCache::new(&self.patterns);
+        let mut labels = LabelCache::new(self);
         for (line_no, line) in text.split_inclusive('\n').enumerate() {
             if let Some((speaker, time, label_len)) =
                 self.label(line.trim_end_matches('\n'), &mut labels)
@@ -181,22 +183,35 @@ impl TurnPatterns {
         if head.is_ascii_whitespace() {
             return None;
         }
-        self.patterns
-            .iter()
-            .enumerate()
-            .find_map(|(index, pattern)| {
-                let label = pattern
-                    .regex
-                    .find(Input::new(line).anchored(Anchored::Yes))?;
-                let groups = labels.groups(index, pattern, &line[..label.end()])?;
-                let speaker = &line[groups.speaker.clone()];
-                if speaker.trim().is_empty() {
-                    return None;
-                }
-                let time = groups.time.map(|t| &line[t]);
-                Some((speaker, time, label.end()))
+        let input = Input::new(line).anchored(Anchored::Yes);
+        let first = self.any.search(&input)?;
+        let found = |index: usize, end: usize, labels: &mut LabelCache| {
+            let groups = labels.groups(index, &self.patterns[index], &line[..end])?;
+            let speaker = &line[groups.speaker.clone()];
+            if speaker.trim().is_empty() {
+                return None;
+            }
+            Some((speaker, groups.time.map(|t| &line[t]), end))
+        };
+        found(first.pattern().as_usize(), first.end(), labels).or_else(|| {
+            // The first pattern matched with an empty speaker: try the later ones alone.
+            (first.pattern().as_usize() + 1..self.patterns.len()).find_map(|index| {
+                let label = self.patterns[index].regex.find(input.clone())?;
+                found(index, label.end(), labels)
             })
+        })
     }
+}
+
+fn label_regex_builder() -> regex_automata::meta::Builder {
+    let mut builder = LabelRegex::builder();
+    builder.configure(
+        LabelRegex::config()
+            // Room for the lazy DFA's states over wide Unicode classes, so that it does not
+            // give up and leave lines to a slower engine.
+            .hybrid_cache_capacity(16 << 20),
+    );
+    builder
 }
 
 /// Where the groups of one label lie, relative to the start of its line.
@@ -216,10 +231,14 @@ struct LabelCache {
 }
 
 impl LabelCache {
-    fn new(patterns: &[LabelPattern]) -> Self {
+    fn new(patterns: &TurnPatterns) -> Self {
         LabelCache {
-            captures: patterns.iter().map(|p| p.regex.create_captures()).collect(),
-            seen: vec![HashMap::new(); patterns.len()],
+            captures: patterns
+                .patterns
+                .iter()
+                .map(|p| p.regex.create_captures())
+                .collect(),
+            seen: vec![HashMap::new(); patterns.patterns.len()],
         }
     }
 
