@@ -221,6 +221,11 @@ impl Project {
             })
     }
 
+    /// Positions in [`Project::documents`] by document id.
+    pub(crate) fn document_ids(&self) -> &HashMap<String, usize> {
+        &self.by_id
+    }
+
     /// The position of a document in [`Project::documents`].
     pub fn document_index(&self, id: &str) -> Option<usize> {
         self.by_id.get(id).copied()

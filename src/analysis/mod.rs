@@ -72,21 +72,25 @@ pub struct Analysis<'p> {
 impl<'p> Analysis<'p> {
     /// Indexes the project's codings, or only those of `coder`, reading the store once.
     pub fn new(project: &'p Project, coder: Option<&str>) -> Result<Analysis<'p>> {
-        let mut index = Index::new(project, coder);
-        project
-            .store()
-            .scan_codings(|document, code, who, start, end| {
-                index.add(document, code, who, start, end)
-            })?;
-        Ok(index.finish())
+        let documents = project.document_ids();
+        let parts = project.store().scan_codings_split(
+            || Index::new(documents, coder),
+            |index, document, code, who, start, end| index.add(document, code, who, start, end),
+        )?;
+        let mut parts = parts.into_iter();
+        let mut index = parts.next().unwrap_or_else(|| Index::new(documents, coder));
+        for part in parts {
+            index.absorb(part);
+        }
+        Ok(index.finish(project))
     }
 
     pub fn from_codings(project: &'p Project, codings: &[Coding], coder: Option<&str>) -> Self {
-        let mut index = Index::new(project, coder);
+        let mut index = Index::new(project.document_ids(), coder);
         for c in codings {
             index.add(&c.document, &c.code, &c.coder, c.start, c.end);
         }
-        index.finish()
+        index.finish(project)
     }
 
     /// Codings indexed (of the coder asked for, in documents still in the project).
@@ -136,7 +140,8 @@ impl<'p> Analysis<'p> {
 /// Builds an [`Analysis`] one coding at a time, allocating only for codes and coders not seen
 /// before.
 struct Index<'p, 'c> {
-    project: &'p Project,
+    /// Document positions by id.
+    documents: &'p HashMap<String, usize>,
     only: Option<&'c str>,
     by_code: HashMap<String, Vec<(u32, u32, u32, u64)>>,
     coders: Vec<String>,
@@ -145,9 +150,9 @@ struct Index<'p, 'c> {
 }
 
 impl<'p, 'c> Index<'p, 'c> {
-    fn new(project: &'p Project, only: Option<&'c str>) -> Self {
+    fn new(documents: &'p HashMap<String, usize>, only: Option<&'c str>) -> Self {
         Index {
-            project,
+            documents,
             only,
             by_code: HashMap::new(),
             coders: Vec::new(),
@@ -162,7 +167,7 @@ impl<'p, 'c> Index<'p, 'c> {
         let doc = match &self.last_document {
             Some((id, doc)) if id == document => *doc,
             _ => {
-                let doc = self.project.document_index(document);
+                let doc = self.documents.get(document).copied();
                 self.last_document = Some((document.to_string(), doc));
                 doc
             }
@@ -186,9 +191,32 @@ impl<'p, 'c> Index<'p, 'c> {
         }
     }
 
-    fn finish(self) -> Analysis<'p> {
+    /// Adds the codings another index read (of a later part of the store).
+    fn absorb(&mut self, other: Index) {
+        // Coders are numbered by first appearance: the other index's numbers are mapped to
+        // this one's, adding the coders it has not seen.
+        let bits: Vec<u64> = other
+            .coders
+            .into_iter()
+            .map(|coder| match self.coders.iter().position(|k| *k == coder) {
+                Some(i) => 1u64 << i.min(63),
+                None => {
+                    self.coders.push(coder);
+                    1u64 << (self.coders.len() - 1).min(63)
+                }
+            })
+            .collect();
+        for (code, spans) in other.by_code {
+            let remapped = spans.into_iter().map(|(doc, start, end, bit)| {
+                (doc, start, end, bits[bit.trailing_zeros() as usize])
+            });
+            self.by_code.entry(code).or_default().extend(remapped);
+        }
+    }
+
+    fn finish(self, project: &'p Project) -> Analysis<'p> {
         Analysis {
-            corpus: Corpus::of(self.project),
+            corpus: Corpus::of(project),
             by_code: self.by_code,
             coders: self.coders,
         }

@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
@@ -519,32 +519,58 @@ impl Store {
     /// Calls `each(document, code, coder, start, end)` for every coding, in no particular
     /// order and without building a [`Coding`] per row: indexing a million codings this way
     /// takes a fraction of the time and memory of [`Store::codings`].
-    pub fn scan_codings(&self, mut each: impl FnMut(&str, &str, &str, usize, usize)) -> Result<()> {
-        let mut stmt = self
+    pub fn scan_codings(&self, each: impl FnMut(&str, &str, &str, usize, usize)) -> Result<()> {
+        scan_rows(&self.conn, None, each).map_err(|e| self.fail(e))
+    }
+
+    /// Like [`Store::scan_codings`], but over a large store in parallel: the codings are split
+    /// into ranges, each read on its own read-only connection into its own `T` (made by
+    /// `init`). Returns one `T` per range, in order; a small store is read as one range.
+    pub fn scan_codings_split<T: Send>(
+        &self,
+        init: impl Fn() -> T + Sync,
+        each: impl Fn(&mut T, &str, &str, &str, usize, usize) + Sync,
+    ) -> Result<Vec<T>> {
+        /// Below this many codings one connection reads faster than several start.
+        const SPLIT_FROM: i64 = 100_000;
+        let (first, last): (Option<i64>, Option<i64>) = self
             .conn
-            .prepare_cached("SELECT document, code, coder, start, end FROM codings")
+            .query_row("SELECT min(id), max(id) FROM codings", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .map_err(|e| self.fail(e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.fail(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.fail(e))? {
-            let field = |i: usize| {
-                row.get_ref(i)
-                    .and_then(|value| {
-                        value.as_str().map_err(|e| {
-                            rusqlite::Error::FromSqlConversionFailure(
-                                i,
-                                value.data_type(),
-                                Box::new(e),
-                            )
-                        })
-                    })
-                    .map_err(|e| self.fail(e))
-            };
-            let (document, code, coder) = (field(0)?, field(1)?, field(2)?);
-            let start: i64 = row.get(3).map_err(|e| self.fail(e))?;
-            let end: i64 = row.get(4).map_err(|e| self.fail(e))?;
-            each(document, code, coder, start as usize, end as usize);
+        let (first, last) = (first.unwrap_or(0), last.unwrap_or(0));
+        let parts = rayon::current_num_threads().max(1) as i64;
+        if self.bulk.is_some() || last - first < SPLIT_FROM || parts == 1 {
+            let mut one = init();
+            scan_rows(&self.conn, None, |d, c, w, s, e| {
+                each(&mut one, d, c, w, s, e)
+            })
+            .map_err(|e| self.fail(e))?;
+            return Ok(vec![one]);
         }
-        Ok(())
+        let path = &self.path;
+        let step = (last - first) / parts + 1;
+        let ranges: Vec<(i64, i64)> = (0..parts)
+            .map(|i| (first + i * step, (first + (i + 1) * step - 1).min(last)))
+            .collect();
+        ranges
+            .into_par_iter()
+            .map(|range| {
+                let conn = Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(Duration::from_secs(60))?;
+                let mut part = init();
+                scan_rows(&conn, Some(range), |d, c, w, s, e| {
+                    each(&mut part, d, c, w, s, e)
+                })?;
+                Ok(part)
+            })
+            .collect::<rusqlite::Result<Vec<T>>>()
+            .map_err(|e| self.fail(e))
     }
 
     pub fn codings_of_document(&self, document: &str) -> Result<Vec<Coding>> {
@@ -745,6 +771,44 @@ fn existing_spans(
         }
     }
     Ok(places)
+}
+
+/// Reads every coding (or those with ids in `ids`, inclusive) as borrowed fields.
+fn scan_rows(
+    conn: &Connection,
+    ids: Option<(i64, i64)>,
+    mut each: impl FnMut(&str, &str, &str, usize, usize),
+) -> rusqlite::Result<()> {
+    let (sql, (from, to)) = match ids {
+        None => (
+            "SELECT document, code, coder, start, end FROM codings",
+            (0, 0),
+        ),
+        Some(range) => (
+            "SELECT document, code, coder, start, end FROM codings WHERE id BETWEEN ?1 AND ?2",
+            range,
+        ),
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = if ids.is_some() {
+        stmt.query(params![from, to])?
+    } else {
+        stmt.query([])?
+    };
+    while let Some(row) = rows.next()? {
+        let field = |i: usize| {
+            row.get_ref(i).and_then(|value| {
+                value.as_str().map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(e))
+                })
+            })
+        };
+        let (document, code, coder) = (field(0)?, field(1)?, field(2)?);
+        let start: i64 = row.get(3)?;
+        let end: i64 = row.get(4)?;
+        each(document, code, coder, start as usize, end as usize);
+    }
+    Ok(())
 }
 
 /// Where [`Store::create_bulk`] builds the store that will be at `path`.

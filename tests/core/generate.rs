@@ -117,3 +117,64 @@ fn gen_corpus_is_deterministic_and_refuses_an_existing_project() {
     assert!(!ok);
     assert!(err.contains("a project already exists here"), "{err}");
 }
+
+/// A store of over 100,000 codings is read in parallel parts; the index must hold exactly
+/// what one pass over every coding gives, coders and all.
+#[test]
+fn a_large_store_read_in_parts_indexes_every_coding_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("corpus");
+    let (ok, _, err) = qualkit(&[
+        "gen-corpus",
+        "--docs",
+        "40",
+        "--doc-bytes",
+        "50000",
+        "--codings",
+        "110000",
+        root.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    // A third coder stored first, so that the parts see the coders in different orders.
+    std::fs::write(
+        root.join("codings").join("a-third.csv"),
+        "coder,document,code,start,end\nzz,doc000000,g0.c0,0,40\nzz,doc000001,g2.c5,10,90\n",
+    )
+    .unwrap();
+    let project = Project::open(&root).unwrap();
+    let codings = project.codings().unwrap();
+    assert!(codings.len() > 100_000, "{} codings", codings.len());
+    let in_parts = Analysis::new(&project, None).unwrap();
+    let in_one = Analysis::from_codings(&project, &codings, None);
+    assert_eq!(in_parts.coding_count(), codings.len());
+    let mut coders = in_parts.coders().to_vec();
+    coders.sort();
+    assert_eq!(coders, ["ak", "rb", "zz"]);
+    for code in ["g0.c0", "g2.c5", "g4.c9", "g3"] {
+        let named = |a: &Analysis, p: &qualkit::analysis::Passage| {
+            let mut names: Vec<String> = a
+                .coders()
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| p.coders & (1 << i) != 0)
+                .map(|(_, c)| c.clone())
+                .collect();
+            names.sort();
+            (p.doc, p.start, p.end, names)
+        };
+        let parts: Vec<_> = in_parts
+            .passages(code)
+            .unwrap()
+            .iter()
+            .map(|p| named(&in_parts, p))
+            .collect();
+        let one: Vec<_> = in_one
+            .passages(code)
+            .unwrap()
+            .iter()
+            .map(|p| named(&in_one, p))
+            .collect();
+        assert!(!one.is_empty());
+        assert_eq!(parts, one, "passages of {code}");
+    }
+}
