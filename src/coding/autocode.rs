@@ -223,19 +223,29 @@ pub type Hit<'r> = (usize, &'r str, usize, usize);
 
 /// Spans found per document, before they become [`Hit`]s: the codes, and for each document
 /// (index into the codes, start, end).
-type PerDocument<'r> = (Vec<&'r str>, Vec<Vec<(u32, usize, usize)>>);
+type PerDocument<'r> = (Vec<&'r str>, Vec<Vec<Span32>>);
+
+/// (index into the codes, start, end): positions as `u32` halve the memory a dense rule's
+/// millions of matches pass through (documents are checked to fit).
+type Span32 = (u32, u32, u32);
 
 /// A match before it is widened to its scope: byte range and code point range.
 #[derive(Debug, Clone, Copy)]
 struct Found {
-    bytes: (usize, usize),
-    chars: (usize, usize),
+    bytes: (u32, u32),
+    chars: (u32, u32),
 }
 
 /// Runs a rule over documents in parallel. Spans of one code in one document are merged where
 /// they overlap, so a rule never produces overlapping codings of its own. Hits come by
 /// document, then code, then position.
 pub fn find<'r>(rule: &'r Rule, documents: &[&Document]) -> Result<Vec<Hit<'r>>> {
+    if let Some(huge) = documents.iter().find(|d| d.text.len() > u32::MAX as usize) {
+        return Err(Error::argument(
+            "documents",
+            format!("`{}` is over 4 GiB; split it to code it by rule", huge.id),
+        ));
+    }
     // Per document: (index into `codes`, start, end), kept small until the end.
     let (codes, per_document): PerDocument = match rule {
         Rule::Search {
@@ -252,8 +262,11 @@ pub fn find<'r>(rule: &'r Rule, documents: &[&Document]) -> Result<Vec<Hit<'r>>>
                         .find_iter(&doc.text)
                         .filter(|m| !m.is_empty())
                         .map(|m| Found {
-                            bytes: (m.start(), m.end()),
-                            chars: (cursor.char_of(m.start()), cursor.char_of(m.end())),
+                            bytes: (m.start() as u32, m.end() as u32),
+                            chars: (
+                                cursor.char_of(m.start()) as u32,
+                                cursor.char_of(m.end()) as u32,
+                            ),
                         })
                         .collect();
                     let mut spans = Vec::with_capacity(hits.len());
@@ -298,9 +311,12 @@ pub fn find<'r>(rule: &'r Rule, documents: &[&Document]) -> Result<Vec<Hit<'r>>>
                             if dictionary.whole_words && !is_whole_word(text, m.start(), m.end()) {
                                 continue;
                             }
-                            let chars = (cursor.char_of(m.start()), cursor.char_of(m.end()));
+                            let chars = (
+                                cursor.char_of(m.start()) as u32,
+                                cursor.char_of(m.end()) as u32,
+                            );
                             by_code[code_of_term[m.pattern().as_usize()] as usize].push(Found {
-                                bytes: (m.start(), m.end()),
+                                bytes: (m.start() as u32, m.end() as u32),
                                 chars,
                             });
                         }
@@ -321,7 +337,7 @@ pub fn find<'r>(rule: &'r Rule, documents: &[&Document]) -> Result<Vec<Hit<'r>>>
         hits.extend(
             spans
                 .into_iter()
-                .map(|(code, s, e)| (i, codes[code as usize], s, e)),
+                .map(|(code, s, e)| (i, codes[code as usize], s as usize, e as usize)),
         );
     }
     Ok(hits)
@@ -338,7 +354,7 @@ fn by_turn<'r>(
             doc.turns
                 .iter()
                 .filter(|t| t.end > t.start && wanted(t))
-                .map(|t| (0, t.start, t.end))
+                .map(|t| (0, t.start as u32, t.end as u32))
                 .collect()
         })
         .collect();
@@ -373,11 +389,11 @@ impl<'d> Scoped<'d> {
 
     /// Adds the matches of one code, widened to the scope, sorted and with overlaps merged
     /// (in code points), to `out` as `(code, start, end)`.
-    fn add_spans(&self, hits: &[Found], code: u32, out: &mut Vec<(u32, usize, usize)>) {
+    fn add_spans(&self, hits: &[Found], code: u32, out: &mut Vec<Span32>) {
         let doc = self.doc;
         let from = out.len();
         out.extend(hits.iter().filter(|f| f.bytes.1 > f.bytes.0).map(|f| {
-            let (start, end) = f.chars;
+            let (start, end) = (f.chars.0 as usize, f.chars.1 as usize);
             // A paragraph that opens a turn starts after the speaker label.
             let paragraph = || {
                 let i = self.paragraphs.partition_point(|p| p.0 <= start);
@@ -397,9 +413,11 @@ impl<'d> Scoped<'d> {
                     .filter(|t| t.end > t.start)
                     .map(|t| (t.start, t.end))
                     .unwrap_or_else(paragraph),
-                Scope::Sentence => sentence(doc, paragraph(), f.bytes.0, f.bytes.1),
+                Scope::Sentence => {
+                    sentence(doc, paragraph(), f.bytes.0 as usize, f.bytes.1 as usize)
+                }
             };
-            (code, s, e)
+            (code, s as u32, e as u32)
         }));
         out[from..].sort_unstable();
         // Merge in place: `kept` spans are final, each next one joins the last if they overlap.
