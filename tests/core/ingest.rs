@@ -377,3 +377,39 @@ fn char_index_agrees_with_counting_characters() {
     }
     assert_eq!(index.byte_of(&text, expected.len()), Some(text.len()));
 }
+
+/// Word counts of spans (matrix coding's "words") must equal counting the words that start in
+/// the span, whatever the span's ends, including across 64-character block boundaries.
+#[test]
+fn words_in_a_span_are_the_words_that_start_in_it() {
+    let f = Fixture::new();
+    let mut body = String::new();
+    for i in 0..60 {
+        body.push_str(["Zoë’s café, ", "don't  stop—", "GP's 12 notes. ", "x "][i % 4]);
+    }
+    f.write(
+        "w1.txt",
+        transcript("Magenta", &[("Ann", "GP")], &format!("Ann: {body}\n")),
+    );
+    let p = f.open();
+    let doc = p.document("w1").unwrap();
+    let chars: Vec<char> = doc.text.chars().collect();
+    let starts_in = |start: usize, end: usize| {
+        (start..end)
+            .filter(|&i| {
+                qualkit::ingest::is_word_char(chars[i])
+                    && (i == 0 || !qualkit::ingest::is_word_char(chars[i - 1]))
+            })
+            .count()
+    };
+    for start in (0..chars.len()).step_by(7) {
+        for end in (start..=chars.len()).step_by(5) {
+            assert_eq!(
+                doc.words_in(start, end),
+                starts_in(start, end),
+                "{start}..{end}"
+            );
+        }
+    }
+    assert_eq!(doc.word_count(), qualkit::ingest::count_words(&doc.text));
+}
