@@ -280,7 +280,7 @@ impl Store {
         documents: &[DocumentRecord],
         on_overlap: OnOverlap,
     ) -> Result<WriteReport> {
-        codings.par_sort();
+        codings.par_sort_unstable();
         codings.dedup();
         let path = self.path.clone();
         let coder = author.coder.to_string();
@@ -318,6 +318,7 @@ impl Store {
                 audit_seq: seq,
                 ..Default::default()
             };
+            let mut batch: Vec<&NewCoding> = Vec::with_capacity(INSERT_BATCH);
             // Sorted by (document, code, start): an overlap with an earlier new span is an
             // overlap with the last one kept for the same document and code.
             let mut last_kept: Option<&NewCoding> = None;
@@ -353,25 +354,46 @@ impl Store {
                         }
                     }
                 }
-                insert
-                    .execute(params![
-                        coding.document,
-                        coding.code,
-                        coder,
-                        coding.start as i64,
-                        coding.end as i64,
-                        seq
-                    ])
-                    .map_err(fail)?;
-                if let Some(memo) = coding.memo.as_deref().filter(|m| !m.trim().is_empty()) {
-                    tx.execute(
-                        &format!("INSERT INTO memos (kind, target, coder, text, updated) VALUES ('coding', ?1, ?2, ?3, {NOW})"),
-                        params![tx.last_insert_rowid().to_string(), coder, memo],
-                    )
-                    .map_err(fail)?;
+                let memo = coding.memo.as_deref().filter(|m| !m.trim().is_empty());
+                match memo {
+                    // Codings without a memo go in batches: one statement per row costs most
+                    // of the time of storing a large import.
+                    None => {
+                        batch.push(coding);
+                        if batch.len() == INSERT_BATCH {
+                            insert_batch(tx, &batch, &coder, seq).map_err(fail)?;
+                            batch.clear();
+                        }
+                    }
+                    Some(memo) => {
+                        // Earlier codings first, so that ids follow the order codings came in.
+                        for earlier in batch.drain(..) {
+                            insert_batch(tx, &[earlier], &coder, seq).map_err(fail)?;
+                        }
+                        insert
+                            .execute(params![
+                                coding.document,
+                                coding.code,
+                                coder,
+                                coding.start as i64,
+                                coding.end as i64,
+                                seq
+                            ])
+                            .map_err(fail)?;
+                        tx.execute(
+                            &format!("INSERT INTO memos (kind, target, coder, text, updated) VALUES ('coding', ?1, ?2, ?3, {NOW})"),
+                            params![tx.last_insert_rowid().to_string(), coder, memo],
+                        )
+                        .map_err(fail)?;
+                    }
                 }
                 report.added += 1;
                 last_kept = Some(coding);
+            }
+            // The last, part-full batch row by row: one statement shape per batch size
+            // would crowd the statement cache.
+            for rest in batch {
+                insert_batch(tx, &[rest], &coder, seq).map_err(fail)?;
             }
             Ok(report)
         })?;
@@ -771,6 +793,37 @@ fn existing_spans(
         }
     }
     Ok(places)
+}
+
+/// Codings stored by one INSERT statement.
+const INSERT_BATCH: usize = 128;
+
+/// Stores `codings` by `coder`, created by audit entry `seq`, in one statement.
+fn insert_batch(
+    tx: &rusqlite::Transaction,
+    codings: &[&NewCoding],
+    coder: &str,
+    seq: i64,
+) -> rusqlite::Result<()> {
+    let rows = vec!["(?, ?, ?, ?, ?, ?)"; codings.len()].join(", ");
+    let mut statement = tx.prepare_cached(&format!(
+        "INSERT INTO codings (document, code, coder, start, end, created) VALUES {rows}"
+    ))?;
+    let mut index = 0;
+    let mut bind = |value: &dyn rusqlite::ToSql| {
+        index += 1;
+        statement.raw_bind_parameter(index, value)
+    };
+    for coding in codings {
+        bind(&coding.document)?;
+        bind(&coding.code)?;
+        bind(&coder)?;
+        bind(&(coding.start as i64))?;
+        bind(&(coding.end as i64))?;
+        bind(&seq)?;
+    }
+    statement.raw_execute()?;
+    Ok(())
 }
 
 /// Reads every coding (or those with ids in `ids`, inclusive) as borrowed fields.
