@@ -522,5 +522,12 @@ fn context_after(doc: &crate::ingest::Document, pos: usize, chars: usize) -> Str
 
 /// Line breaks as spaces, so context reads on one line.
 pub(crate) fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut line = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    line
 }

@@ -79,18 +79,23 @@ pub fn keyword_in_context(corpus: &Corpus, search: &Search, width: usize) -> Res
     let text = |f: &(dyn Fn(&Hit) -> String + Sync)| {
         Values::Text(hits.par_iter().map(|h| Some(f(h))).collect())
     };
+    // Each hit's turn, looked up once for both its speaker and its role.
+    let turns: Vec<Option<&crate::ingest::Turn>> =
+        hits.par_iter().map(|h| docs[h.0].turn_at(h.1)).collect();
+    let of_turn = |label: fn(&crate::ingest::Turn) -> Option<&str>| {
+        Values::Text(
+            turns
+                .par_iter()
+                .map(|t| Some(t.and_then(label).unwrap_or(super::NONE).to_string()))
+                .collect(),
+        )
+    };
     let columns = vec![
         ("document".to_string(), text(&|h| docs[h.0].id.clone())),
         ("case".to_string(), text(&|h| docs[h.0].case.clone())),
         ("phase".to_string(), text(&|h| docs[h.0].phase.clone())),
-        (
-            "speaker".to_string(),
-            text(&|h| Dimension::Speaker.value(corpus, &docs[h.0], h.1)),
-        ),
-        (
-            "role".to_string(),
-            text(&|h| Dimension::Role.value(corpus, &docs[h.0], h.1)),
-        ),
+        ("speaker".to_string(), of_turn(|t| t.speaker.as_deref())),
+        ("role".to_string(), of_turn(|t| t.role.as_deref())),
         (
             "start".to_string(),
             Values::Integer(hits.iter().map(|h| Some(h.1 as i64)).collect()),
