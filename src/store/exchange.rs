@@ -150,11 +150,7 @@ impl Store {
                         ])
                         .map_err(fail)?;
                     if let Some(memo) = coding.memo.as_deref().filter(|m| !m.trim().is_empty()) {
-                        tx.execute(
-                            &format!("INSERT INTO memos (kind, target, coder, text, updated) VALUES ('coding', ?1, ?2, ?3, {NOW})"),
-                            params![tx.last_insert_rowid().to_string(), coder, memo],
-                        )
-                        .map_err(fail)?;
+                        super::memo_on_last_coding(tx, &coder, memo).map_err(fail)?;
                         report.memos += 1;
                     }
                     report.added += 1;

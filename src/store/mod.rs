@@ -309,11 +309,6 @@ impl Store {
             } else {
                 existing_spans(tx, &coder, &codings, bulk.is_some()).map_err(fail)?
             };
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO codings (document, code, coder, start, end, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(fail)?;
             let mut report = WriteReport {
                 audit_seq: seq,
                 ..Default::default()
@@ -370,21 +365,8 @@ impl Store {
                         for earlier in batch.drain(..) {
                             insert_batch(tx, &[earlier], &coder, seq).map_err(fail)?;
                         }
-                        insert
-                            .execute(params![
-                                coding.document,
-                                coding.code,
-                                coder,
-                                coding.start as i64,
-                                coding.end as i64,
-                                seq
-                            ])
-                            .map_err(fail)?;
-                        tx.execute(
-                            &format!("INSERT INTO memos (kind, target, coder, text, updated) VALUES ('coding', ?1, ?2, ?3, {NOW})"),
-                            params![tx.last_insert_rowid().to_string(), coder, memo],
-                        )
-                        .map_err(fail)?;
+                        insert_batch(tx, &[coding], &coder, seq).map_err(fail)?;
+                        memo_on_last_coding(tx, &coder, memo).map_err(fail)?;
                     }
                 }
                 report.added += 1;
@@ -823,6 +805,19 @@ fn insert_batch(
         bind(&seq)?;
     }
     statement.raw_execute()?;
+    Ok(())
+}
+
+/// Stores `memo` by `coder` on the coding inserted last in `tx`.
+pub(super) fn memo_on_last_coding(
+    tx: &rusqlite::Transaction,
+    coder: &str,
+    memo: &str,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        &format!("INSERT INTO memos (kind, target, coder, text, updated) VALUES ('coding', ?1, ?2, ?3, {NOW})"),
+        params![tx.last_insert_rowid().to_string(), coder, memo],
+    )?;
     Ok(())
 }
 
