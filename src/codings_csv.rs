@@ -136,6 +136,7 @@ pub(crate) fn read(
                 .unwrap_or(file_coder)
                 .to_string(),
             coding: NewCoding {
+                id: None,
                 document: document.id.clone(),
                 code: code.id.clone(),
                 start,
@@ -148,6 +149,7 @@ pub(crate) fn read(
 }
 
 pub(crate) fn write_all(project: &Project, dir: &Path) -> Result<Vec<PathBuf>> {
+    project.check_exportable()?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut by_coder: BTreeMap<String, Vec<_>> = BTreeMap::new();
     for coding in project.codings()? {
@@ -158,7 +160,7 @@ pub(crate) fn write_all(project: &Project, dir: &Path) -> Result<Vec<PathBuf>> {
     }
     let mut written = Vec::new();
     for (coder, codings) in by_coder {
-        let path = dir.join(format!("{}.csv", file_safe(&coder)));
+        let path = dir.join(crate::store::codings_file_name(&coder));
         write_codings(project, &path, codings)?;
         written.push(path);
     }
@@ -168,6 +170,7 @@ pub(crate) fn write_all(project: &Project, dir: &Path) -> Result<Vec<PathBuf>> {
 /// Every coder's codings in one CSV, sorted so that the file changes only where the codings
 /// do (a diff under version control shows what was coded).
 pub(crate) fn write_one(project: &Project, path: &Path) -> Result<()> {
+    project.check_exportable()?;
     write_codings(project, path, project.codings()?)
 }
 
@@ -191,15 +194,14 @@ fn write_codings(
             &b.code,
         ))
     });
-    let mut out = csv::Writer::from_path(path).map_err(|e| Error::Invalid {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let mut out = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Error::Invalid {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    out.write_record(["coder", "document", "code", "start", "end", "quote", "memo"])
+    out.write_record([
+        "id", "coder", "document", "code", "start", "end", "quote", "created", "memo",
+    ])
         .map_err(fail)?;
     for c in &codings {
         let quote = project
@@ -208,31 +210,26 @@ fn write_codings(
             .and_then(|d| d.slice(c.start, c.end))
             .unwrap_or_default();
         let memo = memos
-            .get(&(c.id.to_string(), c.coder.clone()))
+            .get(&(c.id.clone(), c.coder.clone()))
             .map(String::as_str)
             .unwrap_or("");
         out.write_record([
+            c.id.as_str(),
             c.coder.as_str(),
             &c.document,
             &c.code,
             &c.start.to_string(),
             &c.end.to_string(),
             quote,
+            &c.created,
             memo,
         ])
         .map_err(fail)?;
     }
-    out.flush().map_err(|e| Error::io(path, e))
+    let bytes = out
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    crate::record::write(path, &bytes)
 }
 
-fn file_safe(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
+

@@ -66,8 +66,8 @@ pub enum Error {
         suggestions: Vec<String>,
     },
 
-    #[error("no coding with id {0}")]
-    UnknownCoding(i64),
+    #[error("no coding with id `{0}` (ids are listed by `qualkit segments` and in codings/*.csv)")]
+    UnknownCoding(String),
 
     #[error(
         "span {start}..{end} is outside document `{document}`, which has {length} characters \
@@ -88,7 +88,7 @@ pub enum Error {
     },
 
     #[error(
-        "span {start}..{end} in `{document}` overlaps coding #{existing} ({existing_start}..{existing_end}) \
+        "span {start}..{end} in `{document}` overlaps coding {existing} ({existing_start}..{existing_end}) \
          of `{code}` by {coder}; uncode or recode that one first"
     )]
     Overlap {
@@ -97,7 +97,7 @@ pub enum Error {
         coder: String,
         start: usize,
         end: usize,
-        existing: i64,
+        existing: String,
         existing_start: usize,
         existing_end: usize,
     },

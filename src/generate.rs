@@ -431,6 +431,9 @@ fn transcript(numbers: &mut Numbers, index: usize, mean_bytes: usize) -> (String
     (front, body)
 }
 
+/// When the generated codings say they were made.
+const GENERATED_AT: &str = "2026-01-01T00:00:00.000Z";
+
 /// The codings files being written, one per coder.
 struct Codings {
     files: Option<[(std::path::PathBuf, std::io::BufWriter<std::fs::File>); 2]>,
@@ -455,7 +458,7 @@ impl Codings {
             let mut file = std::io::BufWriter::new(
                 std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?,
             );
-            file.write_all(b"coder,document,code,start,end\n")
+            file.write_all(b"id,coder,document,code,start,end,quote,created,entry\n")
                 .map_err(|e| Error::io(&path, e))?;
             Ok((path, file))
         };
@@ -482,6 +485,7 @@ impl Codings {
         if body.sentences.is_empty() {
             return Ok(());
         }
+        let index = crate::text::CharIndex::new(&body.text);
         // Turn of each sentence, to keep codings within one turn.
         let mut turn_of = vec![0usize; body.sentences.len()];
         for (t, &(from, to)) in body.turns.iter().enumerate() {
@@ -539,12 +543,21 @@ impl Codings {
             spans.sort_unstable();
             let (path, file) = &mut files[c];
             for (start, end, code) in spans {
+                let quote = index
+                    .slice(&body.text, start as usize, end as usize)
+                    .unwrap_or_default();
+                // Ids derived from the coding, so that a seed gives the same corpus every time.
+                let id = crate::record::derived_id(&format!(
+                    "{}\u{1f}{document}\u{1f}{code}\u{1f}{start}",
+                    CODERS[c]
+                ));
                 writeln!(
                     file,
-                    "{},{document},g{}.c{},{start},{end}",
+                    "{id},{},{document},g{}.c{},{start},{end},\"{}\",{GENERATED_AT},",
                     CODERS[c],
                     code / 10,
-                    code % 10
+                    code % 10,
+                    quote.replace('"', "\"\"")
                 )
                 .map_err(|e| Error::io(&*path, e))?;
                 self.written[c] += 1;

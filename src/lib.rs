@@ -22,6 +22,7 @@ pub mod ingest;
 pub mod kernel;
 pub mod nomad;
 pub mod project;
+pub mod record;
 pub mod repl;
 pub mod script;
 pub mod segments;

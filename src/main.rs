@@ -101,18 +101,18 @@ enum Command {
         #[command(flatten)]
         coder: CoderArg,
     },
-    /// Remove codings by id.
+    /// Remove codings by id (or the first characters of one, at least 4), with their memos.
     Uncode {
         dir: PathBuf,
         #[arg(required = true)]
-        ids: Vec<i64>,
+        ids: Vec<String>,
         #[command(flatten)]
         coder: CoderArg,
     },
     /// Move a coding to another code.
     Recode {
         dir: PathBuf,
-        id: i64,
+        id: String,
         code: String,
         #[command(flatten)]
         coder: CoderArg,
@@ -122,7 +122,7 @@ enum Command {
         dir: PathBuf,
         text: String,
         #[arg(long, group = "target")]
-        coding: Option<i64>,
+        coding: Option<String>,
         #[arg(long, group = "target")]
         document: Option<String>,
         #[arg(long = "on-code", group = "target")]
@@ -373,6 +373,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// Opens a project and tells the user, on standard error, what opening it did.
+fn open_project(dir: &Path) -> Result<Project> {
+    let mut project = Project::open(dir)?;
+    show_notes(&mut project);
+    Ok(project)
+}
+
+fn show_notes(project: &mut Project) {
+    for note in project.take_notes() {
+        eprintln!("note: {note}");
+    }
+}
+
 fn coder_name(arg: &CoderArg, project: &Project) -> String {
     arg.coder
         .clone()
@@ -450,7 +463,7 @@ fn run(command: Command) -> Result<()> {
             phase,
             date,
         } => {
-            let project = Project::open(&dir)?;
+            let mut project = open_project(&dir)?;
             let metadata = ImportMetadata {
                 case,
                 method,
@@ -464,6 +477,7 @@ fn run(command: Command) -> Result<()> {
                 for path in project.import_documents(&documents, overwrite, &metadata)? {
                     println!("imported {}", path.display());
                 }
+                show_notes(&mut project);
             }
             let options = qualkit::exchange::ImportOptions {
                 coder: coder_name(&coder, &project),
@@ -476,10 +490,10 @@ fn run(command: Command) -> Result<()> {
             }
         }
         Command::Export { dir, out } => {
-            let project = Project::open(&dir)?;
+            let project = open_project(&dir)?;
             print!("{}", qualkit::exchange::export(&project, &out)?);
         }
-        Command::Info { dir } => print!("{}", Project::open(&dir)?.summary()?),
+        Command::Info { dir } => print!("{}", open_project(&dir)?.summary()?),
         Command::Code {
             dir,
             document,
@@ -490,7 +504,7 @@ fn run(command: Command) -> Result<()> {
             end,
             coder,
         } => {
-            let mut project = Project::open(&dir)?;
+            let mut project = open_project(&dir)?;
             let span = match (quote, start, end) {
                 (Some(text), _, _) => Span::Quote { text, occurrence },
                 (None, Some(start), Some(end)) => Span::Offsets { start, end },
@@ -503,17 +517,28 @@ fn run(command: Command) -> Result<()> {
             };
             let coder = coder_name(&coder, &project);
             let coding = project.code(&coder, &document, &code, &span)?;
+            let quote = project
+                .document(&coding.document)
+                .ok()
+                .and_then(|d| d.slice(coding.start, coding.end))
+                .unwrap_or_default();
             println!(
-                "coding #{}: {} {}..{} `{}` by {}",
-                coding.id, coding.document, coding.start, coding.end, coding.code, coding.coder
+                "coding {}: {} {}..{} `{}` by {}: \"{}\"",
+                coding.id,
+                coding.document,
+                coding.start,
+                coding.end,
+                coding.code,
+                coding.coder,
+                qualkit::table::shorten(quote, 80)
             );
         }
         Command::Uncode { dir, ids, coder } => {
-            let mut project = Project::open(&dir)?;
+            let mut project = open_project(&dir)?;
             let coder = coder_name(&coder, &project);
             for c in project.uncode(&coder, &ids)? {
                 println!(
-                    "removed coding #{}: {} {}..{} `{}` by {}",
+                    "removed coding {}: {} {}..{} `{}` by {}",
                     c.id, c.document, c.start, c.end, c.code, c.coder
                 );
             }
@@ -524,10 +549,10 @@ fn run(command: Command) -> Result<()> {
             code,
             coder,
         } => {
-            let mut project = Project::open(&dir)?;
+            let mut project = open_project(&dir)?;
             let coder = coder_name(&coder, &project);
-            let c = project.recode(&coder, id, &code)?;
-            println!("coding #{} is now `{}`", c.id, c.code);
+            let c = project.recode(&coder, &id, &code)?;
+            println!("coding {} is now `{}`", c.id, c.code);
         }
         Command::Memo {
             dir,
@@ -538,7 +563,7 @@ fn run(command: Command) -> Result<()> {
             case,
             coder,
         } => {
-            let mut project = Project::open(&dir)?;
+            let mut project = open_project(&dir)?;
             let coder = coder_name(&coder, &project);
             let target = match (coding, document, code, case) {
                 (Some(id), ..) => MemoTarget::Coding(id),
@@ -558,7 +583,7 @@ fn run(command: Command) -> Result<()> {
             document,
             case,
         } => {
-            let project = Project::open(&dir)?;
+            let project = open_project(&dir)?;
             let segments = project.segments(&SegmentFilter {
                 code,
                 coder,
@@ -570,7 +595,8 @@ fn run(command: Command) -> Result<()> {
                 .load_style(UTF8_FULL_CONDENSED)
                 .set_content_arrangement(ContentArrangement::Dynamic)
                 .set_header([
-                    "document", "case", "speaker", "role", "span", "codes", "coders", "text",
+                    "document", "case", "speaker", "role", "span", "codes", "coders", "ids",
+                    "text",
                 ]);
             for s in &segments {
                 table.add_row([
@@ -581,13 +607,14 @@ fn run(command: Command) -> Result<()> {
                     format!("{}..{}", s.start, s.end),
                     s.codes.join("\n"),
                     s.coders.join(", "),
+                    s.codings.join("\n"),
                     s.text.clone(),
                 ]);
             }
             println!("{table}\n{} segments", segments.len());
         }
         Command::ImportCodings { dir, file, coder } => {
-            let mut project = Project::open(&dir)?;
+            let mut project = open_project(&dir)?;
             let report = project.import_codings(&file, coder.coder.as_deref())?;
             println!(
                 "imported {} codings by {} from {} ({} skipped: they overlap codings already stored)",
@@ -598,10 +625,22 @@ fn run(command: Command) -> Result<()> {
             );
         }
         Command::ExportCodings { dir, out } => {
-            let project = Project::open(&dir)?;
-            let out = out.unwrap_or_else(|| dir.join(qualkit::project::CODINGS_DIR));
-            for path in project.export_codings(&out)? {
-                println!("wrote {}", path.display());
+            let mut project = open_project(&dir)?;
+            let own = dir.join(qualkit::project::CODINGS_DIR);
+            let out = out.unwrap_or_else(|| own.clone());
+            let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => a == b,
+            };
+            if same(&out, &own) {
+                // The project's own codings/ is the record: every change is already there.
+                for file in project.rewrite_record()? {
+                    println!("up to date: {file}");
+                }
+            } else {
+                for path in project.export_codings(&out)? {
+                    println!("wrote {}", path.display());
+                }
             }
         }
         Command::Agreement(args) => agreement(args)?,
@@ -610,11 +649,11 @@ fn run(command: Command) -> Result<()> {
         Command::Reliability(args) => reliability(args)?,
         Command::GenCorpus(args) => gen_corpus(args)?,
         Command::Log { dir } => {
-            let project = Project::open(&dir)?;
+            let project = open_project(&dir)?;
             for e in project.store().audit_log()? {
                 println!(
-                    "{:>5} {} {:<10} {:<15} codebook {} {}",
-                    e.seq, e.at, e.coder, e.action, e.codebook_version, e.detail
+                    "{:>5} {} {} {:<10} {:<15} codebook {} {}",
+                    e.seq, e.id, e.at, e.coder, e.action, e.codebook_version, e.detail
                 );
             }
         }
@@ -717,7 +756,7 @@ fn merge_coders(args: MergeCodersArgs) -> Result<()> {
         args.into,
         report.added,
         report.replaced,
-        report.audit_seq
+        report.entry
     );
     Ok(())
 }

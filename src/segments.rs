@@ -28,7 +28,7 @@ pub struct Segment {
     /// Coders, sorted.
     pub coders: Vec<String>,
     /// Ids of the codings this segment gathers.
-    pub codings: Vec<i64>,
+    pub codings: Vec<String>,
 }
 
 /// Which segments to list; `None` means any.
@@ -111,7 +111,7 @@ impl Project {
                 });
             segment.codes.push(coding.code.clone());
             segment.coders.push(coding.coder.clone());
-            segment.codings.push(coding.id);
+            segment.codings.push(coding.id.clone());
         }
         Ok(grouped
             .into_values()

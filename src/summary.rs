@@ -52,7 +52,35 @@ impl Project {
             );
         }
         warnings.extend(self.stale_documents()?);
+        let unplaced = self.unplaced_codings()?;
+        for c in &unplaced {
+            warnings.push(format!(
+                "coding {} by {} (`{}` {}..{} in `{}`, \"{}\") does not fit the project now: {}; it is kept in codings/{} and left out of analysis and exports",
+                c.id,
+                c.coder,
+                c.code,
+                c.start,
+                c.end,
+                c.document,
+                crate::table::shorten(&c.quote, 60),
+                c.reason,
+                crate::store::codings_file_name(&c.coder)
+            ));
+        }
         let codings = self.codings()?;
+        let known: BTreeSet<&str> = codings
+            .iter()
+            .map(|c| c.id.as_str())
+            .chain(unplaced.iter().map(|c| c.id.as_str()))
+            .collect();
+        for memo in self.store().memos(Some("coding"), None)? {
+            if !known.contains(memo.target.as_str()) {
+                warnings.push(format!(
+                    "memo {} by {} is on coding {}, which is not in the project (kept in memos.csv)",
+                    memo.id, memo.coder, memo.target
+                ));
+            }
+        }
         let used: BTreeSet<&str> = codings.iter().map(|c| c.code.as_str()).collect();
         for code in &used {
             if self.codebook.get(code).is_none() {

@@ -56,7 +56,8 @@ impl std::str::FromStr for MergeRule {
 /// What a merge wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MergeReport {
-    pub audit_seq: i64,
+    /// The id of the audit entry that records the merge.
+    pub entry: String,
     /// Codings stored for the consensus coder.
     pub added: usize,
     /// The consensus coder's earlier codings that were replaced.
@@ -127,6 +128,7 @@ impl Project {
             let spans: Vec<Interval> = per_coder.into_iter().flatten().collect();
             for (start, end) in covered_by_at_least(&spans, needed) {
                 merged.push(NewCoding {
+                    id: None,
                     document: document.clone(),
                     code: code.clone(),
                     start,
@@ -154,7 +156,7 @@ impl Project {
             "replaced": previous,
         });
         let version = self.codebook.version().to_string();
-        let (audit_seq, added) = self.store_mut().write_consensus(
+        let (entry, added) = self.store_mut().write_consensus(
             &Author {
                 coder: author,
                 codebook_version: &version,
@@ -166,7 +168,7 @@ impl Project {
             &records,
         )?;
         Ok(MergeReport {
-            audit_seq,
+            entry,
             added,
             replaced: previous.len(),
         })

@@ -120,17 +120,31 @@ pub fn is_exchange_file(path: &Path) -> bool {
 }
 
 /// Imports a REFI-QDA project (`.qdpx`) or codebook (`.qdc`) into the project in `dir`.
+///
+/// The import is one change of the project: it holds the project's exclusive lock from reading
+/// to writing, and every file it writes (transcripts, codebook, cases, sets, codings, memos,
+/// the log) is kept only if all of it succeeds, even if the process dies midway.
 pub fn import(dir: &Path, file: &Path, options: &ImportOptions) -> Result<ExchangeReport> {
-    match extension(file).as_str() {
-        "qdpx" => qdpx_import::import(dir, file, options),
-        "qdc" => qdc::import(dir, file, options),
-        other => Err(Error::Invalid {
+    if !is_exchange_file(file) {
+        return Err(Error::Invalid {
             path: file.to_path_buf(),
             message: format!(
-                "`.{other}` is not an exchange format; use .qdpx or .qdc (documents are imported with `qualkit import` too)"
+                "`.{}` is not an exchange format; use .qdpx or .qdc (documents are imported with `qualkit import` too)",
+                extension(file)
             ),
-        }),
+        });
     }
+    let _lock = crate::record::ProjectLock::acquire(dir, crate::record::Mode::Exclusive)?;
+    let recovered = crate::record::change::recover(dir)?;
+    let description = format!("import of {}", file.display());
+    let mut report = crate::record::in_change(dir, &description, || {
+        match extension(file).as_str() {
+            "qdpx" => qdpx_import::import(dir, file, options),
+            _ => qdc::import(dir, file, options),
+        }
+    })?;
+    report.notes.extend(recovered);
+    Ok(report)
 }
 
 /// Exports the project: `.qdpx` (the whole project), `.qdc` (the codebook), `.csv` (codings,
@@ -154,44 +168,5 @@ pub fn export(project: &Project, out: &Path) -> Result<ExchangeReport> {
             path: out.to_path_buf(),
             message: format!("cannot export to `.{other}`; use .qdpx, .qdc, .csv or .xlsx"),
         }),
-    }
-}
-
-/// File writes that can be undone: each file's earlier content is kept until the change is
-/// kept for good.
-#[derive(Default)]
-pub(crate) struct StagedWrites {
-    done: Vec<(PathBuf, Option<Vec<u8>>)>,
-}
-
-impl StagedWrites {
-    /// Writes `bytes` to `path` (through a temporary file), remembering what was there.
-    pub fn write(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        let before = match std::fs::read(path) {
-            Ok(b) => Some(b),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(Error::io(path, e)),
-        };
-        let temporary = archive::temporary_beside(path);
-        std::fs::write(&temporary, bytes).map_err(|e| Error::io(&temporary, e))?;
-        std::fs::rename(&temporary, path).map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            Error::io(path, e)
-        })?;
-        self.done.push((path.to_path_buf(), before));
-        Ok(())
-    }
-
-    /// Puts every file back as it was, newest first.
-    pub fn undo(self) {
-        for (path, before) in self.done.into_iter().rev() {
-            let _ = match before {
-                Some(bytes) => std::fs::write(&path, bytes),
-                None => std::fs::remove_file(&path),
-            };
-        }
     }
 }

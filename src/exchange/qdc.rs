@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::refi::{self, Guid, RefiSet};
-use super::{ExchangeReport, ImportOptions, StagedWrites};
+use super::{ExchangeReport, ImportOptions};
 use crate::error::{Error, Result};
 use crate::project::{CODEBOOK_FILE, Project};
 
@@ -36,27 +36,19 @@ pub fn import(dir: &Path, file: &Path, _options: &ImportOptions) -> Result<Excha
     let (codes, sets) = refi::read::codebook(&root, &shown, &mut report.warnings)?;
     let (codebook, ids) = super::merge::merge_codes(dir, &codes, &HashMap::new(), &mut report)?;
     let sets = super::merge::merge_sets(dir, &sets, &ids, &HashMap::new(), &mut report)?;
-    let mut staged = StagedWrites::default();
-    let result = (|| -> Result<()> {
-        if let Some(text) = codebook {
-            let path = dir.join(CODEBOOK_FILE);
-            staged.write(&path, text.as_bytes())?;
-            report.written.push(path);
-        }
-        if let Some(text) = sets {
-            let path = dir.join(crate::sets::SETS_FILE);
-            staged.write(&path, text.as_bytes())?;
-            report.written.push(path);
-        }
-        Project::open(dir).map(|_| ())
-    })();
-    match result {
-        Ok(()) => Ok(report),
-        Err(e) => {
-            staged.undo();
-            Err(e)
-        }
+    // Inside the import's change (see `exchange::import`): an error puts the files back.
+    if let Some(text) = codebook {
+        let path = dir.join(CODEBOOK_FILE);
+        crate::record::write(&path, text.as_bytes())?;
+        report.written.push(path);
     }
+    if let Some(text) = sets {
+        let path = dir.join(crate::sets::SETS_FILE);
+        crate::record::write(&path, text.as_bytes())?;
+        report.written.push(path);
+    }
+    Project::open(dir)?;
+    Ok(report)
 }
 
 /// Writes the project's codebook, and its sets' codes, as a `.qdc` file.
@@ -84,8 +76,7 @@ pub fn export(project: &Project, out: &Path) -> Result<ExchangeReport> {
         &tree,
         &sets,
     );
-    let mut staged = StagedWrites::default();
-    staged.write(out, xml.as_bytes())?;
+    crate::record::atomic::write_atomic(out, xml.as_bytes())?;
     Ok(ExchangeReport {
         file: out.to_path_buf(),
         exported: true,

@@ -132,12 +132,22 @@ fn is_xsd_date(s: &str) -> bool {
 
 type Build = (RefiProject, Vec<(Guid, String)>, ExchangeReport);
 
+/// The GUID of a record object in the file: its own id when that is a GUID (as qualkit makes
+/// them), so that a coding is named alike in codings/*.csv and in the `.qdpx`.
+fn record_guid(kind: &str, id: &str) -> Guid {
+    let guid = Guid::parse(id);
+    if guid.is_well_formed() {
+        guid
+    } else {
+        Guid::derived(kind, id)
+    }
+}
+
 fn build(project: &Project) -> Result<Build> {
     let mut report = ExchangeReport::default();
     let store = project.store();
     let codings = project.codings()?;
     let memos = store.memos(None, None)?;
-    let times = store.audit_times()?;
 
     // Users are the people whose work the file carries (not, say, whoever last imported).
     let mut coders: BTreeSet<String> = codings.iter().map(|c| c.coder.clone()).collect();
@@ -155,13 +165,10 @@ fn build(project: &Project) -> Result<Build> {
     let mut project_notes = Vec::new();
     let mut document_notes: HashMap<String, Vec<Guid>> = HashMap::new();
     let mut code_notes: HashMap<String, Vec<Guid>> = HashMap::new();
-    let mut coding_notes: HashMap<i64, Vec<Guid>> = HashMap::new();
+    let mut coding_notes: HashMap<&str, Vec<Guid>> = HashMap::new();
     let mut links = Vec::new();
     for memo in &memos {
-        let guid = Guid::derived(
-            "memo",
-            &format!("{}\u{1f}{}\u{1f}{}", memo.kind, memo.target, memo.coder),
-        );
+        let guid = record_guid("memo", &memo.id);
         let first_line = memo.text.lines().next().unwrap_or_default().trim();
         notes.push(Note {
             guid: guid.clone(),
@@ -181,11 +188,9 @@ fn build(project: &Project) -> Result<Build> {
                 .entry(memo.target.clone())
                 .or_default()
                 .push(guid),
-            "coding" => match memo.target.parse::<i64>() {
-                Ok(id) if codings.iter().any(|c| c.id == id) => {
-                    coding_notes.entry(id).or_default().push(guid)
-                }
-                _ => project_notes.push(guid),
+            "coding" => match codings.iter().find(|c| c.id == memo.target) {
+                Some(c) => coding_notes.entry(c.id.as_str()).or_default().push(guid),
+                None => project_notes.push(guid),
             },
             "case" => links.push(Link {
                 guid: Guid::derived("memo-link", guid.as_str()),
@@ -322,14 +327,11 @@ fn build(project: &Project) -> Result<Build> {
                     return None;
                 };
                 Some(RefiCoding {
-                    guid: Guid::derived(
-                        "coding",
-                        &format!("{span_key}\u{1f}{}\u{1f}{}", c.code, c.coder),
-                    ),
+                    guid: record_guid("coding", &c.id),
                     code: code_guid(code),
                     creating_user: Some(user_guid(&c.coder)),
-                    created: times.get(&c.created).cloned(),
-                    note_refs: coding_notes.get(&c.id).cloned().unwrap_or_default(),
+                    created: Some(c.created.clone()).filter(|t| !t.is_empty()),
+                    note_refs: coding_notes.get(c.id.as_str()).cloned().unwrap_or_default(),
                 })
             })
             .collect();
@@ -339,7 +341,7 @@ fn build(project: &Project) -> Result<Build> {
             start: start as i64,
             end: end as i64,
             creating_user: Some(user_guid(&first.coder)),
-            created: times.get(&first.created).cloned(),
+            created: Some(first.created.clone()).filter(|t| !t.is_empty()),
             description: None,
             codings: coding_elements,
             note_refs: Vec::new(),

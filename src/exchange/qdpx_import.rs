@@ -15,7 +15,7 @@ use super::merge::{SourceCases, merge_cases, merge_codes, merge_sets, variable_t
 use super::positions::{self, Counted};
 use super::qdpx_export::{DATE, METHOD, PARTICIPANTS, PHASE};
 use super::refi::*;
-use super::{ExchangeReport, ImportOptions, StagedWrites};
+use super::{ExchangeReport, ImportOptions};
 use crate::error::{Error, Result};
 use crate::project::{CASES_FILE, CODEBOOK_FILE, Project, TRANSCRIPTS_DIR};
 use crate::store::{Author, DocumentRecord, MemoRecord, NewCoding};
@@ -268,6 +268,7 @@ fn plan(
             codings.push((
                 coder,
                 NewCoding {
+                    id: None,
                     document: id.clone(),
                     code: code.clone(),
                     start: 0,
@@ -589,6 +590,7 @@ fn selection_codings(
             codings.push((
                 coder,
                 NewCoding {
+                    id: None,
                     document: id.to_string(),
                     code: code.clone(),
                     start,
@@ -938,14 +940,15 @@ fn apply(
     options: &ImportOptions,
     mut report: ExchangeReport,
 ) -> Result<ExchangeReport> {
-    let mut staged = StagedWrites::default();
+    // Inside the import's change (see `exchange::import`): an error, or the process dying,
+    // puts every file back.
     let result = (|| -> Result<()> {
         let project = Project::open(dir)?;
         let mut surveys: BTreeMap<String, Vec<SurveyRow>> = BTreeMap::new();
         for document in &plan.documents {
             match &document.file {
                 Some(PlannedFile::Transcript { path, content }) => {
-                    staged.write(path, content.as_bytes())?;
+                    crate::record::write(path, content.as_bytes())?;
                     report.written.push(path.clone());
                 }
                 Some(PlannedFile::SurveyRow { stem, row }) => {
@@ -956,7 +959,7 @@ fn apply(
         }
         for (stem, rows) in &surveys {
             let path = dir.join(TRANSCRIPTS_DIR).join(format!("{stem}.csv"));
-            staged.write(&path, survey_csv(&project, rows)?.as_bytes())?;
+            crate::record::write(&path, survey_csv(&project, rows)?.as_bytes())?;
             report.written.push(path);
         }
         drop(project);
@@ -968,7 +971,7 @@ fn apply(
         ] {
             if let Some(text) = text {
                 let path = dir.join(name);
-                staged.write(&path, text.as_bytes())?;
+                crate::record::write(&path, text.as_bytes())?;
                 report.written.push(path);
             }
         }
@@ -1025,11 +1028,5 @@ fn apply(
         }
         Ok(())
     })();
-    match result {
-        Ok(()) => Ok(report),
-        Err(e) => {
-            staged.undo();
-            Err(e)
-        }
-    }
+    result.map(|()| report)
 }

@@ -342,7 +342,7 @@ fn merge(p: &ProjectRef, coders: Array, into: &str, rule: &str, replace: bool) -
     let mut out = Map::new();
     out.insert("added".into(), (report.added as i64).into());
     out.insert("replaced".into(), (report.replaced as i64).into());
-    out.insert("audit".into(), report.audit_seq.into());
+    out.insert("audit".into(), report.entry.clone().into());
     Ok(out)
 }
 

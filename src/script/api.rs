@@ -82,7 +82,8 @@ fn segments_array(segments: Vec<Segment>) -> Array {
 
 fn coding_map(c: crate::store::Coding) -> Map {
     let mut m = Map::new();
-    m.insert("id".into(), Dynamic::from(c.id));
+    m.insert("id".into(), c.id.into());
+    m.insert("created".into(), c.created.into());
     m.insert("document".into(), c.document.into());
     m.insert("code".into(), c.code.into());
     m.insert("coder".into(), c.coder.into());
@@ -293,18 +294,18 @@ pub mod project_api {
 
     /// Removes a coding by id.
     #[rhai_fn(return_raw, pure)]
-    pub fn uncode(p: &mut ProjectRef, id: i64) -> Fallible<()> {
+    pub fn uncode(p: &mut ProjectRef, id: &str) -> Fallible<()> {
         let coder = p.coder.clone();
         p.project
             .borrow_mut()
-            .uncode(&coder, &[id])
+            .uncode(&coder, &[id.to_string()])
             .map(|_| ())
             .map_err(fail)
     }
 
     /// Moves a coding to another code.
     #[rhai_fn(return_raw, pure)]
-    pub fn recode(p: &mut ProjectRef, id: i64, code: &str) -> Fallible<Map> {
+    pub fn recode(p: &mut ProjectRef, id: &str, code: &str) -> Fallible<Map> {
         let coder = p.coder.clone();
         p.project
             .borrow_mut()
@@ -313,7 +314,7 @@ pub mod project_api {
             .map_err(fail)
     }
 
-    /// Writes a memo on a document (by id) or, given a number, on a coding.
+    /// Writes a memo on a document, by its id.
     #[rhai_fn(name = "memo", return_raw, pure)]
     pub fn memo_document(p: &mut ProjectRef, document: &str, text: &str) -> Fallible<()> {
         let coder = p.coder.clone();
@@ -323,13 +324,13 @@ pub mod project_api {
             .map_err(fail)
     }
 
-    /// Writes a memo on a coding, by its id.
-    #[rhai_fn(name = "memo", return_raw, pure)]
-    pub fn memo_coding(p: &mut ProjectRef, coding: i64, text: &str) -> Fallible<()> {
+    /// Writes a memo on a coding, by its id (`s.id` of a segment's coding, `c.id` of a coding).
+    #[rhai_fn(name = "memo_coding", return_raw, pure)]
+    pub fn memo_coding(p: &mut ProjectRef, coding: &str, text: &str) -> Fallible<()> {
         let coder = p.coder.clone();
         p.project
             .borrow_mut()
-            .memo(&coder, &MemoTarget::Coding(coding), text)
+            .memo(&coder, &MemoTarget::Coding(coding.to_string()), text)
             .map_err(fail)
     }
 
@@ -521,6 +522,26 @@ pub mod project_api {
     #[rhai_fn(get = "coders", pure)]
     pub fn seg_coders(s: &mut Segment) -> Array {
         s.coders.iter().cloned().map(Dynamic::from).collect()
+    }
+
+    /// The id of the segment's coding (the first, when several codings share the span; see
+    /// `ids`): the id in `codings/*.csv`, `qualkit segments` and exports, for `uncode`,
+    /// `recode` and `memo_coding`.
+    ///
+    /// ```rhai
+    /// let p = project("data/deep-end");
+    /// let s = p.segments("npt.coherence")[0];
+    /// print(s.id);
+    /// ```
+    #[rhai_fn(get = "id", pure)]
+    pub fn seg_id(s: &mut Segment) -> String {
+        s.codings.first().cloned().unwrap_or_default()
+    }
+
+    /// The ids of every coding of exactly this span.
+    #[rhai_fn(get = "ids", pure)]
+    pub fn seg_ids(s: &mut Segment) -> Array {
+        s.codings.iter().cloned().map(Dynamic::from).collect()
     }
 
     #[rhai_fn(name = "to_string", pure)]

@@ -45,7 +45,8 @@ impl Store {
             serde_json::json!({ "case": case, "theme": theme, "text": text, "previous": previous });
         let path = self.path.clone();
         let coder = author.coder.to_string();
-        self.change(author, "summarise", detail, |tx, _| {
+        self.change(author, "summarise", detail, |tx, _, touched| {
+            touched.summaries = true;
             let result = if text.is_empty() {
                 tx.execute(
                     "DELETE FROM summaries WHERE case_name = ?1 AND theme = ?2",
@@ -101,7 +102,8 @@ impl Store {
         });
         let path = self.path.clone();
         let coder = author.coder.to_string();
-        self.change(author, "classify", detail, |tx, _| {
+        self.change(author, "classify", detail, |tx, _, touched| {
+            touched.classifications = true;
             let fail = |source| Error::Store {
                 path: path.clone(),
                 source,

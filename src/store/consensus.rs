@@ -1,8 +1,6 @@
 //! Storing a consensus coding: the merged codings of several coders, written under a coder
 //! of their own in one transaction that also clears whatever that coder had before.
 
-use rusqlite::params;
-
 use super::{Author, DocumentRecord, NOW, NewCoding, Store};
 use crate::error::{Error, Result};
 
@@ -19,9 +17,10 @@ impl Store {
         expected_previous: usize,
         codings: Vec<NewCoding>,
         documents: &[DocumentRecord],
-    ) -> Result<(i64, usize)> {
+    ) -> Result<(String, usize)> {
         let path = self.path.clone();
-        self.change(author, "merge coders", detail, |tx, seq| {
+        self.change(author, "merge coders", detail, |tx, entry, touched| {
+            touched.coders.insert(coder.to_string());
             let fail = |source| Error::Store {
                 path: path.clone(),
                 source,
@@ -48,34 +47,11 @@ impl Store {
                 [coder],
             )
             .map_err(fail)?;
-            let mut record = tx
-                .prepare(&format!(
-                    "INSERT OR IGNORE INTO documents (id, source, fingerprint, chars, first_coded) VALUES (?1, ?2, ?3, ?4, {NOW})"
-                ))
-                .map_err(fail)?;
-            for d in documents {
-                record
-                    .execute(params![d.id, d.source, d.fingerprint, d.chars as i64])
-                    .map_err(fail)?;
-            }
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO codings (document, code, coder, start, end, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(fail)?;
+            super::record_documents(tx, documents).map_err(fail)?;
             for c in &codings {
-                insert
-                    .execute(params![
-                        c.document,
-                        c.code,
-                        coder,
-                        c.start as i64,
-                        c.end as i64,
-                        seq
-                    ])
-                    .map_err(fail)?;
+                super::insert_batch(tx, &[c], coder, entry).map_err(fail)?;
             }
-            Ok((seq, codings.len()))
+            Ok((entry.id.clone(), codings.len()))
         })
     }
 }

@@ -36,7 +36,8 @@ pub struct SkippedCoding {
 /// What [`Store::import_batch`] did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BatchReport {
-    pub audit_seq: i64,
+    /// The id of the audit entry that records the import.
+    pub entry: String,
     pub added: usize,
     /// Codings identical to one already stored (a second import of the same file).
     pub already_stored: usize,
@@ -69,13 +70,13 @@ impl Store {
         let mut coders: Vec<(String, Vec<NewCoding>)> = by_coder.into_iter().collect();
         coders.sort_by(|a, b| a.0.cmp(&b.0));
         let path = self.path.clone();
-        self.change(author, action, detail, |tx, seq| {
+        self.change(author, action, detail, |tx, entry, touched| {
             let fail = |source| Error::Store {
                 path: path.clone(),
                 source,
             };
             let mut report = BatchReport {
-                audit_seq: seq,
+                entry: entry.id.clone(),
                 ..Default::default()
             };
             let mut add_coder = tx
@@ -90,21 +91,7 @@ impl Store {
             {
                 add_coder.execute([name]).map_err(fail)?;
             }
-            let mut record = tx
-                .prepare(&format!(
-                    "INSERT OR IGNORE INTO documents (id, source, fingerprint, chars, first_coded) VALUES (?1, ?2, ?3, ?4, {NOW})"
-                ))
-                .map_err(fail)?;
-            for d in documents {
-                record
-                    .execute(params![d.id, d.source, d.fingerprint, d.chars as i64])
-                    .map_err(fail)?;
-            }
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO codings (document, code, coder, start, end, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(fail)?;
+            super::record_documents(tx, documents).map_err(fail)?;
             for (coder, mut codings) in coders {
                 codings.sort();
                 codings.dedup_by(|a, b| {
@@ -139,18 +126,11 @@ impl Store {
                         }
                         continue;
                     }
-                    insert
-                        .execute(params![
-                            coding.document,
-                            coding.code,
-                            coder,
-                            coding.start as i64,
-                            coding.end as i64,
-                            seq
-                        ])
-                        .map_err(fail)?;
+                    let id = super::insert_batch(tx, &[coding], &coder, entry).map_err(fail)?;
+                    touched.coders.insert(coder.clone());
                     if let Some(memo) = coding.memo.as_deref().filter(|m| !m.trim().is_empty()) {
-                        super::memo_on_last_coding(tx, &coder, memo).map_err(fail)?;
+                        super::insert_memo(tx, "coding", &id, &coder, memo).map_err(fail)?;
+                        touched.memos = true;
                         report.memos += 1;
                     }
                     report.added += 1;
@@ -170,22 +150,27 @@ impl Store {
                         other => Err(other),
                     })
                     .map_err(fail)?;
-                let text = match stored {
+                touched.memos = true;
+                match stored {
                     Some(old) if old.contains(memo.text.as_str()) => continue,
-                    Some(old) => format!("{old}\n\n{}", memo.text),
-                    None => memo.text.clone(),
-                };
-                tx.execute(
-                    &format!(
-                        "INSERT INTO memos (kind, target, coder, text, updated) VALUES (?1, ?2, ?3, ?4, {NOW})
-                         ON CONFLICT (kind, target, coder) DO UPDATE SET text = excluded.text, updated = excluded.updated"
-                    ),
-                    params![memo.kind, memo.target, memo.coder, text],
-                )
-                .map_err(fail)?;
+                    Some(old) => {
+                        tx.execute(
+                            &format!(
+                                "UPDATE memos SET text = ?4, updated = {NOW} WHERE kind = ?1 AND target = ?2 AND coder = ?3"
+                            ),
+                            params![memo.kind, memo.target, memo.coder, format!("{old}\n\n{}", memo.text)],
+                        )
+                        .map_err(fail)?;
+                    }
+                    None => {
+                        super::insert_memo(tx, &memo.kind, &memo.target, &memo.coder, &memo.text)
+                            .map_err(fail)?;
+                    }
+                }
                 report.memos += 1;
             }
             for summary in summaries {
+                touched.summaries = true;
                 report.summaries += tx
                     .execute(
                         &format!(
@@ -207,19 +192,6 @@ impl Store {
             .prepare("SELECT name FROM coders ORDER BY name")
             .map_err(|e| self.fail(e))?;
         stmt.query_map([], |r| r.get(0))
-            .map_err(|e| self.fail(e))?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.fail(e))
-    }
-
-    /// When each audit entry was written (`seq` -> UTC time), to date codings by their
-    /// `created` entry.
-    pub fn audit_times(&self) -> Result<HashMap<i64, String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, at FROM audit")
-            .map_err(|e| self.fail(e))?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(|e| self.fail(e))?
             .collect::<rusqlite::Result<_>>()
             .map_err(|e| self.fail(e))

@@ -1,7 +1,11 @@
-//! The project's working store: `.qualkit/project.db`, SQLite in WAL mode. It holds codings,
-//! memos, coders and an append-only audit log. Every change is one IMMEDIATE transaction,
-//! so a change is either wholly stored or not at all (a killed process, a failed bulk
-//! coding), and concurrent writers queue instead of losing each other's work.
+//! The project's cache: SQLite in WAL mode under `.qualkit/`, built from the record (the
+//! project's plain files, see [`crate::record`]) and kept in step with it. It holds codings,
+//! memos, coders, summaries, classifications and the audit log, indexed for analysis.
+//!
+//! Every change is one IMMEDIATE transaction that also writes the record files it touches
+//! (through the [`RecordSink`] the project attaches) before it commits, and notes the files'
+//! stamps: a store whose stamps differ from the files is out of date and is rebuilt. So a
+//! killed process leaves either both changed or a store that knows it is stale.
 //!
 //! The store knows nothing of document text or the codebook: callers check spans and codes
 //! before they write. What it does check, inside the write transaction so that concurrent
@@ -10,12 +14,17 @@
 mod analysis;
 mod consensus;
 mod exchange;
+mod restore;
+mod write_through;
 
 pub use analysis::{DerivedAttribute, Summary};
 pub use exchange::{BatchReport, MemoRecord, SkippedCoding};
+pub use restore::UnplacedCoding;
+pub use write_through::{RecordSink, codings_file_name};
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -24,20 +33,26 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+/// The file in `.qualkit/` that names the store in use. Each build gets a file of its own, so
+/// a process still reading an older build never has a new file swapped under it.
+const CURRENT_FILE: &str = "store";
 
 /// A stored coding: `code` applied by `coder` to code points `start..end` of `document`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Coding {
-    pub id: i64,
+    /// The coding's id for life (a GUID).
+    pub id: String,
     pub document: String,
     pub code: String,
     pub coder: String,
     pub start: usize,
     pub end: usize,
-    /// The audit entry that created it (who, when, codebook version).
-    pub created: i64,
+    /// When it was made (UTC, ISO 8601).
+    pub created: String,
+    /// The id of the audit entry that made it (who, when, codebook version).
+    pub entry: String,
 }
 
 /// A coding to be stored.
@@ -49,12 +64,28 @@ pub struct NewCoding {
     pub end: usize,
     /// A memo to attach to the new coding.
     pub memo: Option<String>,
+    /// The id to give it; a new one when `None`.
+    pub id: Option<String>,
+}
+
+impl NewCoding {
+    pub fn new(document: String, code: String, start: usize, end: usize) -> Self {
+        NewCoding {
+            document,
+            code,
+            start,
+            end,
+            memo: None,
+            id: None,
+        }
+    }
 }
 
 /// What a bulk write did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct WriteReport {
-    pub audit_seq: i64,
+    /// The id of the audit entry that records the write.
+    pub entry: String,
     pub added: usize,
     /// Spans skipped because the coder already had an overlapping coding of the same code.
     pub skipped_overlaps: usize,
@@ -71,7 +102,10 @@ pub enum OnOverlap {
 /// One entry of the audit log.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
+    /// The entry's place in the log, counted from 1 in this copy of the project.
     pub seq: i64,
+    /// The entry's id for life.
+    pub id: String,
     pub at: String,
     pub coder: String,
     pub action: String,
@@ -81,6 +115,7 @@ pub struct AuditEntry {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Memo {
+    pub id: String,
     pub kind: String,
     pub target: String,
     pub coder: String,
@@ -88,7 +123,7 @@ pub struct Memo {
     pub updated: String,
 }
 
-/// A document as it was when first coded.
+/// A document as it was when its codings were last checked against it.
 #[derive(Debug, Clone)]
 pub struct DocumentRecord {
     pub id: String,
@@ -104,110 +139,157 @@ pub struct Author<'a> {
     pub codebook_version: &'a str,
 }
 
+/// The audit entry a change is recorded under.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub id: String,
+    pub at: String,
+}
+
+/// Which record files a change touched, so that only those are written.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Touched {
+    /// Coders whose codings changed.
+    pub coders: BTreeSet<String>,
+    pub memos: bool,
+    pub summaries: bool,
+    pub classifications: bool,
+}
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
     /// While built by [`Store::create_bulk`] (no journal, no codings indexes yet): the coders
     /// who have codings in it so far.
     bulk: Option<BTreeSet<String>>,
+    /// Where changes are written through to the record; none while a store is built.
+    sink: Option<Arc<dyn RecordSink>>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at `path`.
-    pub fn open(path: &Path) -> Result<Self> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
+    /// The store in use in the cache folder `cache`, if there is one.
+    pub fn current(cache: &Path) -> Option<PathBuf> {
+        let name = std::fs::read_to_string(cache.join(CURRENT_FILE)).ok()?;
+        let name = name.trim();
+        let valid = name.starts_with("project-")
+            && name.ends_with(".db")
+            && !name.contains(['/', '\\']);
+        let path = cache.join(name);
+        (valid && path.is_file()).then_some(path)
+    }
+
+    /// Opens an existing store. `Ok(None)` when it was made by another version of qualkit and
+    /// must be rebuilt.
+    pub fn open(path: &Path) -> Result<Option<Self>> {
         let fail = |source| Error::Store {
             path: path.to_path_buf(),
             source,
         };
-        let mut conn = Connection::open(path).map_err(fail)?;
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(fail)?;
         conn.busy_timeout(Duration::from_secs(60)).map_err(fail)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(fail)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(fail)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(fail)?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
-        tx.execute_batch(include_str!("schema.sql")).map_err(fail)?;
-        let version: Option<i64> = tx
+        let version: Option<i64> = conn
             .query_row(
                 "SELECT value FROM meta WHERE key = 'schema_version'",
                 [],
                 |r| r.get::<_, String>(0),
             )
             .optional()
-            .map_err(fail)?
+            .ok()
+            .flatten()
             .and_then(|v| v.parse().ok());
-        match version {
-            None => {
-                tx.execute(
-                    &format!("INSERT INTO meta VALUES ('schema_version', ?1), ('created', {NOW})"),
-                    [SCHEMA_VERSION.to_string()],
-                )
-                .map_err(fail)?;
-            }
-            Some(v) if v > SCHEMA_VERSION => {
-                return Err(Error::Invalid {
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "this store has schema version {v}, newer than this qualkit understands ({SCHEMA_VERSION}); upgrade qualkit"
-                    ),
-                });
-            }
-            Some(_) => {}
+        if version != Some(SCHEMA_VERSION) {
+            return Ok(None);
         }
-        tx.commit().map_err(fail)?;
-        Ok(Store {
+        Ok(Some(Store {
             conn,
             path: path.to_path_buf(),
             bulk: None,
+            sink: None,
+        }))
+    }
+
+    /// Creates an empty store at `path` (which must not hold one yet), ready for writes. For
+    /// tools and tests that use a store on its own; a project's cache is made by
+    /// [`Store::create_bulk`].
+    pub fn create(path: &Path) -> Result<Self> {
+        let fail = |source| Error::Store {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(fail)?;
+        conn.execute_batch(include_str!("schema.sql"))
+            .map_err(fail)?;
+        conn.execute(
+            &format!("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?1), ('created', {NOW})"),
+            [SCHEMA_VERSION.to_string()],
+        )
+        .map_err(fail)?;
+        drop(conn);
+        Ok(Store::open(path)?.expect("a store just made has this version"))
+    }
+
+    /// Starts a new store in the cache folder `cache`, filled in bulk and then made the one in
+    /// use by [`Store::finish_bulk`]. It is written in a private file, without a journal and
+    /// without the codings indexes (built once at the end, from sorted data, instead of row
+    /// by row), so a project with a million codings gets its store in a fraction of the time.
+    /// Until it is finished nothing names it: an interrupted build leaves no half-filled store
+    /// that a later open would take for a complete one. The caller holds the project's
+    /// exclusive lock.
+    pub fn create_bulk(cache: &Path) -> Result<Self> {
+        std::fs::create_dir_all(cache).map_err(|e| Error::io(cache, e))?;
+        let building = cache.join(format!(
+            "project-{}.db.building",
+            crate::record::change::short_id()
+        ));
+        let fail = |source| Error::Store {
+            path: building.clone(),
+            source,
+        };
+        let conn = Connection::open(&building).map_err(fail)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = OFF;
+             PRAGMA synchronous = OFF;
+             PRAGMA cache_size = -131072;",
+        )
+        .map_err(fail)?;
+        conn.execute_batch(include_str!("schema.sql"))
+            .map_err(fail)?;
+        conn.execute_batch(
+            "DROP INDEX codings_by_place; DROP INDEX codings_by_guid; DROP INDEX codings_by_coder;",
+        )
+        .map_err(fail)?;
+        conn.execute(
+            &format!("INSERT INTO meta VALUES ('schema_version', ?1), ('created', {NOW})"),
+            [SCHEMA_VERSION.to_string()],
+        )
+        .map_err(fail)?;
+        Ok(Store {
+            conn,
+            path: building,
+            bulk: Some(BTreeSet::new()),
+            sink: None,
         })
     }
 
-    /// Starts a new store at `path` that is filled in bulk and then made final by
-    /// [`Store::finish_bulk`]. It is written in a private file beside `path`, without a journal
-    /// and without the codings indexes (built once at the end, from sorted data, instead of
-    /// row by row), so a project with a million codings gets its store in a fraction of the
-    /// time. Until it is finished `path` does not exist: an interrupted build leaves no
-    /// half-filled store that a later open would take for a complete one.
-    pub fn create_bulk(path: &Path) -> Result<Self> {
-        let building = building_path(path);
-        match std::fs::remove_file(&building) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&building, e)),
-        }
-        let mut store = Store::open(&building)?;
-        store.bulk = Some(BTreeSet::new());
-        store
-            .conn
-            .execute_batch(
-                "PRAGMA journal_mode = OFF;
-                 PRAGMA synchronous = OFF;
-                 -- Every write adds its coder and audit entry first, in the same transaction.
-                 PRAGMA foreign_keys = OFF;
-                 PRAGMA cache_size = -131072;
-                 DROP INDEX codings_by_place;",
-            )
-            .map_err(|e| store.fail(e))?;
-        Ok(store)
-    }
-
-    /// Builds the indexes of a store made by [`Store::create_bulk`], writes it to disk and
-    /// moves it to `path`, where it is reopened as any store is.
-    pub fn finish_bulk(&mut self, path: &Path) -> Result<()> {
+    /// Builds the indexes of a store made by [`Store::create_bulk`], writes it to disk, gives
+    /// it its name and makes it the store in use, then removes older builds.
+    pub fn finish_bulk(&mut self) -> Result<()> {
         assert!(
             self.bulk.is_some(),
             "finish_bulk on a store not made by create_bulk"
         );
-        self.conn
-            .execute_batch(include_str!("schema.sql"))
-            .map_err(|e| self.fail(e))?;
+        if let Err(source) = self.conn.execute_batch(include_str!("schema.sql")) {
+            // The unique index on coding ids is the last word on duplicates.
+            return Err(self.fail(source));
+        }
         let building = self.path.clone();
         let placeholder = Connection::open_in_memory().map_err(|e| self.fail(e))?;
         std::mem::replace(&mut self.conn, placeholder)
@@ -217,9 +299,38 @@ impl Store {
         std::fs::File::open(&building)
             .and_then(|f| f.sync_all())
             .map_err(|e| Error::io(&building, e))?;
-        std::fs::rename(&building, path).map_err(|e| Error::io(path, e))?;
-        *self = Store::open(path)?;
+        crate::record::crash::point("store:built");
+        let path = building.with_extension("");
+        std::fs::rename(&building, &path).map_err(|e| Error::io(&path, e))?;
+        let cache = path.parent().expect("a store lives in a folder").to_path_buf();
+        let name = path.file_name().expect("named").to_string_lossy().into_owned();
+        crate::record::atomic::write_atomic(&cache.join(CURRENT_FILE), name.as_bytes())?;
+        crate::record::crash::point("store:named");
+        // Older builds: a process still reading one keeps its open file until it closes it.
+        if let Ok(entries) = std::fs::read_dir(&cache) {
+            for entry in entries.flatten() {
+                let other = entry.file_name().to_string_lossy().into_owned();
+                if other.starts_with("project") && !other.starts_with(&name) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        let sink = self.sink.take();
+        let mut finished = Store::open(&path)?.expect("a store just built has this version");
+        finished.sink = sink;
+        self.bulk = None;
+        *self = finished;
         Ok(())
+    }
+
+    /// Whether this store is being built (see [`Store::create_bulk`]).
+    pub fn is_building(&self) -> bool {
+        self.bulk.is_some()
+    }
+
+    /// Writes changes through to the record from now on.
+    pub fn attach(&mut self, sink: Arc<dyn RecordSink>) {
+        self.sink = Some(sink);
     }
 
     pub fn path(&self) -> &Path {
@@ -233,20 +344,86 @@ impl Store {
         }
     }
 
-    /// Runs `work` in one IMMEDIATE transaction, after writing its audit entry; nothing of it
-    /// is stored unless all of it succeeds.
+    /// The record files' stamps when this store last matched them.
+    pub fn stamps(&self) -> Result<crate::record::Stamps> {
+        let json: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'stamps'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.fail(e))?;
+        Ok(json
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    /// The codebook version the store's codings were last checked against.
+    pub fn codebook_version(&self) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = 'codebook'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.fail(e))
+    }
+
+    pub fn set_codebook_version(&self, version: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('codebook', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [version],
+            )
+            .map(|_| ())
+            .map_err(|e| self.fail(e))
+    }
+
+    /// The documents that have codings.
+    pub fn coded_documents(&self) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT document FROM codings")
+            .map_err(|e| self.fail(e))?;
+        stmt.query_map([], |r| r.get(0))
+            .map_err(|e| self.fail(e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.fail(e))
+    }
+
+    /// An empty store in memory: what a project holds until its cache is opened.
+    pub(crate) fn in_memory() -> Self {
+        let conn = Connection::open_in_memory().expect("SQLite opens a store in memory");
+        conn.execute_batch(include_str!("schema.sql"))
+            .expect("the schema applies to an empty store");
+        Store {
+            conn,
+            path: PathBuf::from(":memory:"),
+            bulk: None,
+            sink: None,
+        }
+    }
+
+    /// Notes the record files' stamps: the store matches them as they are now.
+    pub fn set_stamps(&self, stamps: &crate::record::Stamps) -> Result<()> {
+        set_stamps(&self.conn, stamps).map_err(|e| self.fail(e))
+    }
+
+    /// Runs `work` in one IMMEDIATE transaction, after writing its audit entry, then writes
+    /// the record files it touched; nothing of it is stored unless all of it succeeds.
     fn change<T>(
         &mut self,
         author: &Author,
         action: &str,
         detail: serde_json::Value,
-        work: impl FnOnce(&rusqlite::Transaction, i64) -> Result<T>,
+        work: impl FnOnce(&rusqlite::Transaction, &Entry, &mut Touched) -> Result<T>,
     ) -> Result<T> {
         let path = self.path.clone();
         let fail = |source| Error::Store {
             path: path.clone(),
             source,
         };
+        let sink = self.sink.clone();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -256,21 +433,39 @@ impl Store {
             [author.coder],
         )
         .map_err(fail)?;
+        let id = crate::record::new_id();
         tx.execute(
             &format!(
-                "INSERT INTO audit (at, coder, action, detail, codebook_version) VALUES ({NOW}, ?1, ?2, ?3, ?4)"
+                "INSERT INTO audit (id, at, coder, action, detail, codebook_version) VALUES (?1, {NOW}, ?2, ?3, ?4, ?5)"
             ),
-            params![author.coder, action, detail.to_string(), author.codebook_version],
+            params![id, author.coder, action, detail.to_string(), author.codebook_version],
         )
         .map_err(fail)?;
         let seq = tx.last_insert_rowid();
-        let out = work(&tx, seq)?;
+        let at: String = tx
+            .query_row("SELECT at FROM audit WHERE seq = ?1", [seq], |r| r.get(0))
+            .map_err(fail)?;
+        let entry = Entry { id, at };
+        let mut touched = Touched::default();
+        let out = work(&tx, &entry, &mut touched)?;
+        if let Some(sink) = sink {
+            let logged = crate::record::files::LogEntry {
+                id: entry.id.clone(),
+                at: entry.at.clone(),
+                coder: author.coder.to_string(),
+                action: action.to_string(),
+                codebook_version: author.codebook_version.to_string(),
+                detail,
+            };
+            write_through::write(&tx, sink.as_ref(), &touched, &logged, &path)?;
+        }
+        crate::record::crash::point("store:before-commit");
         tx.commit().map_err(fail)?;
         Ok(out)
     }
 
     /// Stores codings by one coder, all or nothing. `documents` records the text each coded
-    /// document had (kept from the first time it was coded).
+    /// document had.
     pub fn add_codings(
         &mut self,
         author: &Author,
@@ -281,28 +476,20 @@ impl Store {
         on_overlap: OnOverlap,
     ) -> Result<WriteReport> {
         codings.par_sort_unstable();
-        codings.dedup();
+        codings.dedup_by(|a, b| {
+            (&a.document, &a.code, a.start, a.end, &a.memo)
+                == (&b.document, &b.code, b.start, b.end, &b.memo)
+        });
         let path = self.path.clone();
         let coder = author.coder.to_string();
         // While a store is built: whether this coder has nothing stored yet.
         let bulk = self.bulk.as_ref().map(|coders| !coders.contains(&coder));
-        let report = self.change(author, action, detail, |tx, seq| {
+        let report = self.change(author, action, detail, |tx, entry, touched| {
             let fail = |source| Error::Store {
                 path: path.clone(),
                 source,
             };
-            {
-                let mut record = tx
-                    .prepare(&format!(
-                        "INSERT OR IGNORE INTO documents (id, source, fingerprint, chars, first_coded) VALUES (?1, ?2, ?3, ?4, {NOW})"
-                    ))
-                    .map_err(fail)?;
-                for d in documents {
-                    record
-                        .execute(params![d.id, d.source, d.fingerprint, d.chars as i64])
-                        .map_err(fail)?;
-                }
-            }
+            record_documents(tx, documents).map_err(fail)?;
             // A coder new to a store being built has nothing stored to overlap.
             let existing = if bulk == Some(true) {
                 SpansByPlace::default()
@@ -310,7 +497,7 @@ impl Store {
                 existing_spans(tx, &coder, &codings, bulk.is_some()).map_err(fail)?
             };
             let mut report = WriteReport {
-                audit_seq: seq,
+                entry: entry.id.clone(),
                 ..Default::default()
             };
             let mut batch: Vec<&NewCoding> = Vec::with_capacity(INSERT_BATCH);
@@ -323,7 +510,7 @@ impl Store {
                 };
                 let clash_new = last_kept
                     .filter(|k| same_place(k) && k.end > coding.start)
-                    .map(|k| (0, k.start, k.end));
+                    .map(|k| (String::from("(new)"), k.start, k.end));
                 let clash = clash_new.or_else(|| {
                     existing
                         .get(&coding.document, &coding.code)
@@ -356,17 +543,18 @@ impl Store {
                     None => {
                         batch.push(coding);
                         if batch.len() == INSERT_BATCH {
-                            insert_batch(tx, &batch, &coder, seq).map_err(fail)?;
+                            insert_batch(tx, &batch, &coder, entry).map_err(fail)?;
                             batch.clear();
                         }
                     }
                     Some(memo) => {
-                        // Earlier codings first, so that ids follow the order codings came in.
+                        // Earlier codings first, so that rows follow the order codings came in.
                         for earlier in batch.drain(..) {
-                            insert_batch(tx, &[earlier], &coder, seq).map_err(fail)?;
+                            insert_batch(tx, &[earlier], &coder, entry).map_err(fail)?;
                         }
-                        insert_batch(tx, &[coding], &coder, seq).map_err(fail)?;
-                        memo_on_last_coding(tx, &coder, memo).map_err(fail)?;
+                        let id = insert_batch(tx, &[coding], &coder, entry).map_err(fail)?;
+                        insert_memo(tx, "coding", &id, &coder, memo).map_err(fail)?;
+                        touched.memos = true;
                     }
                 }
                 report.added += 1;
@@ -375,7 +563,10 @@ impl Store {
             // The last, part-full batch row by row: one statement shape per batch size
             // would crowd the statement cache.
             for rest in batch {
-                insert_batch(tx, &[rest], &coder, seq).map_err(fail)?;
+                insert_batch(tx, &[rest], &coder, entry).map_err(fail)?;
+            }
+            if report.added > 0 {
+                touched.coders.insert(coder.clone());
             }
             Ok(report)
         })?;
@@ -385,28 +576,44 @@ impl Store {
         Ok(report)
     }
 
-    /// Removes codings by id; the audit entry keeps what they were.
-    pub fn remove_codings(&mut self, author: &Author, ids: &[i64]) -> Result<Vec<Coding>> {
+    /// Removes codings by id, with the memos written on them; the audit entry keeps what
+    /// they were, memos included.
+    pub fn remove_codings(&mut self, author: &Author, ids: &[String]) -> Result<Vec<Coding>> {
         let removed = ids
             .iter()
-            .map(|&id| self.coding(id)?.ok_or(Error::UnknownCoding(id)))
+            .map(|id| self.coding(id)?.ok_or_else(|| Error::UnknownCoding(id.clone())))
             .collect::<Result<Vec<_>>>()?;
-        let detail = serde_json::json!({ "removed": removed });
+        let memos: Vec<Memo> = removed
+            .iter()
+            .map(|c| self.memos(Some("coding"), Some(&c.id)))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let detail = serde_json::json!({ "removed": removed, "memos": memos });
         let path = self.path.clone();
-        self.change(author, "uncode", detail, |tx, _| {
+        self.change(author, "uncode", detail, |tx, _, touched| {
+            let fail = |source| Error::Store {
+                path: path.clone(),
+                source,
+            };
             let mut delete = tx
-                .prepare("DELETE FROM codings WHERE id = ?1")
-                .map_err(|source| Error::Store {
-                    path: path.clone(),
-                    source,
-                })?;
-            for id in ids {
-                if delete.execute([id]).map_err(|source| Error::Store {
-                    path: path.clone(),
-                    source,
-                })? == 0
+                .prepare("DELETE FROM codings WHERE guid = ?1")
+                .map_err(fail)?;
+            for coding in &removed {
+                if delete.execute([&coding.id]).map_err(fail)? == 0 {
+                    return Err(Error::UnknownCoding(coding.id.clone()));
+                }
+                touched.coders.insert(coding.coder.clone());
+                if tx
+                    .execute(
+                        "DELETE FROM memos WHERE kind = 'coding' AND target = ?1",
+                        [&coding.id],
+                    )
+                    .map_err(fail)?
+                    > 0
                 {
-                    return Err(Error::UnknownCoding(*id));
+                    touched.memos = true;
                 }
             }
             Ok(())
@@ -415,27 +622,29 @@ impl Store {
     }
 
     /// Moves a coding to another code, refusing if that would overlap the coder's own
-    /// coding of the new code.
-    pub fn recode(&mut self, author: &Author, id: i64, new_code: &str) -> Result<Coding> {
-        let old = self.coding(id)?.ok_or(Error::UnknownCoding(id))?;
+    /// coding of the new code. The coding keeps its id.
+    pub fn recode(&mut self, author: &Author, id: &str, new_code: &str) -> Result<Coding> {
+        let old = self
+            .coding(id)?
+            .ok_or_else(|| Error::UnknownCoding(id.to_string()))?;
         let detail = serde_json::json!({ "coding": old, "to": new_code });
         let path = self.path.clone();
-        self.change(author, "recode", detail, |tx, _| {
+        self.change(author, "recode", detail, |tx, _, touched| {
             let fail = |source| Error::Store {
                 path: path.clone(),
                 source,
             };
-            let probe = [NewCoding {
-                document: old.document.clone(),
-                code: new_code.to_string(),
-                start: old.start,
-                end: old.end,
-                memo: None,
-            }];
+            let probe = [NewCoding::new(
+                old.document.clone(),
+                new_code.to_string(),
+                old.start,
+                old.end,
+            )];
             let existing = existing_spans(tx, &old.coder, &probe, false).map_err(fail)?;
             if let Some((other, s, e)) = existing
                 .get(&old.document, new_code)
                 .and_then(|spans| overlapping(spans, old.start, old.end))
+                .filter(|(other, ..)| *other != old.id)
             {
                 return Err(Error::Overlap {
                     document: old.document.clone(),
@@ -449,10 +658,11 @@ impl Store {
                 });
             }
             tx.execute(
-                "UPDATE codings SET code = ?1 WHERE id = ?2",
-                params![new_code, id],
+                "UPDATE codings SET code = ?1 WHERE guid = ?2",
+                params![new_code, old.id],
             )
             .map_err(fail)?;
+            touched.coders.insert(old.coder.clone());
             Ok(())
         })?;
         Ok(Coding {
@@ -461,7 +671,8 @@ impl Store {
         })
     }
 
-    /// Sets (or, with empty text, clears) `coder`'s memo on a target.
+    /// Sets (or, with empty text, clears) `coder`'s memo on a target. A memo keeps its id
+    /// when its text changes.
     pub fn set_memo(
         &mut self,
         author: &Author,
@@ -472,27 +683,36 @@ impl Store {
         let previous = self
             .memos(Some(kind), Some(target))?
             .into_iter()
-            .find(|m| m.coder == author.coder)
-            .map(|m| m.text);
-        let detail = serde_json::json!({ "kind": kind, "target": target, "text": text, "previous": previous });
+            .find(|m| m.coder == author.coder);
+        let detail = serde_json::json!({
+            "memo": previous.as_ref().map(|m| m.id.clone()),
+            "kind": kind,
+            "target": target,
+            "text": text,
+            "previous": previous.as_ref().map(|m| m.text.clone()),
+        });
         let path = self.path.clone();
         let coder = author.coder.to_string();
-        self.change(author, "memo", detail, |tx, _| {
+        self.change(author, "memo", detail, |tx, _, touched| {
+            touched.memos = true;
             let result = if text.is_empty() {
                 tx.execute(
                     "DELETE FROM memos WHERE kind = ?1 AND target = ?2 AND coder = ?3",
                     params![kind, target, coder],
                 )
-            } else {
+                .map(|_| ())
+            } else if previous.is_some() {
                 tx.execute(
                     &format!(
-                        "INSERT INTO memos (kind, target, coder, text, updated) VALUES (?1, ?2, ?3, ?4, {NOW})
-                         ON CONFLICT (kind, target, coder) DO UPDATE SET text = excluded.text, updated = excluded.updated"
+                        "UPDATE memos SET text = ?4, updated = {NOW} WHERE kind = ?1 AND target = ?2 AND coder = ?3"
                     ),
                     params![kind, target, coder, text],
                 )
+                .map(|_| ())
+            } else {
+                insert_memo(tx, kind, target, &coder, text).map(|_| ())
             };
-            result.map(|_| ()).map_err(|source| Error::Store {
+            result.map_err(|source| Error::Store {
                 path: path.clone(),
                 source,
             })
@@ -500,19 +720,59 @@ impl Store {
     }
 
     /// Records an event that changes no coding (an import, a build) in the audit log.
-    pub fn log(&mut self, author: &Author, action: &str, detail: serde_json::Value) -> Result<i64> {
-        self.change(author, action, detail, |_, seq| Ok(seq))
+    /// Returns the entry's id.
+    pub fn log(
+        &mut self,
+        author: &Author,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> Result<String> {
+        self.change(author, action, detail, |_, entry, _| Ok(entry.id.clone()))
     }
 
-    pub fn coding(&self, id: i64) -> Result<Option<Coding>> {
+    pub fn coding(&self, id: &str) -> Result<Option<Coding>> {
         self.conn
             .query_row(
-                "SELECT id, document, code, coder, start, end, created FROM codings WHERE id = ?1",
+                &format!("SELECT {CODING_COLUMNS} FROM codings WHERE guid = ?1"),
                 [id],
                 row_to_coding,
             )
             .optional()
             .map_err(|e| self.fail(e))
+    }
+
+    /// The full id of the coding whose id is or starts with `given` (at least 4 characters,
+    /// as with git's short commit names).
+    pub fn resolve_coding_id(&self, given: &str) -> Result<String> {
+        let given = given.trim().trim_start_matches('#').to_ascii_lowercase();
+        if self.coding(&given)?.is_some() {
+            return Ok(given);
+        }
+        if given.len() < 4 {
+            return Err(Error::UnknownCoding(given));
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT guid FROM codings WHERE guid >= ?1 AND guid < ?1 || '~' ORDER BY guid LIMIT 6",
+            )
+            .map_err(|e| self.fail(e))?;
+        let found: Vec<String> = stmt
+            .query_map([&given], |r| r.get(0))
+            .map_err(|e| self.fail(e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.fail(e))?;
+        match found.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(Error::UnknownCoding(given)),
+            many => Err(Error::argument(
+                "id",
+                format!(
+                    "`{given}` is the start of several coding ids ({}); give more of it",
+                    many.join(", ")
+                ),
+            )),
+        }
     }
 
     /// All codings, ordered by document, start, code, coder.
@@ -583,8 +843,8 @@ impl Store {
 
     fn query_codings<P: rusqlite::Params>(&self, filter: &str, params: P) -> Result<Vec<Coding>> {
         let sql = format!(
-            "SELECT id, document, code, coder, start, end, created FROM codings {filter}
-             ORDER BY document, start, end, code, coder, id"
+            "SELECT {CODING_COLUMNS} FROM codings {filter}
+             ORDER BY document, start, end, code, coder, guid"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.fail(e))?;
         let rows = stmt
@@ -618,18 +878,19 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT kind, target, coder, text, updated FROM memos
+                "SELECT id, kind, target, coder, text, updated FROM memos
                  WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR target = ?2)
                  ORDER BY kind, target, coder",
             )
             .map_err(|e| self.fail(e))?;
         stmt.query_map(params![kind, target], |r| {
             Ok(Memo {
-                kind: r.get(0)?,
-                target: r.get(1)?,
-                coder: r.get(2)?,
-                text: r.get(3)?,
-                updated: r.get(4)?,
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                target: r.get(2)?,
+                coder: r.get(3)?,
+                text: r.get(4)?,
+                updated: r.get(5)?,
             })
         })
         .map_err(|e| self.fail(e))?
@@ -641,18 +902,19 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT seq, at, coder, action, detail, codebook_version FROM audit ORDER BY seq",
+                "SELECT seq, id, at, coder, action, detail, codebook_version FROM audit ORDER BY seq",
             )
             .map_err(|e| self.fail(e))?;
         stmt.query_map([], |r| {
-            let detail: String = r.get(4)?;
+            let detail: String = r.get(5)?;
             Ok(AuditEntry {
                 seq: r.get(0)?,
-                at: r.get(1)?,
-                coder: r.get(2)?,
-                action: r.get(3)?,
+                id: r.get(1)?,
+                at: r.get(2)?,
+                coder: r.get(3)?,
+                action: r.get(4)?,
                 detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
-                codebook_version: r.get(5)?,
+                codebook_version: r.get(6)?,
             })
         })
         .map_err(|e| self.fail(e))?
@@ -686,6 +948,8 @@ impl Store {
     }
 }
 
+const CODING_COLUMNS: &str = "guid, document, code, coder, start, end, created, entry";
+
 fn row_to_coding(r: &rusqlite::Row) -> rusqlite::Result<Coding> {
     Ok(Coding {
         id: r.get(0)?,
@@ -695,7 +959,28 @@ fn row_to_coding(r: &rusqlite::Row) -> rusqlite::Result<Coding> {
         start: r.get::<_, i64>(4)? as usize,
         end: r.get::<_, i64>(5)? as usize,
         created: r.get(6)?,
+        entry: r.get(7)?,
     })
+}
+
+fn set_stamps(conn: &Connection, stamps: &crate::record::Stamps) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('stamps', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [serde_json::to_string(stamps).expect("stamps serialise")],
+    )?;
+    Ok(())
+}
+
+/// Notes the text each coded document has now.
+fn record_documents(tx: &rusqlite::Transaction, documents: &[DocumentRecord]) -> rusqlite::Result<()> {
+    let mut record = tx.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO documents (id, source, fingerprint, chars, first_coded) VALUES (?1, ?2, ?3, ?4, {NOW})"
+    ))?;
+    for d in documents {
+        record.execute(params![d.id, d.source, d.fingerprint, d.chars as i64])?;
+    }
+    Ok(())
 }
 
 /// document -> code -> the coder's spans (id, start, end), sorted by start.
@@ -703,7 +988,7 @@ fn row_to_coding(r: &rusqlite::Row) -> rusqlite::Result<Coding> {
 struct SpansByPlace(HashMap<String, HashMap<String, Vec<StoredSpan>>>);
 
 /// (coding id, start, end)
-type StoredSpan = (i64, usize, usize);
+type StoredSpan = (String, usize, usize);
 
 impl SpansByPlace {
     fn get(&self, document: &str, code: &str) -> Option<&Vec<StoredSpan>> {
@@ -751,7 +1036,7 @@ fn existing_spans(
     // while the store is built without indexes, in one pass over the coder's codings.
     if count <= 64 && !bulk {
         let mut stmt = tx.prepare_cached(
-            "SELECT document, code, id, start, end FROM codings
+            "SELECT document, code, guid, start, end FROM codings
              WHERE document = ?1 AND code = ?2 AND coder = ?3 ORDER BY start",
         )?;
         let keys: Vec<(String, String)> = places
@@ -767,7 +1052,7 @@ fn existing_spans(
         }
     } else {
         let mut stmt = tx.prepare_cached(
-            "SELECT document, code, id, start, end FROM codings WHERE coder = ?1 ORDER BY document, code, start",
+            "SELECT document, code, guid, start, end FROM codings WHERE coder = ?1 ORDER BY document, code, start",
         )?;
         let mut rows = stmt.query([coder])?;
         while let Some(row) = rows.next()? {
@@ -780,45 +1065,57 @@ fn existing_spans(
 /// Codings stored by one INSERT statement.
 const INSERT_BATCH: usize = 128;
 
-/// Stores `codings` by `coder`, created by audit entry `seq`, in one statement.
+/// Stores `codings` by `coder`, made under audit entry `entry`, in one statement. Returns the
+/// id of the last one.
 fn insert_batch(
     tx: &rusqlite::Transaction,
     codings: &[&NewCoding],
     coder: &str,
-    seq: i64,
-) -> rusqlite::Result<()> {
-    let rows = vec!["(?, ?, ?, ?, ?, ?)"; codings.len()].join(", ");
+    entry: &Entry,
+) -> rusqlite::Result<String> {
+    let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; codings.len()].join(", ");
     let mut statement = tx.prepare_cached(&format!(
-        "INSERT INTO codings (document, code, coder, start, end, created) VALUES {rows}"
+        "INSERT INTO codings (guid, document, code, coder, start, end, created, entry) VALUES {rows}"
     ))?;
     let mut index = 0;
     let mut bind = |value: &dyn rusqlite::ToSql| {
         index += 1;
         statement.raw_bind_parameter(index, value)
     };
+    let mut last = String::new();
     for coding in codings {
+        last = coding.id.clone().unwrap_or_else(crate::record::new_id);
+        bind(&last)?;
         bind(&coding.document)?;
         bind(&coding.code)?;
         bind(&coder)?;
         bind(&(coding.start as i64))?;
         bind(&(coding.end as i64))?;
-        bind(&seq)?;
+        bind(&entry.at)?;
+        bind(&entry.id)?;
     }
     statement.raw_execute()?;
-    Ok(())
+    Ok(last)
 }
 
-/// Stores `memo` by `coder` on the coding inserted last in `tx`.
-pub(super) fn memo_on_last_coding(
+/// Stores a new memo by `coder` on a target, with a new id.
+pub(super) fn insert_memo(
     tx: &rusqlite::Transaction,
+    kind: &str,
+    target: &str,
     coder: &str,
-    memo: &str,
-) -> rusqlite::Result<()> {
+    text: &str,
+) -> rusqlite::Result<String> {
+    let id = crate::record::new_id();
     tx.execute(
-        &format!("INSERT INTO memos (kind, target, coder, text, updated) VALUES ('coding', ?1, ?2, ?3, {NOW})"),
-        params![tx.last_insert_rowid().to_string(), coder, memo],
+        &format!("INSERT OR IGNORE INTO coders (name, first_seen) VALUES (?1, {NOW})"),
+        [coder],
     )?;
-    Ok(())
+    tx.prepare_cached(&format!(
+        "INSERT INTO memos (id, kind, target, coder, text, updated) VALUES (?1, ?2, ?3, ?4, ?5, {NOW})"
+    ))?
+    .execute(params![id, kind, target, coder, text])?;
+    Ok(id)
 }
 
 /// Reads every coding (or those with ids in `ids`, inclusive) as borrowed fields.
@@ -859,24 +1156,26 @@ fn scan_rows(
     Ok(())
 }
 
-/// Where [`Store::create_bulk`] builds the store that will be at `path`.
-fn building_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".building");
-    path.with_file_name(name)
+impl Drop for Store {
+    /// A store whose build did not finish is removed: nothing names it, nothing can use it.
+    fn drop(&mut self) {
+        if self.bulk.is_some() {
+            let placeholder = Connection::open_in_memory();
+            if let Ok(placeholder) = placeholder {
+                drop(std::mem::replace(&mut self.conn, placeholder));
+            }
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// The first of `spans` (sorted by start) that overlaps `start..end`.
-fn overlapping(
-    spans: &[(i64, usize, usize)],
-    start: usize,
-    end: usize,
-) -> Option<(i64, usize, usize)> {
+fn overlapping(spans: &[StoredSpan], start: usize, end: usize) -> Option<StoredSpan> {
     let after = spans.partition_point(|&(_, s, _)| s < end);
     // A coder's spans of one code never overlap, so their ends are sorted too: only the
     // last span starting before `end` can reach past `start`.
     spans[..after]
         .last()
-        .filter(|&&(_, _, e)| e > start)
-        .copied()
+        .filter(|(_, _, e)| *e > start)
+        .cloned()
 }

@@ -1,5 +1,6 @@
--- The working store of a qualkit project. Codings point into documents by code point
--- offsets (from 0, end exclusive). The audit log is append-only: triggers refuse to change it.
+-- The cache of a qualkit project: everything here is rebuilt from the project's plain files
+-- (the record) when it is missing or they changed. Codings point into documents by code point
+-- offsets (from 0, end exclusive). Ids (`guid`, `id`) are the record's ids, kept for life.
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -10,7 +11,7 @@ CREATE TABLE IF NOT EXISTS coders (
     first_seen TEXT NOT NULL
 );
 
--- What each coded document looked like when it was first coded, to notice later edits.
+-- What each coded document's text was when the store last checked its codings against it.
 CREATE TABLE IF NOT EXISTS documents (
     id          TEXT PRIMARY KEY,
     source      TEXT NOT NULL,
@@ -19,8 +20,10 @@ CREATE TABLE IF NOT EXISTS documents (
     first_coded TEXT NOT NULL
 );
 
+-- The audit log (log.jsonl): `seq` orders it in this cache, `id` names an entry for life.
 CREATE TABLE IF NOT EXISTS audit (
     seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    id               TEXT NOT NULL UNIQUE,
     at               TEXT NOT NULL,
     coder            TEXT NOT NULL,
     action           TEXT NOT NULL,
@@ -33,23 +36,43 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_is_append_only_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
+-- `id` is the row's place in this cache (scans split by it); `guid` is the coding's id.
 CREATE TABLE IF NOT EXISTS codings (
     id         INTEGER PRIMARY KEY,
+    guid       TEXT NOT NULL,
     document   TEXT NOT NULL,
     code       TEXT NOT NULL,
-    coder      TEXT NOT NULL REFERENCES coders(name),
+    coder      TEXT NOT NULL,
     start      INTEGER NOT NULL CHECK (start >= 0),
     end        INTEGER NOT NULL CHECK (end > start),
-    created    INTEGER NOT NULL REFERENCES audit(seq)
+    created    TEXT NOT NULL,
+    entry      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS codings_by_place ON codings(document, code, coder, start);
--- No query looks codings up by code alone; stores made before this was known drop the index.
-DROP INDEX IF EXISTS codings_by_code;
+CREATE UNIQUE INDEX IF NOT EXISTS codings_by_guid ON codings(guid);
+CREATE INDEX IF NOT EXISTS codings_by_coder ON codings(coder);
+
+-- Codings of the record that do not fit the project as it is now (their document's text
+-- changed, or their document or code is gone). Kept, never used in analysis, written back
+-- to the record as they were, and listed by `qualkit info`.
+CREATE TABLE IF NOT EXISTS unplaced_codings (
+    guid     TEXT PRIMARY KEY,
+    document TEXT NOT NULL,
+    code     TEXT NOT NULL,
+    coder    TEXT NOT NULL,
+    start    INTEGER NOT NULL,
+    end      INTEGER NOT NULL,
+    quote    TEXT NOT NULL,
+    created  TEXT NOT NULL,
+    entry    TEXT NOT NULL,
+    reason   TEXT NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS memos (
+    id      TEXT NOT NULL UNIQUE,
     kind    TEXT NOT NULL CHECK (kind IN ('coding', 'document', 'code', 'case', 'project')),
     target  TEXT NOT NULL,
-    coder   TEXT NOT NULL REFERENCES coders(name),
+    coder   TEXT NOT NULL,
     text    TEXT NOT NULL,
     updated TEXT NOT NULL,
     PRIMARY KEY (kind, target, coder)

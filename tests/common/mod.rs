@@ -58,6 +58,25 @@ impl Fixture {
     pub fn open(&self) -> qualkit::Project {
         qualkit::Project::open(self.root()).expect("fixture opens")
     }
+
+    /// The cache's SQLite file in use.
+    pub fn store_path(&self) -> PathBuf {
+        qualkit::store::Store::current(&self.root().join(".qualkit")).expect("a store is in use")
+    }
+
+    /// The names of the store files in `.qualkit/` (none before the first open).
+    pub fn cache_files(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.root().join(".qualkit")) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("project"))
+            .collect();
+        names.sort();
+        names
+    }
 }
 
 pub fn transcript(case: &str, participants: &[(&str, &str)], body: &str) -> String {

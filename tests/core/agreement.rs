@@ -666,7 +666,7 @@ fn merging_coders_stores_a_consensus_in_one_audited_transaction() {
         p.codings()
             .unwrap()
             .iter()
-            .filter(|c| c.created == entry.seq)
+            .filter(|c| c.entry == entry.id)
             .count(),
         8
     );

@@ -51,7 +51,7 @@ fn a_quote_is_found_and_stored_with_coder_and_codebook_version() {
         Some("We talk now.")
     );
     let log = p.store().audit_log().unwrap();
-    let entry = log.iter().find(|e| e.seq == c.created).unwrap();
+    let entry = log.iter().find(|e| e.id == c.entry).unwrap();
     assert_eq!(entry.coder, "ak");
     assert_eq!(entry.action, "code");
     assert_eq!(entry.codebook_version, p.codebook.version());
@@ -165,7 +165,7 @@ fn out_of_range_empty_and_overlapping_spans_are_refused_and_store_nothing() {
         .code("ak", "c1", "learn", &Span::Offsets { start: 15, end: 25 })
         .unwrap_err();
     assert!(
-        matches!(err, Error::Overlap { existing, .. } if existing == first.id),
+        matches!(&err, Error::Overlap { existing, .. } if *existing == first.id),
         "{err}"
     );
     // Another coder, or another code, may overlap.
@@ -225,9 +225,9 @@ fn uncode_recode_and_memos_are_kept_and_audited() {
     let mut p = f.open();
     let a = p.code("ak", "m1", "learn", &quote("We talk now.")).unwrap();
     let b = p.code("ak", "m1", "coh.comm", &quote("I run it.")).unwrap();
-    let moved = p.recode("ak", b.id, "ctx.lead").unwrap();
+    let moved = p.recode("ak", &b.id, "ctx.lead").unwrap();
     assert_eq!(moved.code, "ctx.lead");
-    p.memo("ak", &MemoTarget::Coding(a.id), "the turning point")
+    p.memo("ak", &MemoTarget::Coding(a.id.clone()), "the turning point")
         .unwrap();
     p.memo("ak", &MemoTarget::Document("m1".into()), "good interview")
         .unwrap();
@@ -238,9 +238,9 @@ fn uncode_recode_and_memos_are_kept_and_audited() {
     )
     .unwrap();
     assert!(p.memo("rb", &MemoTarget::Case("Pink".into()), "x").is_err());
-    p.uncode("ak", &[a.id]).unwrap();
+    p.uncode("ak", std::slice::from_ref(&a.id)).unwrap();
     assert!(matches!(
-        p.uncode("ak", &[a.id]),
+        p.uncode("ak", std::slice::from_ref(&a.id)),
         Err(Error::UnknownCoding(_))
     ));
     let codings = p.codings().unwrap();
@@ -267,7 +267,7 @@ fn the_audit_log_cannot_be_rewritten() {
     let f = fixture();
     let mut p = f.open();
     p.code("ak", "m1", "learn", &quote("We talk now.")).unwrap();
-    let conn = rusqlite::Connection::open(f.root().join(".qualkit/project.db")).unwrap();
+    let conn = rusqlite::Connection::open(f.store_path()).unwrap();
     let err = conn.execute("DELETE FROM audit", []).unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
     assert!(conn.execute("UPDATE audit SET coder = 'x'", []).is_err());
@@ -480,7 +480,7 @@ fn codings_round_trip_through_csv() {
     let f = fixture();
     let mut p = f.open();
     let a = p.code("ak", "m1", "learn", &quote("We talk now.")).unwrap();
-    p.memo("ak", &MemoTarget::Coding(a.id), "key moment, with, commas")
+    p.memo("ak", &MemoTarget::Coding(a.id.clone()), "key moment, with, commas")
         .unwrap();
     p.code("rb", "c1", "ctx.lead", &quote("The GP is rarely around."))
         .unwrap();
@@ -608,7 +608,7 @@ fn a_store_built_from_codings_files_is_whole_or_absent() {
     .unwrap();
     let err = qualkit::Project::open(f.root()).err().unwrap().to_string();
     assert!(err.contains("rb.csv:3: quote not found in `m1`"), "{err}");
-    assert!(!f.root().join(qualkit::project::STORE_FILE).exists());
+    assert!(f.cache_files().is_empty(), "{:?}", f.cache_files());
 
     std::fs::write(
         codings.join("rb.csv"),
@@ -620,7 +620,7 @@ fn a_store_built_from_codings_files_is_whole_or_absent() {
     assert_eq!(coders, ["ak", "rb"]);
     let overlap = p.code("ak", "m1", "learn", &quote("talk"));
     assert!(overlap.is_err(), "the built store checks overlaps");
-    assert!(!f.root().join(".qualkit/project.db.building").exists());
+    assert!(!f.cache_files().iter().any(|n| n.ends_with(".building")));
 }
 
 /// While a store is built from several files, a coder's codings in a later file are still

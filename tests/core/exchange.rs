@@ -101,7 +101,7 @@ fn fingerprint(project: &Project) -> Vec<String> {
             "coding" => {
                 let c = project
                     .store()
-                    .coding(m.target.parse().unwrap())
+                    .coding(&m.target)
                     .unwrap()
                     .unwrap();
                 format!("{} {} {}..{}", c.document, c.code, c.start, c.end)

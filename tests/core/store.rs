@@ -57,7 +57,7 @@ fn killing_a_large_autocoding_leaves_the_store_as_it_was() {
         let finished = child.try_wait().unwrap().is_some();
         child.kill().ok();
         child.wait().unwrap();
-        let store = Store::open(&f.root().join(".qualkit/project.db")).unwrap();
+        let store = Store::open(&f.store_path()).unwrap().unwrap();
         assert_eq!(store.integrity_check().unwrap(), "ok");
         let bulk = store
             .codings()
@@ -142,7 +142,7 @@ fn two_processes_coding_at_once_lose_nothing() {
 #[test]
 fn a_million_codings_are_stored_and_read_back() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("project.db")).unwrap();
+    let mut store = Store::create(&dir.path().join("project.db")).unwrap();
     let codings: Vec<NewCoding> = (0..1_000_000usize)
         .map(|i| NewCoding {
             document: format!("doc{:04}", i % 2000),
@@ -150,6 +150,7 @@ fn a_million_codings_are_stored_and_read_back() {
             start: (i / 2000) * 10,
             end: (i / 2000) * 10 + 7,
             memo: None,
+            id: None,
         })
         .collect();
     let author = Author {
@@ -169,7 +170,7 @@ fn a_million_codings_are_stored_and_read_back() {
         .unwrap();
     assert_eq!(report.added, 1_000_000);
     drop(store);
-    let store = Store::open(&dir.path().join("project.db")).unwrap();
+    let store = Store::open(&dir.path().join("project.db")).unwrap().unwrap();
     let back = store.codings().unwrap();
     assert_eq!(back.len(), 1_000_000);
     assert_eq!(store.count_codings().unwrap(), 1_000_000);

@@ -5,12 +5,21 @@
 //! cases.csv           one row per case, typed attributes
 //! codebook.yaml       the code tree
 //! transcripts/        .txt/.md with YAML front matter, survey answers as .csv
-//! codings/            codings as CSV, for version control; a new store is built from them
-//! .qualkit/project.db the working store (SQLite): codings, memos, coders, audit log
+//! codings/            one CSV per coder: every coding with its id, span, quote and time
+//! memos.csv           memos on codings, documents, codes, cases and the project
+//! summaries.csv       Framework summaries
+//! classifications.csv case attributes derived by rules, with their reasons
+//! log.jsonl           the audit log
+//! .qualkit/           a cache built from the files above (SQLite); safe to delete
 //! ```
+//!
+//! How the files and the cache stay in step, across crashes and processes: [`sync`].
+
+mod sync;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -27,8 +36,7 @@ pub const CONFIG_FILE: &str = "qualkit.toml";
 pub const CASES_FILE: &str = "cases.csv";
 pub const CODEBOOK_FILE: &str = "codebook.yaml";
 pub const TRANSCRIPTS_DIR: &str = "transcripts";
-pub const CODINGS_DIR: &str = "codings";
-pub const STORE_FILE: &str = ".qualkit/project.db";
+pub const CODINGS_DIR: &str = crate::record::CODINGS_DIR;
 
 /// `qualkit.toml`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,9 +76,13 @@ pub struct Project {
     pub config: Config,
     pub codebook: Codebook,
     pub cases: Cases,
-    documents: Vec<Document>,
-    by_id: HashMap<String, usize>,
+    documents: Arc<Vec<Document>>,
+    by_id: Arc<HashMap<String, usize>>,
     store: Store,
+    /// The input files as they were read, to notice that another process changed them.
+    inputs: crate::record::Stamps,
+    /// What opening the project did that its user should hear of.
+    notes: Vec<String>,
 }
 
 /// What importing a codings CSV did.
@@ -113,18 +125,9 @@ impl Project {
         Ok(())
     }
 
-    /// Opens a project: reads settings, cases, codebook and every document, and opens the
-    /// store. A new store is built from the CSV files in `codings/`.
-    pub fn open(dir: &Path) -> Result<Self> {
+    /// Reads settings, cases, codebook and every document; the store is opened by the caller.
+    fn load(dir: &Path) -> Result<Self> {
         let config_path = dir.join(CONFIG_FILE);
-        if !config_path.exists() {
-            return Err(Error::Invalid {
-                path: dir.to_path_buf(),
-                message: format!(
-                    "not a qualkit project (no {CONFIG_FILE}); create one with `qualkit new`"
-                ),
-            });
-        }
         let config_text = crate::text::read_text(&config_path)?;
         let config: Config = toml::from_str(&config_text).map_err(|e| Error::Invalid {
             path: config_path.clone(),
@@ -146,49 +149,28 @@ impl Project {
             .enumerate()
             .map(|(i, d)| (d.id.clone(), i))
             .collect();
-        let store_path = dir.join(STORE_FILE);
-        let fresh = !store_path.exists();
-        let store = if fresh {
-            Store::create_bulk(&store_path)?
-        } else {
-            Store::open(&store_path)?
-        };
-        let mut project = Project {
+        Ok(Project {
             root: dir.to_path_buf(),
             config,
             codebook,
             cases,
-            documents,
-            by_id,
-            store,
-        };
-        if fresh {
-            project.build_store_from_codings()?;
-            project.store.finish_bulk(&store_path)?;
-        }
-        // Summaries may arrive after the store was made (a summaries.csv pulled from a
-        // colleague): a store without any takes them from the file.
-        if project.store.summaries()?.is_empty() {
-            project.import_summaries()?;
-        }
-        project.apply_classifications()?;
-        Ok(project)
+            documents: Arc::new(documents),
+            by_id: Arc::new(by_id),
+            store: Store::in_memory(),
+            inputs: Default::default(),
+            notes: Vec::new(),
+        })
     }
 
-    fn build_store_from_codings(&mut self) -> Result<()> {
-        let dir = self.root.join(CODINGS_DIR);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            return Ok(());
-        };
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
-            .collect();
-        files.sort();
-        for file in files {
-            self.import_codings(&file, None)?;
-        }
-        Ok(())
+    /// What opening the project did that its user should hear of: an interrupted change
+    /// completed or rolled back, the cache rebuilt, codings that no longer fit their text.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Hands over the notes, so that each is shown once.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     pub fn root(&self) -> &Path {
@@ -248,20 +230,19 @@ impl Project {
     /// Codes one span by hand. Overlapping the coder's own coding of the same code is refused.
     pub fn code(&mut self, coder: &str, document: &str, code: &str, span: &Span) -> Result<Coding> {
         check_coder(coder)?;
+        let _lock = self.write_locked()?;
         let doc = self.document(document)?;
         let (start, end) = coding::resolve(doc, span)?;
         let code = self.codebook.resolve(code)?.id.clone();
         let detail =
             serde_json::json!({ "document": doc.id, "code": code, "start": start, "end": end });
         let records = [self.record(doc)];
+        let id = crate::record::new_id();
         let new = NewCoding {
-            document: doc.id.clone(),
-            code,
-            start,
-            end,
-            memo: None,
+            id: Some(id.clone()),
+            ..NewCoding::new(doc.id.clone(), code, start, end)
         };
-        let report = self.store.add_codings(
+        self.store.add_codings(
             &Author {
                 coder,
                 codebook_version: self.codebook.version(),
@@ -272,37 +253,42 @@ impl Project {
             &records,
             OnOverlap::Refuse,
         )?;
-        let coding = self
+        Ok(self
             .store
-            .codings_of_document(document)?
-            .into_iter()
-            .find(|c| c.created == report.audit_seq)
-            .expect("the coding just stored is there");
-        Ok(coding)
+            .coding(&id)?
+            .expect("the coding just stored is there"))
     }
 
-    /// Removes codings by id.
-    pub fn uncode(&mut self, coder: &str, ids: &[i64]) -> Result<Vec<Coding>> {
+    /// Removes codings by id (or the start of one, at least 4 characters), with the memos
+    /// written on them.
+    pub fn uncode(&mut self, coder: &str, ids: &[String]) -> Result<Vec<Coding>> {
         check_coder(coder)?;
+        let _lock = self.write_locked()?;
+        let ids = ids
+            .iter()
+            .map(|id| self.store.resolve_coding_id(id))
+            .collect::<Result<Vec<_>>>()?;
         self.store.remove_codings(
             &Author {
                 coder,
                 codebook_version: self.codebook.version(),
             },
-            ids,
+            &ids,
         )
     }
 
-    /// Moves a coding to another code.
-    pub fn recode(&mut self, coder: &str, id: i64, code: &str) -> Result<Coding> {
+    /// Moves a coding to another code; it keeps its id.
+    pub fn recode(&mut self, coder: &str, id: &str, code: &str) -> Result<Coding> {
         check_coder(coder)?;
+        let _lock = self.write_locked()?;
+        let id = self.store.resolve_coding_id(id)?;
         let code = self.codebook.resolve(code)?.id.clone();
         self.store.recode(
             &Author {
                 coder,
                 codebook_version: self.codebook.version(),
             },
-            id,
+            &id,
             &code,
         )
     }
@@ -310,11 +296,9 @@ impl Project {
     /// Writes `coder`'s memo on a coding, document, code, case or the project (empty clears it).
     pub fn memo(&mut self, coder: &str, target: &MemoTarget, text: &str) -> Result<()> {
         check_coder(coder)?;
+        let _lock = self.write_locked()?;
         let (kind, key) = match target {
-            MemoTarget::Coding(id) => {
-                self.store.coding(*id)?.ok_or(Error::UnknownCoding(*id))?;
-                ("coding", id.to_string())
-            }
+            MemoTarget::Coding(id) => ("coding", self.store.resolve_coding_id(id)?),
             MemoTarget::Document(id) => ("document", self.document(id)?.id.clone()),
             MemoTarget::Code(code) => ("code", self.codebook.resolve(code)?.id.clone()),
             MemoTarget::Case(case) => {
@@ -351,6 +335,7 @@ impl Project {
         only: Option<&[String]>,
     ) -> Result<WriteReport> {
         check_coder(coder)?;
+        let _lock = self.write_locked()?;
         let rule = self.resolve_rule_codes(rule)?;
         let documents: Vec<&Document> = match only {
             None => self.documents.iter().collect(),
@@ -365,12 +350,8 @@ impl Project {
             touched.iter().map(|&i| self.record(documents[i])).collect();
         let new: Vec<NewCoding> = hits
             .into_iter()
-            .map(|(i, code, start, end)| NewCoding {
-                document: documents[i].id.clone(),
-                code: code.to_string(),
-                start,
-                end,
-                memo: None,
+            .map(|(i, code, start, end)| {
+                NewCoding::new(documents[i].id.clone(), code.to_string(), start, end)
             })
             .collect();
         let detail = serde_json::json!({
@@ -424,6 +405,7 @@ impl Project {
         file: &Path,
         default_coder: Option<&str>,
     ) -> Result<CodingsImport> {
+        let _lock = self.write_locked()?;
         let rows = crate::codings_csv::read(file, self, default_coder)?;
         let shown = file.strip_prefix(&self.root).unwrap_or(file).to_path_buf();
         let mut report = CodingsImport {
@@ -438,32 +420,37 @@ impl Project {
         }
         let mut coders: Vec<_> = by_coder.into_iter().collect();
         coders.sort_by(|a, b| a.0.cmp(&b.0));
-        for (coder, codings) in coders {
-            // Rows come in runs of one document: most repeats go before the sort.
-            let mut touched: Vec<&str> = codings.iter().map(|c| c.document.as_str()).collect();
-            touched.dedup();
-            touched.sort_unstable();
-            touched.dedup();
-            let records: Vec<DocumentRecord> = touched
-                .iter()
-                .map(|id| self.record(&self.documents[self.by_id[*id]]))
-                .collect();
-            let detail = serde_json::json!({ "file": shown, "rows": codings.len() });
-            let written = self.store.add_codings(
-                &Author {
-                    coder: &coder,
-                    codebook_version: self.codebook.version(),
-                },
-                "import codings",
-                detail,
-                codings,
-                &records,
-                OnOverlap::Skip,
-            )?;
-            report.added += written.added;
-            report.skipped_overlaps += written.skipped_overlaps;
-            report.coders.insert(coder);
-        }
+        let root = self.root.clone();
+        let description = format!("import codings from {}", shown.display());
+        crate::record::in_change(&root, &description, || {
+            for (coder, codings) in coders {
+                // Rows come in runs of one document: most repeats go before the sort.
+                let mut touched: Vec<&str> = codings.iter().map(|c| c.document.as_str()).collect();
+                touched.dedup();
+                touched.sort_unstable();
+                touched.dedup();
+                let records: Vec<DocumentRecord> = touched
+                    .iter()
+                    .map(|id| self.record(&self.documents[self.by_id[*id]]))
+                    .collect();
+                let detail = serde_json::json!({ "file": shown, "rows": codings.len() });
+                let written = self.store.add_codings(
+                    &Author {
+                        coder: &coder,
+                        codebook_version: self.codebook.version(),
+                    },
+                    "import codings",
+                    detail,
+                    codings,
+                    &records,
+                    OnOverlap::Skip,
+                )?;
+                report.added += written.added;
+                report.skipped_overlaps += written.skipped_overlaps;
+                report.coders.insert(coder);
+            }
+            Ok(())
+        })?;
         Ok(report)
     }
 
@@ -478,14 +465,18 @@ impl Project {
     /// `metadata` (as a transcription service delivers it: no case, no phase). Nothing is
     /// written if any file fails.
     pub fn import_documents(
-        &self,
+        &mut self,
         files: &[PathBuf],
         overwrite: bool,
         metadata: &ImportMetadata,
     ) -> Result<Vec<PathBuf>> {
+        let _lock = self.write_locked()?;
         let patterns = speaker_patterns(&self.config)?;
         let target_dir = self.root.join(TRANSCRIPTS_DIR);
         let mut plan: Vec<(PathBuf, Option<String>, PathBuf)> = Vec::new();
+        // Document ids and target files the batch claims so far, each with the file claiming it.
+        let mut batch_ids: HashMap<String, PathBuf> = HashMap::new();
+        let mut batch_targets: HashMap<PathBuf, PathBuf> = HashMap::new();
         for file in files {
             let name = file.file_name().ok_or_else(|| {
                 Error::argument("file", format!("{} has no file name", file.display()))
@@ -523,34 +514,130 @@ impl Project {
                 content = Some(text);
                 vec![document]
             };
+            let target = target_dir.join(&name);
+            if let Some(other) = batch_targets.insert(target.clone(), file.clone()) {
+                return Err(Error::Invalid {
+                    path: file.clone(),
+                    message: format!(
+                        "{} would also be saved as {}; rename one of them (nothing was imported)",
+                        other.display(),
+                        target.display()
+                    ),
+                });
+            }
             for document in &documents {
                 check_case(&self.cases, document)?;
-                if self.by_id.contains_key(&document.id) && !overwrite {
+                if let Some(other) = batch_ids.insert(document.id.clone(), file.clone()) {
                     return Err(Error::Invalid {
                         path: file.clone(),
                         message: format!(
-                            "the project already has a document `{}`; pass --overwrite to replace it",
+                            "{} also makes a document `{}`; document ids come from file names, so rename one of them (nothing was imported)",
+                            other.display(),
                             document.id
                         ),
                     });
                 }
+                if let Some(&i) = self.by_id.get(&document.id) {
+                    let existing = self.root.join(&self.documents[i].source);
+                    let same_file = existing.file_name() == target.file_name()
+                        && existing.parent() == target.parent();
+                    if !same_file {
+                        return Err(Error::Invalid {
+                            path: file.clone(),
+                            message: format!(
+                                "the project already has a document `{}` from {}; this file would make a second one (rename it, or import it under the same file name with --overwrite)",
+                                document.id,
+                                self.documents[i].source.display()
+                            ),
+                        });
+                    }
+                    if !overwrite {
+                        return Err(Error::Invalid {
+                            path: file.clone(),
+                            message: format!(
+                                "the project already has a document `{}`; pass --overwrite to replace it",
+                                document.id
+                            ),
+                        });
+                    }
+                }
             }
-            plan.push((file.clone(), content, target_dir.join(&name)));
+            plan.push((file.clone(), content, target));
         }
         std::fs::create_dir_all(&target_dir).map_err(|e| Error::io(&target_dir, e))?;
-        for (from, content, to) in &plan {
-            match content {
-                Some(text) => std::fs::write(to, text).map_err(|e| Error::io(to, e))?,
-                None => std::fs::copy(from, to)
-                    .map(|_| ())
-                    .map_err(|e| Error::io(to, e))?,
+        let description = format!("import of {} files", plan.len());
+        crate::record::in_change(&self.root.clone(), &description, || {
+            for (from, content, to) in &plan {
+                match content {
+                    Some(text) => crate::record::write(to, text.as_bytes())?,
+                    None => {
+                        let bytes = std::fs::read(from).map_err(|e| Error::io(from, e))?;
+                        crate::record::write(to, &bytes)?
+                    }
+                }
             }
-        }
+            Ok(())
+        })?;
+        // Read the project again: a replaced transcript may move codings off their text,
+        // which the cache then reports.
+        let notes = std::mem::take(&mut self.notes);
+        *self = Project::open_exclusive(&self.root)?;
+        self.notes.splice(0..0, notes);
         Ok(plan.into_iter().map(|(_, _, to)| to).collect())
     }
 
     pub fn codings(&self) -> Result<Vec<Coding>> {
         self.store.codings()
+    }
+
+    /// Writes every record file anew from the cache (they are kept up to date by every change;
+    /// this puts files edited by hand into qualkit's own form). Returns the files written.
+    pub fn rewrite_record(&mut self) -> Result<Vec<String>> {
+        let _lock = self.write_locked()?;
+        self.store.rewrite_record()
+    }
+
+    /// Codings of the record that do not fit the project as it is now: kept in `codings/`,
+    /// left out of analysis and exports.
+    pub fn unplaced_codings(&self) -> Result<Vec<crate::store::UnplacedCoding>> {
+        self.store.unplaced_codings()
+    }
+
+    /// Refuses an export while some codings do not fit their text: the export would leave
+    /// them out without a word. Lists them.
+    pub fn check_exportable(&self) -> Result<()> {
+        let unplaced = self.unplaced_codings()?;
+        if unplaced.is_empty() {
+            return Ok(());
+        }
+        let mut lines: Vec<String> = unplaced
+            .iter()
+            .take(20)
+            .map(|c| {
+                format!(
+                    "  {} by {}: `{}` {}..{} in `{}` (\"{}\"): {}",
+                    c.id,
+                    c.coder,
+                    c.code,
+                    c.start,
+                    c.end,
+                    c.document,
+                    crate::table::shorten(&c.quote, 60),
+                    c.reason
+                )
+            })
+            .collect();
+        if unplaced.len() > 20 {
+            lines.push(format!("  ... and {} more (`qualkit info` lists all)", unplaced.len() - 20));
+        }
+        Err(Error::Invalid {
+            path: self.root.join(CODINGS_DIR),
+            message: format!(
+                "{} codings do not fit their document's current text, so an export would drop or misplace them; nothing was exported. Fix or remove them first:\n{}",
+                unplaced.len(),
+                lines.join("\n")
+            ),
+        })
     }
 
     /// Documents whose text changed since they were first coded, and coded documents that
@@ -612,7 +699,8 @@ impl ImportMetadata {
 /// What a memo is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemoTarget {
-    Coding(i64),
+    /// A coding's id, or the start of one.
+    Coding(String),
     Document(String),
     Code(String),
     Case(String),
@@ -701,7 +789,7 @@ fn read_corpus(
     Ok(documents)
 }
 
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+pub(super) fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
         if path.is_dir() {
@@ -731,4 +819,4 @@ fn write_new(path: &Path, content: &str) -> Result<()> {
 }
 
 /// The NPT starter codebook offered by `qualkit new --codebook npt`.
-const NPT_CODEBOOK: &str = include_str!("../data/deep-end/codebook.yaml");
+const NPT_CODEBOOK: &str = include_str!("../../data/deep-end/codebook.yaml");

@@ -1,0 +1,442 @@
+//! Keeping a project and its cache in step with the record, whatever other processes do.
+//!
+//! Opening takes the project lock shared: files are read while no writer is halfway through a
+//! change. The cache (`.qualkit/`) is used as it is when it matches the record files (their
+//! stamps), the codebook and the text of every coded document; otherwise it is rebuilt from
+//! the files under the exclusive lock, by one process while the others wait. Before a change,
+//! [`Project::write_locked`] takes the exclusive lock and brings the project up to date first,
+//! so a REPL or notebook that has been open for hours never writes over a colleague's work or
+//! into a cache another process replaced.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::{CASES_FILE, CODEBOOK_FILE, CONFIG_FILE, Project, TRANSCRIPTS_DIR};
+use crate::error::{Error, Result};
+use crate::ingest::Document;
+use crate::record::files::{self, CodingRow, CodingsFile};
+use crate::record::{self, Mode, ProjectLock, Stamps, change};
+use crate::store::{DocumentRecord, RecordSink, Store, codings_file_name};
+
+/// What the record writer needs from the project: its folder, the documents' text, and the
+/// order of cases and codes.
+pub(crate) struct ProjectRecord {
+    root: PathBuf,
+    documents: Arc<Vec<Document>>,
+    by_id: Arc<HashMap<String, usize>>,
+    case_order: HashMap<String, usize>,
+    code_order: HashMap<String, usize>,
+}
+
+impl RecordSink for ProjectRecord {
+    fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn quote(&self, document: &str, start: usize, end: usize) -> Option<&str> {
+        let &i = self.by_id.get(document)?;
+        self.documents[i].slice(start, end)
+    }
+
+    fn case_rank(&self, case: &str) -> usize {
+        self.case_order.get(case).copied().unwrap_or(usize::MAX)
+    }
+
+    fn code_rank(&self, code: &str) -> usize {
+        self.code_order.get(code).copied().unwrap_or(usize::MAX)
+    }
+}
+
+/// The stamps of the files a project is read from (settings, cases, codebook, sets,
+/// transcripts), to notice that they changed under an open project.
+fn input_stamps(root: &Path) -> Result<Stamps> {
+    let mut out = Stamps::new();
+    for name in [CONFIG_FILE, CASES_FILE, CODEBOOK_FILE, crate::sets::SETS_FILE] {
+        let path = root.join(name);
+        if path.exists() {
+            out.insert(name.to_string(), record::stamp(&path)?);
+        }
+    }
+    let mut files = Vec::new();
+    let folder = root.join(TRANSCRIPTS_DIR);
+    if folder.exists() {
+        super::collect_files(&folder, &mut files)?;
+    }
+    for path in files {
+        out.insert(record::relative_name(root, &path), record::stamp(&path)?);
+    }
+    Ok(out)
+}
+
+impl Project {
+    /// Opens a project: reads settings, cases, codebook and every document, and opens the
+    /// cache, building it from the record files when it is missing or out of date. An
+    /// interrupted change is completed or rolled back first; [`Project::notes`] says what
+    /// was done.
+    pub fn open(dir: &Path) -> Result<Self> {
+        if !dir.join(CONFIG_FILE).exists() {
+            return Err(Error::Invalid {
+                path: dir.to_path_buf(),
+                message: format!(
+                    "not a qualkit project (no {CONFIG_FILE}); create one with `qualkit new`"
+                ),
+            });
+        }
+        {
+            let _shared = ProjectLock::acquire(dir, Mode::Shared)?;
+            if !change::interrupted(dir) || change::in_progress_here(dir) {
+                let inputs = input_stamps(dir)?;
+                let mut project = Project::load(dir)?;
+                project.inputs = inputs;
+                if project.use_current_store()? {
+                    return Ok(project);
+                }
+            }
+        }
+        let _exclusive = ProjectLock::acquire(dir, Mode::Exclusive)?;
+        Project::open_exclusive(dir)
+    }
+
+    /// Opens the project while holding its exclusive lock: recovers an interrupted change,
+    /// reads the files, and uses or rebuilds the cache.
+    pub(super) fn open_exclusive(dir: &Path) -> Result<Self> {
+        let mut notes = Vec::new();
+        if !change::in_progress_here(dir) {
+            notes.extend(change::recover(dir)?);
+            sweep_scratch_files(dir);
+        }
+        let inputs = input_stamps(dir)?;
+        let mut project = Project::load(dir)?;
+        project.inputs = inputs;
+        project.notes = notes;
+        if !project.use_current_store()? {
+            project.rebuild_store()?;
+        }
+        Ok(project)
+    }
+
+    /// Takes the project's exclusive lock for a change, and first brings the project up to
+    /// date with the files: another process may have changed them since this one read them.
+    pub(crate) fn write_locked(&mut self) -> Result<ProjectLock> {
+        let lock = ProjectLock::acquire(&self.root, Mode::Exclusive)?;
+        // Inside a change this thread is making, or while the cache is being built, the
+        // project is as this thread left it.
+        if change::in_progress_here(&self.root) || self.store.is_building() {
+            return Ok(lock);
+        }
+        let stale = change::interrupted(&self.root)
+            || input_stamps(&self.root)? != self.inputs
+            || Store::current(&self.root.join(record::CACHE_DIR)).as_deref()
+                != Some(self.store.path())
+            || self.store.stamps()? != record::stamps(&self.root)?;
+        if stale {
+            let notes = std::mem::take(&mut self.notes);
+            *self = Project::open_exclusive(&self.root)?;
+            self.notes.splice(0..0, notes);
+        }
+        Ok(lock)
+    }
+
+    /// Uses the cache in `.qualkit/` if it matches the record files, the codebook and every
+    /// coded document's text. Returns whether it did.
+    fn use_current_store(&mut self) -> Result<bool> {
+        let cache = self.root.join(record::CACHE_DIR);
+        let Some(path) = Store::current(&cache) else {
+            return Ok(false);
+        };
+        let Some(store) = Store::open(&path)? else {
+            return Ok(false);
+        };
+        if store.stamps()? != record::stamps(&self.root)?
+            || store.codebook_version()?.as_deref() != Some(self.codebook.version())
+        {
+            return Ok(false);
+        }
+        for record in store.documents()? {
+            let same = self
+                .by_id
+                .get(&record.id)
+                .is_some_and(|&i| {
+                    record.fingerprint == crate::text::fingerprint(&self.documents[i].text)
+                });
+            if !same {
+                return Ok(false);
+            }
+        }
+        self.store = store;
+        self.attach_record();
+        Ok(true)
+    }
+
+    fn attach_record(&mut self) {
+        let sink = ProjectRecord {
+            root: self.root.clone(),
+            documents: self.documents.clone(),
+            by_id: self.by_id.clone(),
+            case_order: self
+                .cases
+                .names()
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| (c, i))
+                .collect(),
+            code_order: self
+                .codebook
+                .codes()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.id.clone(), i))
+                .collect(),
+        };
+        self.store.attach(Arc::new(sink));
+    }
+
+    /// Builds the cache from the record files. The caller holds the exclusive lock.
+    fn rebuild_store(&mut self) -> Result<()> {
+        let root = self.root.clone();
+        let stamps = record::stamps(&root)?;
+        self.store = Store::create_bulk(&root.join(record::CACHE_DIR))?;
+
+        let log_path = root.join(record::LOG_FILE);
+        let log = files::read_log(&log_path, Path::new(record::LOG_FILE))?;
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, entry) in log.iter().enumerate() {
+            if let Some(first) = seen.insert(entry.id.as_str(), i) {
+                return Err(Error::Invalid {
+                    path: log_path,
+                    message: format!(
+                        "entries {} and {} have the same id `{}`; give one of them a new id",
+                        first + 1,
+                        i + 1,
+                        entry.id
+                    ),
+                });
+            }
+        }
+        self.store.restore_log(&log)?;
+        drop(seen);
+
+        let codings_files = record::codings_files(&root)?;
+        let read: Vec<(PathBuf, PathBuf, Result<CodingsFile>)> = codings_files
+            .par_iter()
+            .map(|path| {
+                let shown = path.strip_prefix(&root).unwrap_or(path).to_path_buf();
+                let read = files::read_codings(path, &shown);
+                (path.clone(), shown, read)
+            })
+            .collect();
+        let mut rows_by_file: Vec<(PathBuf, Vec<CodingRow>)> = Vec::new();
+        let mut import_files = Vec::new();
+        let mut rewrite = Vec::new();
+        for (path, shown, read) in read {
+            match read? {
+                CodingsFile::Record(rows) => {
+                    let name = path.file_name().unwrap_or_default().to_string_lossy();
+                    if rows.iter().any(|r| codings_file_name(&r.coder) != name) {
+                        rewrite.push(format!(
+                            "{} holds codings of coders other than its name says; they go to each coder's own file",
+                            shown.display()
+                        ));
+                    }
+                    rows_by_file.push((shown, rows));
+                }
+                CodingsFile::Import => import_files.push((path, shown)),
+            }
+        }
+        let mut ids: HashMap<&str, (&Path, u64)> = HashMap::new();
+        for (shown, rows) in &rows_by_file {
+            for row in rows {
+                if let Some((other, line)) = ids.insert(row.id.as_str(), (shown.as_path(), row.line)) {
+                    return Err(Error::Csv {
+                        path: shown.clone(),
+                        line: row.line,
+                        message: format!(
+                            "coding id `{}` is also used at {}:{line}; a coding id names one coding (give one of them a new id, e.g. from `uuidgen`)",
+                            row.id,
+                            other.display()
+                        ),
+                    });
+                }
+            }
+        }
+        drop(ids);
+        let fit = Fit {
+            documents: &self.documents,
+            by_id: &self.by_id,
+            codebook: &self.codebook,
+        };
+        let checked: Vec<(&CodingRow, Option<String>)> = rows_by_file
+            .par_iter()
+            .flat_map_iter(|(_, rows)| rows.iter().map(|row| (row, fit.misfit(row))))
+            .collect();
+        let placed: Vec<&CodingRow> = checked
+            .iter()
+            .filter(|(_, misfit)| misfit.is_none())
+            .map(|(row, _)| *row)
+            .collect();
+        let unplaced: Vec<(&CodingRow, String)> = checked
+            .iter()
+            .filter_map(|(row, misfit)| misfit.clone().map(|m| (*row, m)))
+            .collect();
+        self.store.restore_codings(&placed)?;
+        self.store.restore_unplaced(&unplaced)?;
+        let placed_count = placed.len();
+        let unplaced_count = unplaced.len();
+        drop(checked);
+        drop(rows_by_file);
+
+        for (path, shown) in &import_files {
+            let report = self.import_codings(path, None)?;
+            let mut note = format!(
+                "{} had no id column: its {} codings were given ids",
+                shown.display(),
+                report.added
+            );
+            if report.skipped_overlaps > 0 {
+                // Those rows are not in the rewritten file: keep the file as it was beside it.
+                let backup = path.with_extension("csv.bak");
+                std::fs::copy(path, &backup).map_err(|e| Error::io(&backup, e))?;
+                note.push_str(&format!(
+                    " ({} rows overlapped another coding of the same coder and code and were left out; the file as it was is kept as {})",
+                    report.skipped_overlaps,
+                    backup.display()
+                ));
+            }
+            rewrite.push(note);
+        }
+
+        let memos =
+            files::read_rows::<files::MemoRow>(&root.join(record::MEMOS_FILE), Path::new(record::MEMOS_FILE))?;
+        let summaries = files::read_rows::<files::SummaryRow>(
+            &root.join(record::SUMMARIES_FILE),
+            Path::new(record::SUMMARIES_FILE),
+        )?;
+        let classifications = files::read_rows::<files::ClassificationRow>(
+            &root.join(record::CLASSIFICATIONS_FILE),
+            Path::new(record::CLASSIFICATIONS_FILE),
+        )?;
+        let mut memo_ids = HashSet::new();
+        let mut memos: Vec<files::MemoRow> = memos.into_iter().map(|(_, m)| m).collect();
+        for memo in &mut memos {
+            // A memo added by hand may come without an id: it gets one when written back.
+            if memo.id.trim().is_empty() || !memo_ids.insert(memo.id.clone()) {
+                memo.id = record::new_id();
+                rewrite.push(format!("{} had a memo without an id of its own", record::MEMOS_FILE));
+            }
+        }
+        let summaries: Vec<files::SummaryRow> = summaries
+            .into_iter()
+            .map(|(_, mut s)| {
+                s.summary = s.summary.trim().to_string();
+                if s.author.trim().is_empty() {
+                    s.author = record::SUMMARIES_FILE.to_string();
+                }
+                s
+            })
+            .collect();
+        let classifications: Vec<files::ClassificationRow> =
+            classifications.into_iter().map(|(_, c)| c).collect();
+        let coded: HashSet<String> = self.store.coded_documents()?;
+        let documents: Vec<DocumentRecord> = self
+            .documents
+            .iter()
+            .filter(|d| coded.contains(&d.id))
+            .map(|d| self.record(d))
+            .collect();
+        drop(coded);
+        self.store
+            .restore_notes(&memos, &summaries, &classifications, &documents)?;
+        self.store.set_stamps(&stamps)?;
+        self.store.set_codebook_version(self.codebook.version())?;
+        self.store.finish_bulk()?;
+        self.attach_record();
+        if !rewrite.is_empty() {
+            rewrite.dedup();
+            self.store.rewrite_record()?;
+            self.notes.push(format!(
+                "rewrote the record in its current form: {}",
+                rewrite.join("; ")
+            ));
+        }
+        if unplaced_count > 0 {
+            self.notes.push(format!(
+                "{unplaced_count} of {} codings do not fit the project as it is now (their text changed, or their document or code is gone); they are kept in codings/ but left out of analysis and exports until fixed; `qualkit info` lists them",
+                placed_count + unplaced_count
+            ));
+        }
+        self.apply_classifications()?;
+        Ok(())
+    }
+
+}
+
+/// What a coding of the record must fit: the project's documents and codebook.
+struct Fit<'p> {
+    documents: &'p [Document],
+    by_id: &'p HashMap<String, usize>,
+    codebook: &'p crate::codebook::Codebook,
+}
+
+impl Fit<'_> {
+    /// Why a coding of the record does not fit the project now, if it does not.
+    fn misfit(&self, row: &CodingRow) -> Option<String> {
+        let Some(&i) = self.by_id.get(&row.document) else {
+            return Some(format!("document `{}` is not in the project", row.document));
+        };
+        if self.codebook.get(&row.code).is_none() {
+            return Some(format!("code `{}` is not in the codebook", row.code));
+        }
+        let document = &self.documents[i];
+        if row.end <= row.start {
+            return Some(format!("span {}..{} is empty or reversed", row.start, row.end));
+        }
+        match document.slice(row.start, row.end) {
+            None => Some(format!(
+                "span {}..{} is past the end of the text ({} characters)",
+                row.start,
+                row.end,
+                document.len_chars()
+            )),
+            Some(text) if !row.quote.is_empty() && text != row.quote => Some(format!(
+                "the text at {}..{} is no longer the quote",
+                row.start, row.end
+            )),
+            Some(_) => None,
+        }
+    }
+}
+
+/// Removes temporary files that a process killed in the middle of a single-file write left
+/// beside the file (the file itself is whole: old or new). The caller holds the exclusive
+/// lock, so no write is in progress.
+fn sweep_scratch_files(root: &Path) {
+    let mut folders = vec![root.to_path_buf(), root.join(record::CODINGS_DIR)];
+    let mut transcripts = Vec::new();
+    collect_folders(&root.join(TRANSCRIPTS_DIR), &mut transcripts);
+    folders.extend(transcripts);
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if record::atomic::is_scratch_name(&name) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+fn collect_folders(dir: &Path, out: &mut Vec<PathBuf>) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        out.push(dir.to_path_buf());
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                collect_folders(&entry.path(), out);
+            }
+        }
+    }
+}

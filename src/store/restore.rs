@@ -1,0 +1,252 @@
+//! Filling a new store from the record files (see [`crate::record`]): entries, codings, memos,
+//! summaries and classifications go in with the ids and times the files give them.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{DocumentRecord, NOW, Store};
+use crate::error::Result;
+use crate::record::files::{ClassificationRow, CodingRow, LogEntry, MemoRow, SummaryRow};
+
+/// A coding of the record that does not fit the project as it is now; kept, not analysed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnplacedCoding {
+    pub id: String,
+    pub document: String,
+    pub code: String,
+    pub coder: String,
+    pub start: usize,
+    pub end: usize,
+    /// The text it covered when it was written down.
+    pub quote: String,
+    pub created: String,
+    /// Why it does not fit.
+    pub reason: String,
+}
+
+/// Codings stored by one INSERT statement while a store is rebuilt.
+const RESTORE_BATCH: usize = 100;
+
+impl Store {
+    /// Adds the audit log, in its order.
+    pub fn restore_log(&mut self, entries: &[LogEntry]) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|source| super::Error::Store {
+            path: path.clone(),
+            source,
+        })?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO audit (id, at, coder, action, detail, codebook_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(|e| super::Error::Store {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+            let mut coder = tx
+                .prepare("INSERT OR IGNORE INTO coders (name, first_seen) VALUES (?1, ?2)")
+                .map_err(|e| super::Error::Store {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+            for e in entries {
+                insert
+                    .execute(params![
+                        e.id,
+                        e.at,
+                        e.coder,
+                        e.action,
+                        e.detail.to_string(),
+                        e.codebook_version
+                    ])
+                    .and_then(|_| coder.execute(params![e.coder, e.at]))
+                    .map_err(|source| super::Error::Store {
+                        path: self.path.clone(),
+                        source,
+                    })?;
+            }
+        }
+        tx.commit().map_err(|source| super::Error::Store { path, source })
+    }
+
+    /// Adds codings that fit their documents, as the record gives them.
+    pub fn restore_codings(&mut self, rows: &[&CodingRow]) -> Result<()> {
+        let path = self.path.clone();
+        let fail = |source| super::Error::Store {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(fail)?;
+        {
+            let mut coder = tx
+                .prepare_cached(&format!(
+                    "INSERT OR IGNORE INTO coders (name, first_seen) VALUES (?1, {NOW})"
+                ))
+                .map_err(fail)?;
+            let mut last_coder: Option<&str> = None;
+            for row in rows {
+                if last_coder != Some(row.coder.as_str()) {
+                    coder.execute([&row.coder]).map_err(fail)?;
+                    last_coder = Some(row.coder.as_str());
+                }
+            }
+            for chunk in rows.chunks(RESTORE_BATCH) {
+                let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+                let mut insert = tx
+                    .prepare_cached(&format!(
+                        "INSERT INTO codings (guid, document, code, coder, start, end, created, entry) VALUES {placeholders}"
+                    ))
+                    .map_err(fail)?;
+                let mut index = 0;
+                let mut bind = |value: &dyn rusqlite::ToSql| {
+                    index += 1;
+                    insert.raw_bind_parameter(index, value)
+                };
+                for row in chunk {
+                    bind(&row.id).map_err(fail)?;
+                    bind(&row.document).map_err(fail)?;
+                    bind(&row.code).map_err(fail)?;
+                    bind(&row.coder).map_err(fail)?;
+                    bind(&(row.start as i64)).map_err(fail)?;
+                    bind(&(row.end as i64)).map_err(fail)?;
+                    bind(&row.created).map_err(fail)?;
+                    bind(&row.entry).map_err(fail)?;
+                }
+                insert.raw_execute().map_err(fail)?;
+            }
+        }
+        tx.commit().map_err(fail)?;
+        if let Some(coders) = &mut self.bulk {
+            coders.extend(rows.iter().map(|r| r.coder.clone()));
+        }
+        Ok(())
+    }
+
+    /// Keeps codings that do not fit the project now, each with the reason.
+    pub fn restore_unplaced(&mut self, rows: &[(&CodingRow, String)]) -> Result<()> {
+        let path = self.path.clone();
+        let fail = |source| super::Error::Store {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(fail)?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO unplaced_codings (guid, document, code, coder, start, end, quote, created, entry, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .map_err(fail)?;
+            for (row, reason) in rows {
+                insert
+                    .execute(params![
+                        row.id,
+                        row.document,
+                        row.code,
+                        row.coder,
+                        row.start as i64,
+                        row.end as i64,
+                        row.quote,
+                        row.created,
+                        row.entry,
+                        reason
+                    ])
+                    .map_err(fail)?;
+            }
+        }
+        tx.commit().map_err(fail)
+    }
+
+    /// Adds memos, summaries and classifications, and notes the documents' texts.
+    pub fn restore_notes(
+        &mut self,
+        memos: &[MemoRow],
+        summaries: &[SummaryRow],
+        classifications: &[ClassificationRow],
+        documents: &[DocumentRecord],
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let fail = |source| super::Error::Store {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(fail)?;
+        {
+            let mut coder = tx
+                .prepare(&format!(
+                    "INSERT OR IGNORE INTO coders (name, first_seen) VALUES (?1, {NOW})"
+                ))
+                .map_err(fail)?;
+            let mut memo = tx
+                .prepare(
+                    "INSERT INTO memos (id, kind, target, coder, text, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (kind, target, coder) DO UPDATE SET text = memos.text || char(10) || char(10) || excluded.text",
+                )
+                .map_err(fail)?;
+            for m in memos {
+                coder.execute([&m.author]).map_err(fail)?;
+                memo.execute(params![m.id, m.kind, m.target, m.author, m.text, m.updated])
+                    .map_err(fail)?;
+            }
+            let mut summary = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO summaries (case_name, theme, text, author, updated) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(fail)?;
+            for s in summaries {
+                summary
+                    .execute(params![s.case, s.theme, s.summary, s.author, s.updated])
+                    .map_err(fail)?;
+            }
+            let mut classification = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO case_attributes (case_name, attribute, value, reason, author, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(fail)?;
+            for c in classifications {
+                classification
+                    .execute(params![c.case, c.attribute, c.value, c.reason, c.author, c.updated])
+                    .map_err(fail)?;
+            }
+        }
+        super::record_documents(&tx, documents).map_err(fail)?;
+        tx.commit().map_err(fail)
+    }
+
+    /// Rewrites every record file from the store (see `write_through::write_all`).
+    pub fn rewrite_record(&mut self) -> Result<Vec<String>> {
+        let sink = self
+            .sink
+            .clone()
+            .expect("a store rewrites the record only once attached to it");
+        super::write_through::write_all(&self.conn, sink.as_ref(), &self.path)
+    }
+
+    /// Codings of the record that do not fit the project now.
+    pub fn unplaced_codings(&self) -> Result<Vec<UnplacedCoding>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT guid, document, code, coder, start, end, quote, created, reason FROM unplaced_codings
+                 ORDER BY document, start, code, coder",
+            )
+            .map_err(|e| self.fail(e))?;
+        stmt.query_map([], |r| {
+            Ok(UnplacedCoding {
+                id: r.get(0)?,
+                document: r.get(1)?,
+                code: r.get(2)?,
+                coder: r.get(3)?,
+                start: r.get::<_, i64>(4)? as usize,
+                end: r.get::<_, i64>(5)? as usize,
+                quote: r.get(6)?,
+                created: r.get(7)?,
+                reason: r.get(8)?,
+            })
+        })
+        .map_err(|e| self.fail(e))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(|e| self.fail(e))
+    }
+}
