@@ -29,7 +29,11 @@ const WORKLOADS: &[(&str, &str)] = &[
         "ingest",
         "read and parse every document (open, store built)",
     ),
-    ("store", "first open: build the store from the codings CSVs"),
+    ("store", "first open: build the store from the record files"),
+    (
+        "hand",
+        "one hand coding by a coder with half the codings, written through to the files",
+    ),
     ("open", "open the project and index all its codings"),
     (
         "dictionary",
@@ -297,6 +301,31 @@ fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
                         analysis.coding_count() as u64
                     }
                 }
+            })
+        }
+        "hand" => {
+            let mut project = open();
+            let document = project
+                .documents()
+                .iter()
+                .find(|d| d.len_chars() > 4_000 && !d.id.contains('#'))
+                .expect("a long transcript")
+                .id
+                .clone();
+            let bytes = text_bytes(&project);
+            let mut next = 0;
+            // The parent code `g0` is never coded by the generator: no overlaps, and each
+            // run codes a new span, so that every run is a real change.
+            measure(workload, bytes, runs, || {
+                let span = qualkit::coding::Span::Offsets {
+                    start: next * 10,
+                    end: next * 10 + 5,
+                };
+                next += 1;
+                project
+                    .code("ak", &document, "g0", &span)
+                    .expect("hand coding");
+                1
             })
         }
         "dictionary" => {

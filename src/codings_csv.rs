@@ -202,7 +202,7 @@ fn write_codings(
     out.write_record([
         "id", "coder", "document", "code", "start", "end", "quote", "created", "memo",
     ])
-        .map_err(fail)?;
+    .map_err(fail)?;
     for c in &codings {
         let quote = project
             .document(&c.document)
@@ -231,5 +231,3 @@ fn write_codings(
         .map_err(|e| Error::io(path, e.into_error()))?;
     crate::record::write(path, &bytes)
 }
-
-

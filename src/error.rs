@@ -97,7 +97,8 @@ pub enum Error {
         coder: String,
         start: usize,
         end: usize,
-        existing: String,
+        /// The id of the coding it overlaps (boxed: it keeps every error small).
+        existing: Box<str>,
         existing_start: usize,
         existing_end: usize,
     },

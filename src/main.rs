@@ -595,8 +595,7 @@ fn run(command: Command) -> Result<()> {
                 .load_style(UTF8_FULL_CONDENSED)
                 .set_content_arrangement(ContentArrangement::Dynamic)
                 .set_header([
-                    "document", "case", "speaker", "role", "span", "codes", "coders", "ids",
-                    "text",
+                    "document", "case", "speaker", "role", "span", "codes", "coders", "ids", "text",
                 ]);
             for s in &segments {
                 table.add_row([

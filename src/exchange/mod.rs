@@ -137,12 +137,11 @@ pub fn import(dir: &Path, file: &Path, options: &ImportOptions) -> Result<Exchan
     let _lock = crate::record::ProjectLock::acquire(dir, crate::record::Mode::Exclusive)?;
     let recovered = crate::record::change::recover(dir)?;
     let description = format!("import of {}", file.display());
-    let mut report = crate::record::in_change(dir, &description, || {
-        match extension(file).as_str() {
+    let mut report =
+        crate::record::in_change(dir, &description, || match extension(file).as_str() {
             "qdpx" => qdpx_import::import(dir, file, options),
             _ => qdc::import(dir, file, options),
-        }
-    })?;
+        })?;
     report.notes.extend(recovered);
     Ok(report)
 }

@@ -20,6 +20,7 @@ pub const DATE: &str = "date";
 pub const PARTICIPANTS: &str = "participants";
 
 pub fn export(project: &Project, out: &Path) -> Result<ExchangeReport> {
+    project.check_exportable()?;
     let (refi, texts, mut report) = build(project)?;
     let mut entries = vec![(
         "project.qde".to_string(),
@@ -43,6 +44,18 @@ pub fn export(project: &Project, out: &Path) -> Result<ExchangeReport> {
                     text: s.text,
                     author: s.author,
                 })
+            })
+            .collect(),
+        classifications: project
+            .store()
+            .case_attributes()?
+            .into_iter()
+            .map(|a| crate::exchange::refi::ExtraClassification {
+                attribute: a.attribute,
+                case: a.case,
+                value: a.value,
+                reason: a.reason,
+                author: a.author,
             })
             .collect(),
     };
@@ -168,7 +181,12 @@ fn build(project: &Project) -> Result<Build> {
     let mut coding_notes: HashMap<&str, Vec<Guid>> = HashMap::new();
     let mut links = Vec::new();
     for memo in &memos {
-        let guid = record_guid("memo", &memo.id);
+        // A memo is one per coder and target, so its note is named by those: a round trip
+        // through another copy of the project gives the same file.
+        let guid = Guid::derived(
+            "memo",
+            &format!("{}\u{1f}{}\u{1f}{}", memo.kind, memo.target, memo.coder),
+        );
         let first_line = memo.text.lines().next().unwrap_or_default().trim();
         notes.push(Note {
             guid: guid.clone(),

@@ -160,6 +160,7 @@ struct Plan {
     codings: Vec<(String, NewCoding)>,
     memos: Vec<MemoRecord>,
     summaries: Vec<crate::store::Summary>,
+    classifications: Vec<crate::exchange::refi::ExtraClassification>,
 }
 
 fn plan(
@@ -391,9 +392,28 @@ fn plan(
         }
         toml::to_string_pretty(&config).expect("config serialises")
     });
+    let known_case = |case: &str| {
+        source_case.case_names.values().any(|c| c == case) || project.cases.get(case).is_some()
+    };
+    let classifications = extras
+        .classifications
+        .iter()
+        .filter(|c| {
+            let known = known_case(&c.case);
+            if !known {
+                report.warnings.push(format!(
+                    "classification `{}` of case `{}`: the case is not in the project",
+                    c.attribute, c.case
+                ));
+            }
+            known
+        })
+        .cloned()
+        .collect();
     Ok(Plan {
         config,
         summaries,
+        classifications,
         documents,
         codebook: codebook_text,
         cases: cases_text,
@@ -590,7 +610,8 @@ fn selection_codings(
             codings.push((
                 coder,
                 NewCoding {
-                    id: None,
+                    // The file's own id for the coding, so that it keeps one id across tools.
+                    id: Some(coding.guid.0.clone()).filter(|_| coding.guid.is_well_formed()),
                     document: id.to_string(),
                     code: code.clone(),
                     start,
@@ -933,6 +954,9 @@ fn survey_csv(project: &Project, rows: &[SurveyRow]) -> Result<String> {
 /// Writes the plan: files first (each one undoable), then the project is reopened (which
 /// checks every document against its case and the codebook), then codings and memos are
 /// stored in one transaction. Any failure puts the files back.
+/// One case's value of a classification, with the reason: (case, value, reason).
+type CaseValue = (String, String, String);
+
 fn apply(
     dir: &Path,
     file: &Path,
@@ -1020,6 +1044,25 @@ fn apply(
         report.codings_already_stored = written.already_stored;
         report.memos = written.memos;
         report.summaries = written.summaries;
+        // Classifications the project does not have yet, as a rule derived them there.
+        let existing: BTreeSet<String> = project
+            .store()
+            .case_attributes()?
+            .into_iter()
+            .map(|a| a.attribute)
+            .collect();
+        let mut by_attribute: BTreeMap<(String, String), Vec<CaseValue>> = BTreeMap::new();
+        for c in &plan.classifications {
+            if !existing.contains(&c.attribute) {
+                by_attribute
+                    .entry((c.attribute.clone(), c.author.clone()))
+                    .or_default()
+                    .push((c.case.clone(), c.value.clone(), c.reason.clone()));
+            }
+        }
+        for ((attribute, author), values) in by_attribute {
+            project.classify(&author, &attribute, &values)?;
+        }
         for s in written.skipped {
             report.warnings.push(format!(
                 "coding of `{}` by {} at {}..{} in `{}` overlaps their coding {}..{} of the same code (qualkit keeps one coder's codings of a code apart)",

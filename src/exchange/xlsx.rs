@@ -146,6 +146,7 @@ fn unique_sheet_name(wanted: &str, taken: &[String]) -> String {
 
 /// The project as a workbook: codings (with quotes), documents and cases.
 pub fn export_project(project: &Project, out: &Path) -> Result<ExchangeReport> {
+    project.check_exportable()?;
     let codings = project.codings()?;
     let memos: std::collections::HashMap<(String, String), String> = project
         .store()

@@ -122,6 +122,8 @@ impl Project {
             StarterCodebook::Npt => NPT_CODEBOOK,
         };
         write_new(&dir.join(CODEBOOK_FILE), codebook)?;
+        // The cache and a change's scratch files are not part of the record.
+        write_new(&dir.join(".gitignore"), ".qualkit/\n.*.qk-*\n")?;
         Ok(())
     }
 
@@ -628,7 +630,10 @@ impl Project {
             })
             .collect();
         if unplaced.len() > 20 {
-            lines.push(format!("  ... and {} more (`qualkit info` lists all)", unplaced.len() - 20));
+            lines.push(format!(
+                "  ... and {} more (`qualkit info` lists all)",
+                unplaced.len() - 20
+            ));
         }
         Err(Error::Invalid {
             path: self.root.join(CODINGS_DIR),

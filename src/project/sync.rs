@@ -54,7 +54,12 @@ impl RecordSink for ProjectRecord {
 /// transcripts), to notice that they changed under an open project.
 fn input_stamps(root: &Path) -> Result<Stamps> {
     let mut out = Stamps::new();
-    for name in [CONFIG_FILE, CASES_FILE, CODEBOOK_FILE, crate::sets::SETS_FILE] {
+    for name in [
+        CONFIG_FILE,
+        CASES_FILE,
+        CODEBOOK_FILE,
+        crate::sets::SETS_FILE,
+    ] {
         let path = root.join(name);
         if path.exists() {
             out.insert(name.to_string(), record::stamp(&path)?);
@@ -87,7 +92,8 @@ impl Project {
         }
         {
             let _shared = ProjectLock::acquire(dir, Mode::Shared)?;
-            if !change::interrupted(dir) || change::in_progress_here(dir) {
+            let here = change::in_progress_here(dir);
+            if here || (!change::interrupted(dir) && !has_scratch_files(dir)) {
                 let inputs = input_stamps(dir)?;
                 let mut project = Project::load(dir)?;
                 project.inputs = inputs;
@@ -156,18 +162,16 @@ impl Project {
             return Ok(false);
         }
         for record in store.documents()? {
-            let same = self
-                .by_id
-                .get(&record.id)
-                .is_some_and(|&i| {
-                    record.fingerprint == crate::text::fingerprint(&self.documents[i].text)
-                });
+            let same = self.by_id.get(&record.id).is_some_and(|&i| {
+                record.fingerprint == crate::text::fingerprint(&self.documents[i].text)
+            });
             if !same {
                 return Ok(false);
             }
         }
         self.store = store;
         self.attach_record();
+        self.apply_classifications()?;
         Ok(true)
     }
 
@@ -229,11 +233,21 @@ impl Project {
             })
             .collect();
         let mut rows_by_file: Vec<(PathBuf, Vec<CodingRow>)> = Vec::new();
+        // Memos in a codings file's `memo` column (an export put back in codings/).
+        let mut column_memos: Vec<files::MemoRow> = Vec::new();
         let mut import_files = Vec::new();
         let mut rewrite = Vec::new();
         for (path, shown, read) in read {
             match read? {
-                CodingsFile::Record(rows) => {
+                CodingsFile::Record { rows, memos } => {
+                    if !memos.is_empty() {
+                        rewrite.push(format!(
+                            "the memos in {}'s memo column went to {}",
+                            shown.display(),
+                            record::MEMOS_FILE
+                        ));
+                        column_memos.extend(memos);
+                    }
                     let name = path.file_name().unwrap_or_default().to_string_lossy();
                     if rows.iter().any(|r| codings_file_name(&r.coder) != name) {
                         rewrite.push(format!(
@@ -249,7 +263,9 @@ impl Project {
         let mut ids: HashMap<&str, (&Path, u64)> = HashMap::new();
         for (shown, rows) in &rows_by_file {
             for row in rows {
-                if let Some((other, line)) = ids.insert(row.id.as_str(), (shown.as_path(), row.line)) {
+                if let Some((other, line)) =
+                    ids.insert(row.id.as_str(), (shown.as_path(), row.line))
+                {
                     return Err(Error::Csv {
                         path: shown.clone(),
                         line: row.line,
@@ -308,8 +324,10 @@ impl Project {
             rewrite.push(note);
         }
 
-        let memos =
-            files::read_rows::<files::MemoRow>(&root.join(record::MEMOS_FILE), Path::new(record::MEMOS_FILE))?;
+        let memos = files::read_rows::<files::MemoRow>(
+            &root.join(record::MEMOS_FILE),
+            Path::new(record::MEMOS_FILE),
+        )?;
         let summaries = files::read_rows::<files::SummaryRow>(
             &root.join(record::SUMMARIES_FILE),
             Path::new(record::SUMMARIES_FILE),
@@ -320,11 +338,22 @@ impl Project {
         )?;
         let mut memo_ids = HashSet::new();
         let mut memos: Vec<files::MemoRow> = memos.into_iter().map(|(_, m)| m).collect();
+        for memo in column_memos {
+            let known = memos
+                .iter()
+                .any(|m| m.kind == memo.kind && m.target == memo.target && m.author == memo.author);
+            if !known {
+                memos.push(memo);
+            }
+        }
         for memo in &mut memos {
             // A memo added by hand may come without an id: it gets one when written back.
             if memo.id.trim().is_empty() || !memo_ids.insert(memo.id.clone()) {
                 memo.id = record::new_id();
-                rewrite.push(format!("{} had a memo without an id of its own", record::MEMOS_FILE));
+                rewrite.push(format!(
+                    "{} had a memo without an id of its own",
+                    record::MEMOS_FILE
+                ));
             }
         }
         let summaries: Vec<files::SummaryRow> = summaries
@@ -370,7 +399,6 @@ impl Project {
         self.apply_classifications()?;
         Ok(())
     }
-
 }
 
 /// What a coding of the record must fit: the project's documents and codebook.
@@ -391,7 +419,10 @@ impl Fit<'_> {
         }
         let document = &self.documents[i];
         if row.end <= row.start {
-            return Some(format!("span {}..{} is empty or reversed", row.start, row.end));
+            return Some(format!(
+                "span {}..{} is empty or reversed",
+                row.start, row.end
+            ));
         }
         match document.slice(row.start, row.end) {
             None => Some(format!(
@@ -409,15 +440,28 @@ impl Fit<'_> {
     }
 }
 
+/// Whether a process killed in the middle of a write left a temporary file behind.
+fn has_scratch_files(root: &Path) -> bool {
+    scratch_folders(root).iter().any(|folder| {
+        std::fs::read_dir(folder).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| record::atomic::is_scratch_name(&e.file_name().to_string_lossy()))
+        })
+    })
+}
+
+fn scratch_folders(root: &Path) -> Vec<PathBuf> {
+    let mut folders = vec![root.to_path_buf(), root.join(record::CODINGS_DIR)];
+    collect_folders(&root.join(TRANSCRIPTS_DIR), &mut folders);
+    folders
+}
+
 /// Removes temporary files that a process killed in the middle of a single-file write left
 /// beside the file (the file itself is whole: old or new). The caller holds the exclusive
 /// lock, so no write is in progress.
 fn sweep_scratch_files(root: &Path) {
-    let mut folders = vec![root.to_path_buf(), root.join(record::CODINGS_DIR)];
-    let mut transcripts = Vec::new();
-    collect_folders(&root.join(TRANSCRIPTS_DIR), &mut transcripts);
-    folders.extend(transcripts);
-    for folder in folders {
+    for folder in scratch_folders(root) {
         let Ok(entries) = std::fs::read_dir(&folder) else {
             continue;
         };

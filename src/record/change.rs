@@ -137,7 +137,12 @@ pub fn append(root: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
 /// Removes `path` as part of the current change (or as a change of its own).
 pub fn remove(root: &Path, path: &Path) -> Result<()> {
     in_change(root, "remove", || {
-        CURRENT.with(|c| c.borrow_mut().as_mut().expect("inside a change").remove(path))
+        CURRENT.with(|c| {
+            c.borrow_mut()
+                .as_mut()
+                .expect("inside a change")
+                .remove(path)
+        })
     })
 }
 
@@ -228,9 +233,7 @@ impl Change {
         }
         let relative = self.relative(path);
         if !self.already_listed(&relative) {
-            self.manifest
-                .steps
-                .push(Step::Remove { path: relative });
+            self.manifest.steps.push(Step::Remove { path: relative });
             self.save_manifest()?;
             self.keep_backup(path)?;
         }
@@ -333,7 +336,11 @@ fn remove_if_there(path: &Path) -> Result<()> {
 /// Whether this thread is in the middle of a change of the project in `root` (its manifest
 /// is then this change's own, not a crashed one's).
 pub fn in_progress_here(root: &Path) -> bool {
-    CURRENT.with(|c| c.borrow().as_ref().is_some_and(|change| change.root == root))
+    CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|change| change.root == root)
+    })
 }
 
 /// Whether a change was interrupted in the project in `root` (cheap: one `stat`).

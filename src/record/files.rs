@@ -80,8 +80,12 @@ fn itoa_buffer() -> Itoa {
 
 /// What a file in `codings/` holds.
 pub enum CodingsFile {
-    /// Rows in the record's own form, with ids.
-    Record(Vec<CodingRow>),
+    /// Rows in the record's own form, with ids; and the memos of a `memo` column, which the
+    /// record keeps in memos.csv (an exported file put back in `codings/` has one).
+    Record {
+        rows: Vec<CodingRow>,
+        memos: Vec<MemoRow>,
+    },
     /// A file without an `id` column: codings in the import form (as qualkit wrote them before
     /// ids were kept, or as a colleague made them by hand). Read through the importer.
     Import,
@@ -120,7 +124,9 @@ pub fn read_codings(path: &Path, shown: &Path) -> Result<CodingsFile> {
         column("end")?,
     );
     let (quote, created, entry) = (find("quote"), find("created"), find("entry"));
+    let memo = find("memo");
     let mut rows = Vec::new();
+    let mut memos = Vec::new();
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).map_err(csv_error)? {
         let line = record.position().map_or(0, |p| p.line());
@@ -141,6 +147,16 @@ pub fn read_codings(path: &Path, shown: &Path) -> Result<CodingsFile> {
                 message: "this coding has no id; every row of a codings file in the record needs one (a row added by hand can take any unused id, e.g. from `uuidgen`)".into(),
             });
         }
+        if let Some(text) = memo.map(|i| get(i).trim()).filter(|t| !t.is_empty()) {
+            memos.push(MemoRow {
+                id: super::new_id(),
+                kind: "coding".into(),
+                target: id_value.to_string(),
+                author: get(coder).trim().to_string(),
+                updated: optional(created).trim().to_string(),
+                text: text.to_string(),
+            });
+        }
         rows.push(CodingRow {
             id: id_value.to_string(),
             coder: get(coder).trim().to_string(),
@@ -154,7 +170,7 @@ pub fn read_codings(path: &Path, shown: &Path) -> Result<CodingsFile> {
             line,
         });
     }
-    Ok(CodingsFile::Record(rows))
+    Ok(CodingsFile::Record { rows, memos })
 }
 
 /// A memo as `memos.csv` keeps it. `kind` is coding, document, code, case or project; the
@@ -262,19 +278,21 @@ pub fn read_rows<T: for<'de> Deserialize<'de>>(path: &Path, shown: &Path) -> Res
             message: e.to_string(),
         })?;
         let line = record.position().map_or(0, |p| p.line());
-        let row = record.deserialize::<T>(Some(&header)).map_err(|e| Error::Csv {
-            path: shown.to_path_buf(),
-            line,
-            message: match e.kind() {
-                csv::ErrorKind::Deserialize { err, .. } => format!(
-                    "{err}{}",
-                    err.field()
-                        .map(|f| format!(" (column {})", f + 1))
-                        .unwrap_or_default()
-                ),
-                _ => e.to_string(),
-            },
-        })?;
+        let row = record
+            .deserialize::<T>(Some(&header))
+            .map_err(|e| Error::Csv {
+                path: shown.to_path_buf(),
+                line,
+                message: match e.kind() {
+                    csv::ErrorKind::Deserialize { err, .. } => format!(
+                        "{err}{}",
+                        err.field()
+                            .map(|f| format!(" (column {})", f + 1))
+                            .unwrap_or_default()
+                    ),
+                    _ => e.to_string(),
+                },
+            })?;
         rows.push((line, row));
     }
     Ok(rows)

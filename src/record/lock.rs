@@ -55,10 +55,7 @@ impl ProjectLock {
             if let Some(h) = table.get_mut(&key) {
                 if h.mode == Mode::Exclusive || mode == Mode::Shared {
                     h.count += 1;
-                    return Ok(ProjectLock {
-                        key,
-                        mode: h.mode,
-                    });
+                    return Ok(ProjectLock { key, mode: h.mode });
                 }
                 return Err(Error::Invalid {
                     path,

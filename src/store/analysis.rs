@@ -41,6 +41,11 @@ impl Store {
             .into_iter()
             .find(|s| s.case == case && s.theme == theme)
             .map(|s| s.text);
+        // Writing what is already there changes nothing, and logs nothing: a pipeline run
+        // again leaves the record as it was.
+        if previous.as_deref().unwrap_or_default() == text {
+            return Ok(());
+        }
         let detail =
             serde_json::json!({ "case": case, "theme": theme, "text": text, "previous": previous });
         let path = self.path.clone();
@@ -96,6 +101,18 @@ impl Store {
         attribute: &str,
         values: &[(String, String, String)],
     ) -> Result<()> {
+        let mut stored: Vec<(String, String, String)> = self
+            .case_attributes()?
+            .into_iter()
+            .filter(|a| a.attribute == attribute)
+            .map(|a| (a.case, a.value, a.reason))
+            .collect();
+        let mut wanted = values.to_vec();
+        stored.sort();
+        wanted.sort();
+        if stored == wanted {
+            return Ok(());
+        }
         let detail = serde_json::json!({
             "attribute": attribute,
             "values": values.iter().map(|(c, v, r)| serde_json::json!({"case": c, "value": v, "reason": r})).collect::<Vec<_>>(),

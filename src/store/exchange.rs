@@ -92,6 +92,12 @@ impl Store {
                 add_coder.execute([name]).map_err(fail)?;
             }
             super::record_documents(tx, documents).map_err(fail)?;
+            // Ids the file gives are kept unless another coding has them already (a file
+            // from a tool that reuses GUIDs, or the same coding at a new place).
+            let mut taken_ids = std::collections::HashSet::new();
+            let mut id_in_use = tx
+                .prepare("SELECT 1 FROM codings WHERE guid = ?1 UNION ALL SELECT 1 FROM unplaced_codings WHERE guid = ?1")
+                .map_err(fail)?;
             for (coder, mut codings) in coders {
                 codings.sort();
                 codings.dedup_by(|a, b| {
@@ -126,7 +132,14 @@ impl Store {
                         }
                         continue;
                     }
-                    let id = super::insert_batch(tx, &[coding], &coder, entry).map_err(fail)?;
+                    let mut stored = coding.clone();
+                    if let Some(id) = &stored.id
+                        && (!taken_ids.insert(id.clone())
+                            || id_in_use.exists([id]).map_err(fail)?)
+                    {
+                        stored.id = None;
+                    }
+                    let id = super::insert_batch(tx, &[&stored], &coder, entry).map_err(fail)?;
                     touched.coders.insert(coder.clone());
                     if let Some(memo) = coding.memo.as_deref().filter(|m| !m.trim().is_empty()) {
                         super::insert_memo(tx, "coding", &id, &coder, memo).map_err(fail)?;

@@ -171,9 +171,8 @@ impl Store {
     pub fn current(cache: &Path) -> Option<PathBuf> {
         let name = std::fs::read_to_string(cache.join(CURRENT_FILE)).ok()?;
         let name = name.trim();
-        let valid = name.starts_with("project-")
-            && name.ends_with(".db")
-            && !name.contains(['/', '\\']);
+        let valid =
+            name.starts_with("project-") && name.ends_with(".db") && !name.contains(['/', '\\']);
         let path = cache.join(name);
         (valid && path.is_file()).then_some(path)
     }
@@ -228,7 +227,9 @@ impl Store {
         conn.execute_batch(include_str!("schema.sql"))
             .map_err(fail)?;
         conn.execute(
-            &format!("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?1), ('created', {NOW})"),
+            &format!(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?1), ('created', {NOW})"
+            ),
             [SCHEMA_VERSION.to_string()],
         )
         .map_err(fail)?;
@@ -302,8 +303,15 @@ impl Store {
         crate::record::crash::point("store:built");
         let path = building.with_extension("");
         std::fs::rename(&building, &path).map_err(|e| Error::io(&path, e))?;
-        let cache = path.parent().expect("a store lives in a folder").to_path_buf();
-        let name = path.file_name().expect("named").to_string_lossy().into_owned();
+        let cache = path
+            .parent()
+            .expect("a store lives in a folder")
+            .to_path_buf();
+        let name = path
+            .file_name()
+            .expect("named")
+            .to_string_lossy()
+            .into_owned();
         crate::record::atomic::write_atomic(&cache.join(CURRENT_FILE), name.as_bytes())?;
         crate::record::crash::point("store:named");
         // Older builds: a process still reading one keeps its open file until it closes it.
@@ -529,7 +537,7 @@ impl Store {
                                 coder: coder.clone(),
                                 start: coding.start,
                                 end: coding.end,
-                                existing: id,
+                                existing: id.into(),
                                 existing_start: s,
                                 existing_end: e,
                             });
@@ -581,7 +589,10 @@ impl Store {
     pub fn remove_codings(&mut self, author: &Author, ids: &[String]) -> Result<Vec<Coding>> {
         let removed = ids
             .iter()
-            .map(|id| self.coding(id)?.ok_or_else(|| Error::UnknownCoding(id.clone())))
+            .map(|id| {
+                self.coding(id)?
+                    .ok_or_else(|| Error::UnknownCoding(id.clone()))
+            })
             .collect::<Result<Vec<_>>>()?;
         let memos: Vec<Memo> = removed
             .iter()
@@ -652,7 +663,7 @@ impl Store {
                     coder: old.coder.clone(),
                     start: old.start,
                     end: old.end,
-                    existing: other,
+                    existing: other.into(),
                     existing_start: s,
                     existing_end: e,
                 });
@@ -684,6 +695,9 @@ impl Store {
             .memos(Some(kind), Some(target))?
             .into_iter()
             .find(|m| m.coder == author.coder);
+        if previous.as_ref().map_or("", |m| m.text.as_str()) == text {
+            return Ok(());
+        }
         let detail = serde_json::json!({
             "memo": previous.as_ref().map(|m| m.id.clone()),
             "kind": kind,
@@ -973,7 +987,10 @@ fn set_stamps(conn: &Connection, stamps: &crate::record::Stamps) -> rusqlite::Re
 }
 
 /// Notes the text each coded document has now.
-fn record_documents(tx: &rusqlite::Transaction, documents: &[DocumentRecord]) -> rusqlite::Result<()> {
+fn record_documents(
+    tx: &rusqlite::Transaction,
+    documents: &[DocumentRecord],
+) -> rusqlite::Result<()> {
     let mut record = tx.prepare_cached(&format!(
         "INSERT OR IGNORE INTO documents (id, source, fingerprint, chars, first_coded) VALUES (?1, ?2, ?3, ?4, {NOW})"
     ))?;

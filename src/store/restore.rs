@@ -31,10 +31,13 @@ impl Store {
     /// Adds the audit log, in its order.
     pub fn restore_log(&mut self, entries: &[LogEntry]) -> Result<()> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|source| super::Error::Store {
-            path: path.clone(),
-            source,
-        })?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|source| super::Error::Store {
+                path: path.clone(),
+                source,
+            })?;
         {
             let mut insert = tx
                 .prepare(
@@ -67,7 +70,8 @@ impl Store {
                     })?;
             }
         }
-        tx.commit().map_err(|source| super::Error::Store { path, source })
+        tx.commit()
+            .map_err(|source| super::Error::Store { path, source })
     }
 
     /// Adds codings that fit their documents, as the record gives them.
@@ -206,7 +210,14 @@ impl Store {
                 .map_err(fail)?;
             for c in classifications {
                 classification
-                    .execute(params![c.case, c.attribute, c.value, c.reason, c.author, c.updated])
+                    .execute(params![
+                        c.case,
+                        c.attribute,
+                        c.value,
+                        c.reason,
+                        c.author,
+                        c.updated
+                    ])
                     .map_err(fail)?;
             }
         }

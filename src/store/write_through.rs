@@ -11,10 +11,10 @@ use rusqlite::Connection;
 
 use super::Touched;
 use crate::error::{Error, Result};
-use crate::record::files::{
-    self, ClassificationRow, CodingRow, LogEntry, MemoRow, SummaryRow,
+use crate::record::files::{self, ClassificationRow, CodingRow, LogEntry, MemoRow, SummaryRow};
+use crate::record::{
+    self, CLASSIFICATIONS_FILE, CODINGS_DIR, LOG_FILE, MEMOS_FILE, SUMMARIES_FILE,
 };
-use crate::record::{self, CLASSIFICATIONS_FILE, CODINGS_DIR, LOG_FILE, MEMOS_FILE, SUMMARIES_FILE};
 
 /// What the store needs from the project to write the record: where it is, the text codings
 /// quote, and the order of cases and codes that keeps summaries in a readable order.
@@ -87,7 +87,11 @@ pub(super) fn write(
 /// Rewrites every record file from the store: after a store was built from files in another
 /// form (codings without ids, several coders in one file). Codings files that no longer hold
 /// anyone's codings are removed. Returns the files written.
-pub(super) fn write_all(conn: &Connection, sink: &dyn RecordSink, store: &Path) -> Result<Vec<String>> {
+pub(super) fn write_all(
+    conn: &Connection,
+    sink: &dyn RecordSink,
+    store: &Path,
+) -> Result<Vec<String>> {
     let fail = |source| Error::Store {
         path: store.to_path_buf(),
         source,
@@ -98,7 +102,11 @@ pub(super) fn write_all(conn: &Connection, sink: &dyn RecordSink, store: &Path) 
         let coders = coders_with_codings(conn).map_err(fail)?;
         let files: BTreeSet<String> = coders.iter().map(|c| codings_file_name(c)).collect();
         for existing in record::codings_files(root)? {
-            let name = existing.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = existing
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             if !files.contains(&name) {
                 record::remove(root, &existing)?;
                 written.push(format!("{CODINGS_DIR}/{name} (removed)"));
@@ -116,7 +124,8 @@ pub(super) fn write_all(conn: &Connection, sink: &dyn RecordSink, store: &Path) 
             log.extend_from_slice(entry.line().as_bytes());
         }
         record::write(&root.join(LOG_FILE), &log)?;
-        written.extend([MEMOS_FILE, SUMMARIES_FILE, CLASSIFICATIONS_FILE, LOG_FILE].map(String::from));
+        written
+            .extend([MEMOS_FILE, SUMMARIES_FILE, CLASSIFICATIONS_FILE, LOG_FILE].map(String::from));
         Ok(())
     })?;
     super::set_stamps(conn, &record::stamps(root)?).map_err(fail)?;
@@ -175,7 +184,10 @@ fn codings_rows(
         while let Some(r) = found.next()? {
             let document: String = r.get(1)?;
             let (start, end) = (r.get::<_, i64>(3)? as usize, r.get::<_, i64>(4)? as usize);
-            let quote = sink.quote(&document, start, end).unwrap_or_default().to_string();
+            let quote = sink
+                .quote(&document, start, end)
+                .unwrap_or_default()
+                .to_string();
             rows.push(CodingRow {
                 id: r.get(0)?,
                 coder: coder.clone(),
@@ -248,12 +260,18 @@ fn write_summaries(conn: &Connection, sink: &dyn RecordSink, store: &Path) -> Re
     })?;
     // Cases in cases.csv order, themes in codebook order: diffs stay small.
     rows.sort_by(|a, b| {
-        (sink.case_rank(&a.case), &a.case, sink.code_rank(&a.theme), &a.theme).cmp(&(
-            sink.case_rank(&b.case),
-            &b.case,
-            sink.code_rank(&b.theme),
-            &b.theme,
-        ))
+        (
+            sink.case_rank(&a.case),
+            &a.case,
+            sink.code_rank(&a.theme),
+            &a.theme,
+        )
+            .cmp(&(
+                sink.case_rank(&b.case),
+                &b.case,
+                sink.code_rank(&b.theme),
+                &b.theme,
+            ))
     });
     record::write(
         &sink.root().join(SUMMARIES_FILE),
@@ -262,9 +280,8 @@ fn write_summaries(conn: &Connection, sink: &dyn RecordSink, store: &Path) -> Re
 }
 
 fn summary_rows(conn: &Connection) -> rusqlite::Result<Vec<SummaryRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT case_name, theme, text, author, updated FROM summaries",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT case_name, theme, text, author, updated FROM summaries")?;
     stmt.query_map([], |r| {
         Ok(SummaryRow {
             case: r.get(0)?,
@@ -286,7 +303,10 @@ fn write_classifications(conn: &Connection, root: &Path, store: &Path) -> Result
     if rows.is_empty() && !path.exists() {
         return Ok(());
     }
-    record::write(&path, &files::rows_csv(&files::CLASSIFICATIONS_HEADER, &rows))
+    record::write(
+        &path,
+        &files::rows_csv(&files::CLASSIFICATIONS_HEADER, &rows),
+    )
 }
 
 fn classification_rows(conn: &Connection) -> rusqlite::Result<Vec<ClassificationRow>> {
@@ -325,4 +345,3 @@ fn log_entries(conn: &Connection) -> rusqlite::Result<Vec<LogEntry>> {
     })?
     .collect()
 }
-

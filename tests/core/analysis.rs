@@ -309,7 +309,7 @@ fn framework_cells_trace_to_quotes_and_summaries_survive_a_fresh_store() {
     // summaries.csv is written beside the codebook and rebuilds a fresh store.
     let csv = std::fs::read_to_string(f.root().join("summaries.csv")).unwrap();
     assert!(
-        csv.starts_with("case,theme,summary,author\nMagenta,coh,"),
+        csv.starts_with("case,theme,summary,author,updated\nMagenta,coh,"),
         "{csv}"
     );
     drop(p);

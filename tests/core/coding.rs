@@ -165,7 +165,7 @@ fn out_of_range_empty_and_overlapping_spans_are_refused_and_store_nothing() {
         .code("ak", "c1", "learn", &Span::Offsets { start: 15, end: 25 })
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Overlap { existing, .. } if *existing == first.id),
+        matches!(&err, Error::Overlap { existing, .. } if **existing == *first.id),
         "{err}"
     );
     // Another coder, or another code, may overlap.
@@ -246,7 +246,9 @@ fn uncode_recode_and_memos_are_kept_and_audited() {
     let codings = p.codings().unwrap();
     assert_eq!(codings.len(), 1);
     assert_eq!(codings[0].code, "ctx.lead");
-    assert_eq!(p.store().memos(None, None).unwrap().len(), 3);
+    // The memo on the removed coding went with it (kept in the log entry), never to another.
+    assert_eq!(p.store().memos(None, None).unwrap().len(), 2);
+    assert!(p.store().memos(Some("coding"), None).unwrap().is_empty());
     let actions: Vec<String> = p
         .store()
         .audit_log()
@@ -258,8 +260,9 @@ fn uncode_recode_and_memos_are_kept_and_audited() {
         actions,
         ["code", "code", "recode", "memo", "memo", "memo", "uncode"]
     );
-    let removed = &p.store().audit_log().unwrap()[6].detail["removed"][0];
-    assert_eq!(removed["code"], "learn");
+    let removed = &p.store().audit_log().unwrap()[6].detail;
+    assert_eq!(removed["removed"][0]["code"], "learn");
+    assert_eq!(removed["memos"][0]["text"], "the turning point");
 }
 
 #[test]
@@ -480,8 +483,12 @@ fn codings_round_trip_through_csv() {
     let f = fixture();
     let mut p = f.open();
     let a = p.code("ak", "m1", "learn", &quote("We talk now.")).unwrap();
-    p.memo("ak", &MemoTarget::Coding(a.id.clone()), "key moment, with, commas")
-        .unwrap();
+    p.memo(
+        "ak",
+        &MemoTarget::Coding(a.id.clone()),
+        "key moment, with, commas",
+    )
+    .unwrap();
     p.code("rb", "c1", "ctx.lead", &quote("The GP is rarely around."))
         .unwrap();
     let out = f.root().join("exported");

@@ -99,11 +99,7 @@ fn fingerprint(project: &Project) -> Vec<String> {
         // Coding memos are keyed by coding id, which a new store numbers afresh.
         let target = match m.kind.as_str() {
             "coding" => {
-                let c = project
-                    .store()
-                    .coding(&m.target)
-                    .unwrap()
-                    .unwrap();
+                let c = project.store().coding(&m.target).unwrap().unwrap();
                 format!("{} {} {}..{}", c.document, c.code, c.start, c.end)
             }
             _ => m.target.clone(),
@@ -917,7 +913,7 @@ fn import_and_export_are_reachable_from_the_command_line() {
     let csv = std::fs::read_to_string(tmp.path().join("codings.csv")).unwrap();
     assert_eq!(
         csv.lines().next(),
-        Some("coder,document,code,start,end,quote,memo")
+        Some("id,coder,document,code,start,end,quote,created,memo")
     );
     assert!(csv.contains("Ann,Magenta interview,coherence.differentiation,"));
     let (ok, _, err) = qualkit(&["export", dir.to_str().unwrap(), "/tmp/x.unknown"]);

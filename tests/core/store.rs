@@ -170,7 +170,9 @@ fn a_million_codings_are_stored_and_read_back() {
         .unwrap();
     assert_eq!(report.added, 1_000_000);
     drop(store);
-    let store = Store::open(&dir.path().join("project.db")).unwrap().unwrap();
+    let store = Store::open(&dir.path().join("project.db"))
+        .unwrap()
+        .unwrap();
     let back = store.codings().unwrap();
     assert_eq!(back.len(), 1_000_000);
     assert_eq!(store.count_codings().unwrap(), 1_000_000);

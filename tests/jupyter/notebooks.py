@@ -4,7 +4,9 @@
 """
 
 import pathlib
+import shutil
 import sys
+import tempfile
 
 import nbclient
 import nbformat
@@ -15,17 +17,27 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def execute(path: pathlib.Path) -> nbformat.NotebookNode:
     """Runs every cell in a fresh qualkit kernel started in the notebook's folder; a cell
-    error raises nbclient's CellExecutionError."""
+    error raises nbclient's CellExecutionError.
+
+    The notebook runs in a copy of notebooks/ and data/: what its cells code, classify or
+    memo is written to the project's files, as it would be for a user, and the bundled
+    sample must stay as committed."""
     notebook = nbformat.read(path, as_version=4)
     for index, cell in enumerate(notebook.cells):
         cell.setdefault("id", f"cell-{index:02}")
-    client = nbclient.NotebookClient(
-        notebook,
-        kernel_name="qualkit",
-        timeout=300,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = pathlib.Path(scratch)
+        for folder in ("notebooks", "data"):
+            shutil.copytree(
+                ROOT / folder, copy / folder, ignore=shutil.ignore_patterns(".qualkit")
+            )
+        client = nbclient.NotebookClient(
+            notebook,
+            kernel_name="qualkit",
+            timeout=300,
+            resources={"metadata": {"path": str(copy / path.parent.name)}},
+        )
+        client.execute()
     return notebook
 
 

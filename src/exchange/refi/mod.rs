@@ -14,13 +14,26 @@ pub mod write;
 /// ignore it; when a project comes back without it, the standard's content is used alone.
 pub const EXTRAS_ENTRY: &str = "qualkit.json";
 
-/// What `qualkit.json` holds: qualkit's own code ids (by code GUID) and Framework summaries.
+/// What `qualkit.json` holds: qualkit's own code ids (by code GUID), Framework summaries and
+/// classifications (case attributes a rule derived, with their reasons).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Extras {
     #[serde(default)]
     pub code_ids: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub summaries: Vec<ExtraSummary>,
+    #[serde(default)]
+    pub classifications: Vec<ExtraClassification>,
+}
+
+/// One case's value of a classification.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExtraClassification {
+    pub attribute: String,
+    pub case: String,
+    pub value: String,
+    pub reason: String,
+    pub author: String,
 }
 
 /// A Framework summary; `theme` is the code's GUID.
