@@ -106,7 +106,7 @@ impl Chart {
 
     /// Writes the SVG to a file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, &self.svg).map_err(|e| Error::io(path, e))
+        crate::record::atomic::write_atomic(path, self.svg.as_bytes())
     }
 
     /// A heatmap: one cell per row and numeric column, darker for larger values, each

@@ -303,26 +303,27 @@ impl Table {
 
     /// Writes the table as CSV (with a header row).
     pub fn write_csv(&self, path: &Path) -> Result<()> {
-        let mut file = create(path)?;
-        CsvWriter::new(&mut file)
+        let mut bytes = Vec::new();
+        CsvWriter::new(&mut bytes)
             .include_header(true)
             .finish(&mut self.frame.clone())
             .map_err(|e| Error::Invalid {
                 path: path.to_path_buf(),
                 message: e.to_string(),
-            })
+            })?;
+        write_whole(path, &bytes)
     }
 
     /// Writes the table as Parquet.
     pub fn write_parquet(&self, path: &Path) -> Result<()> {
-        let file = create(path)?;
-        ParquetWriter::new(file)
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
             .finish(&mut self.frame.clone())
-            .map(|_| ())
             .map_err(|e| Error::Invalid {
                 path: path.to_path_buf(),
                 message: e.to_string(),
-            })
+            })?;
+        write_whole(path, &bytes)
     }
 
     /// Reads a table written by [`Table::write_csv`] or any CSV with a header row.
@@ -540,17 +541,15 @@ pub fn terminal_width() -> u16 {
         .unwrap_or(120)
 }
 
-fn create(path: &Path) -> Result<std::fs::File> {
+/// Writes a result file whole or not at all, creating its folder.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| Error::Io {
             path: parent.to_path_buf(),
             source,
         })?;
     }
-    std::fs::File::create(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    crate::record::atomic::write_atomic(path, bytes)
 }
 
 fn cell_value(value: &AnyValue) -> CellValue {

@@ -218,7 +218,7 @@ pub mod teaching_api {
         }
         crate::project::Project::create(dir, name, crate::project::StarterCodebook::Empty)
             .map_err(fail)?;
-        std::fs::write(&path, yaml).map_err(|e| fail(crate::error::Error::io(&path, e)))?;
+        crate::record::write(&path, yaml.as_bytes()).map_err(fail)?;
         super::super::api::project_api::project(&dir.to_string_lossy())
     }
 
