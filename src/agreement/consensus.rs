@@ -77,6 +77,7 @@ impl Project {
         replace: bool,
     ) -> Result<MergeReport> {
         check_coder(author)?;
+        let _lock = self.write_locked()?;
         let by_coder = self.store().codings_by_coder()?;
         let known: Vec<String> = by_coder.iter().map(|(c, _)| c.clone()).collect();
         let names: Vec<&str> = coders.iter().map(String::as_str).collect();
