@@ -239,7 +239,26 @@ impl Project {
         let mut rewrite = Vec::new();
         for (path, shown, read) in read {
             match read? {
-                CodingsFile::Record { rows, memos } => {
+                CodingsFile::Record { mut rows, memos } => {
+                    let fresh: Vec<u64> = rows
+                        .iter_mut()
+                        .filter_map(|r| {
+                            let id = r.id.strip_prefix(files::NEW_ID_PREFIX)?.to_string();
+                            r.id = id;
+                            Some(r.line)
+                        })
+                        .collect();
+                    if !fresh.is_empty() {
+                        rewrite.push(format!(
+                            "{} had rows without an id (lines {}); they were given ids",
+                            shown.display(),
+                            fresh
+                                .iter()
+                                .map(u64::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                    }
                     if !memos.is_empty() {
                         rewrite.push(format!(
                             "the memos in {}'s memo column went to {}",
@@ -260,7 +279,9 @@ impl Project {
                 CodingsFile::Import => import_files.push((path, shown)),
             }
         }
-        let mut ids: HashMap<&str, (&Path, u64)> = HashMap::new();
+        let total: usize = rows_by_file.iter().map(|(_, rows)| rows.len()).sum();
+        let mut ids: HashMap<&str, (&Path, u64), xxhash_rust::xxh3::Xxh3DefaultBuilder> =
+            HashMap::with_capacity_and_hasher(total, Default::default());
         for (shown, rows) in &rows_by_file {
             for row in rows {
                 if let Some((other, line)) =
@@ -288,11 +309,21 @@ impl Project {
             .par_iter()
             .flat_map_iter(|(_, rows)| rows.iter().map(|row| (row, fit.misfit(row))))
             .collect();
-        let placed: Vec<&CodingRow> = checked
+        let mut placed: Vec<&CodingRow> = checked
             .iter()
             .filter(|(_, misfit)| misfit.is_none())
             .map(|(row, _)| *row)
             .collect();
+        // In the order of the codings index, which is then built from sorted rows.
+        placed.par_sort_unstable_by(|a, b| {
+            (&a.coder, &a.document, &a.code, a.start).cmp(&(
+                &b.coder,
+                &b.document,
+                &b.code,
+                b.start,
+            ))
+        });
+        let mut coded: HashSet<String> = placed.iter().map(|r| r.document.clone()).collect();
         let unplaced: Vec<(&CodingRow, String)> = checked
             .iter()
             .filter_map(|(row, misfit)| misfit.clone().map(|m| (*row, m)))
@@ -368,7 +399,10 @@ impl Project {
             .collect();
         let classifications: Vec<files::ClassificationRow> =
             classifications.into_iter().map(|(_, c)| c).collect();
-        let coded: HashSet<String> = self.store.coded_documents()?;
+        if !import_files.is_empty() {
+            // Codings the import-form files added, too.
+            coded.extend(self.store.coded_documents()?);
+        }
         let documents: Vec<DocumentRecord> = self
             .documents
             .iter()

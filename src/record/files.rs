@@ -27,6 +27,9 @@ pub struct CodingRow {
     pub line: u64,
 }
 
+/// Marks an id given while reading to a row that had none (removed before it is stored).
+pub const NEW_ID_PREFIX: &str = "new:";
+
 pub const CODINGS_HEADER: [&str; 9] = [
     "id", "coder", "document", "code", "start", "end", "quote", "created", "entry",
 ];
@@ -139,14 +142,15 @@ pub fn read_codings(path: &Path, shown: &Path) -> Result<CodingsFile> {
                 message: format!("`{name}` must be a whole number, not `{}`", get(i)),
             })
         };
+        // A row added by hand may leave the id empty: it gets one, and the file is
+        // rewritten with it (see `CodingRow::line` and the caller).
         let id_value = get(id).trim();
-        if id_value.is_empty() {
-            return Err(Error::Csv {
-                path: shown.to_path_buf(),
-                line,
-                message: "this coding has no id; every row of a codings file in the record needs one (a row added by hand can take any unused id, e.g. from `uuidgen`)".into(),
-            });
-        }
+        let id_value = if id_value.is_empty() {
+            format!("{NEW_ID_PREFIX}{}", super::new_id())
+        } else {
+            id_value.to_string()
+        };
+        let id_value = id_value.as_str();
         if let Some(text) = memo.map(|i| get(i).trim()).filter(|t| !t.is_empty()) {
             memos.push(MemoRow {
                 id: super::new_id(),

@@ -40,6 +40,11 @@ impl Store {
                     ),
                 ));
             }
+            tx.execute(
+                "DELETE FROM coding_ids WHERE id IN (SELECT id FROM codings WHERE coder = ?1)",
+                [coder],
+            )
+            .map_err(fail)?;
             tx.execute("DELETE FROM codings WHERE coder = ?1", [coder])
                 .map_err(fail)?;
             tx.execute(

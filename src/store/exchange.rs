@@ -94,10 +94,18 @@ impl Store {
             super::record_documents(tx, documents).map_err(fail)?;
             // Ids the file gives are kept unless another coding has them already (a file
             // from a tool that reuses GUIDs, or the same coding at a new place).
-            let mut taken_ids = std::collections::HashSet::new();
-            let mut id_in_use = tx
-                .prepare("SELECT 1 FROM codings WHERE guid = ?1 UNION ALL SELECT 1 FROM unplaced_codings WHERE guid = ?1")
-                .map_err(fail)?;
+            let mut taken_ids: std::collections::HashSet<String> =
+                if coders.iter().any(|(_, cs)| cs.iter().any(|c| c.id.is_some())) {
+                    let mut stmt = tx
+                        .prepare("SELECT guid FROM coding_ids UNION ALL SELECT guid FROM unplaced_codings")
+                        .map_err(fail)?;
+                    stmt.query_map([], |r| r.get(0))
+                        .map_err(fail)?
+                        .collect::<rusqlite::Result<_>>()
+                        .map_err(fail)?
+                } else {
+                    Default::default()
+                };
             for (coder, mut codings) in coders {
                 codings.sort();
                 codings.dedup_by(|a, b| {
@@ -134,8 +142,7 @@ impl Store {
                     }
                     let mut stored = coding.clone();
                     if let Some(id) = &stored.id
-                        && (!taken_ids.insert(id.clone())
-                            || id_in_use.exists([id]).map_err(fail)?)
+                        && !taken_ids.insert(id.clone())
                     {
                         stored.id = None;
                     }

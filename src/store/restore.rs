@@ -1,6 +1,8 @@
 //! Filling a new store from the record files (see [`crate::record`]): entries, codings, memos,
 //! summaries and classifications go in with the ids and times the files give them.
 
+use std::collections::HashMap;
+
 use rusqlite::params;
 use serde::Serialize;
 
@@ -95,11 +97,27 @@ impl Store {
                     last_coder = Some(row.coder.as_str());
                 }
             }
+            // Most codings share their time and log entry with many others: one `made` row
+            // for each pair.
+            let mut made: HashMap<(&str, &str), i64> = HashMap::new();
+            for row in rows {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    made.entry((row.created.as_str(), row.entry.as_str()))
+                {
+                    slot.insert(super::made_id(&tx, &row.created, &row.entry).map_err(fail)?);
+                }
+            }
+            let first: i64 = tx
+                .query_row("SELECT coalesce(max(id), 0) + 1 FROM codings", [], |r| {
+                    r.get(0)
+                })
+                .map_err(fail)?;
+            let mut row_id = first;
             for chunk in rows.chunks(RESTORE_BATCH) {
-                let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+                let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
                 let mut insert = tx
                     .prepare_cached(&format!(
-                        "INSERT INTO codings (guid, document, code, coder, start, end, created, entry) VALUES {placeholders}"
+                        "INSERT INTO codings (id, document, code, coder, start, end, made) VALUES {placeholders}"
                     ))
                     .map_err(fail)?;
                 let mut index = 0;
@@ -108,14 +126,33 @@ impl Store {
                     insert.raw_bind_parameter(index, value)
                 };
                 for row in chunk {
-                    bind(&row.id).map_err(fail)?;
+                    bind(&row_id).map_err(fail)?;
+                    row_id += 1;
                     bind(&row.document).map_err(fail)?;
                     bind(&row.code).map_err(fail)?;
                     bind(&row.coder).map_err(fail)?;
                     bind(&(row.start as i64)).map_err(fail)?;
                     bind(&(row.end as i64)).map_err(fail)?;
-                    bind(&row.created).map_err(fail)?;
-                    bind(&row.entry).map_err(fail)?;
+                    bind(&made[&(row.created.as_str(), row.entry.as_str())]).map_err(fail)?;
+                }
+                insert.raw_execute().map_err(fail)?;
+            }
+            let mut row_id = first;
+            for chunk in rows.chunks(RESTORE_BATCH) {
+                let placeholders = vec!["(?, ?)"; chunk.len()].join(", ");
+                let mut insert = tx
+                    .prepare_cached(&format!(
+                        "INSERT INTO coding_ids (id, guid) VALUES {placeholders}"
+                    ))
+                    .map_err(fail)?;
+                let mut index = 0;
+                for row in chunk {
+                    insert.raw_bind_parameter(index + 1, row_id).map_err(fail)?;
+                    insert
+                        .raw_bind_parameter(index + 2, &row.id)
+                        .map_err(fail)?;
+                    index += 2;
+                    row_id += 1;
                 }
                 insert.raw_execute().map_err(fail)?;
             }

@@ -178,7 +178,9 @@ fn codings_rows(
     let mut rows: Vec<CodingRow> = Vec::new();
     for coder in &coders {
         let mut stmt = conn.prepare_cached(
-            "SELECT guid, document, code, start, end, created, entry FROM codings WHERE coder = ?1",
+            "SELECT i.guid, c.document, c.code, c.start, c.end, m.created, m.entry
+             FROM codings c JOIN coding_ids i ON i.id = c.id JOIN made m ON m.id = c.made
+             WHERE c.coder = ?1",
         )?;
         let mut found = stmt.query([coder])?;
         while let Some(r) = found.next()? {

@@ -1003,3 +1003,36 @@ fn many_processes_share_one_project() {
     std::fs::remove_dir_all(dir.join(".qualkit")).unwrap();
     check(&dir);
 }
+
+/// The files are the record: a row added to a codings file by hand, or a code changed there,
+/// is in the project at the next command; a row without an id gets one, written back.
+#[test]
+fn codings_edited_by_hand_are_taken_up() {
+    let f = coded_project();
+    let path = f.root().join("codings/ak.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen(",coh.comm,", ",coh.diff,", 1)
+        + ",ak,c1,learn,4,28,The GP is rarely around.,,\n";
+    std::fs::write(&path, edited).unwrap();
+    let mut p = f.open();
+    let notes = p.take_notes();
+    assert!(
+        notes.iter().any(|n| n.contains("without an id (lines 4)")),
+        "{notes:?}"
+    );
+    let ak: Vec<_> = p
+        .codings()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.coder == "ak")
+        .collect();
+    assert_eq!(ak.len(), 3);
+    assert!(ak.iter().any(|c| c.code == "coh.diff"));
+    let added = ak.iter().find(|c| c.document == "c1").unwrap();
+    assert_eq!(added.id.len(), 36);
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(written.contains(&added.id), "{written}");
+    // Taken up once: the next open has nothing to say.
+    drop(p);
+    assert!(f.open().take_notes().is_empty());
+}
