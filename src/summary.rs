@@ -55,15 +55,7 @@ impl Project {
         let unplaced = self.unplaced_codings()?;
         for c in &unplaced {
             warnings.push(format!(
-                "coding {} by {} (`{}` {}..{} in `{}`, \"{}\") does not fit the project now: {}; it is kept in codings/{} and left out of analysis and exports",
-                c.id,
-                c.coder,
-                c.code,
-                c.start,
-                c.end,
-                c.document,
-                crate::table::shorten(&c.quote, 60),
-                c.reason,
+                "{c}; it is kept in codings/{} and left out of analysis and exports",
                 crate::store::codings_file_name(&c.coder)
             ));
         }

@@ -612,23 +612,7 @@ impl Project {
         if unplaced.is_empty() {
             return Ok(());
         }
-        let mut lines: Vec<String> = unplaced
-            .iter()
-            .take(20)
-            .map(|c| {
-                format!(
-                    "  {} by {}: `{}` {}..{} in `{}` (\"{}\"): {}",
-                    c.id,
-                    c.coder,
-                    c.code,
-                    c.start,
-                    c.end,
-                    c.document,
-                    crate::table::shorten(&c.quote, 60),
-                    c.reason
-                )
-            })
-            .collect();
+        let mut lines: Vec<String> = unplaced.iter().take(20).map(|c| format!("  {c}")).collect();
         if unplaced.len() > 20 {
             lines.push(format!(
                 "  ... and {} more (`qualkit info` lists all)",

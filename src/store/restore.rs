@@ -26,6 +26,24 @@ pub struct UnplacedCoding {
     pub reason: String,
 }
 
+impl std::fmt::Display for UnplacedCoding {
+    /// One line naming the coding, where it was, its text then, and why it does not fit.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "coding {} by {} (`{}` {}..{} in `{}`, \"{}\") does not fit: {}",
+            self.id,
+            self.coder,
+            self.code,
+            self.start,
+            self.end,
+            self.document,
+            crate::table::shorten(&self.quote, 60),
+            self.reason
+        )
+    }
+}
+
 /// Codings stored by one INSERT statement while a store is rebuilt.
 const RESTORE_BATCH: usize = 100;
 
