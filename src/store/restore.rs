@@ -48,70 +48,55 @@ impl std::fmt::Display for UnplacedCoding {
 const RESTORE_BATCH: usize = 100;
 
 impl Store {
-    /// Adds the audit log, in its order.
-    pub fn restore_log(&mut self, entries: &[LogEntry]) -> Result<()> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|source| super::Error::Store {
-                path: path.clone(),
-                source,
-            })?;
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO audit (id, at, coder, action, detail, codebook_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(|e| super::Error::Store {
-                    path: self.path.clone(),
-                    source: e,
-                })?;
-            let mut coder = tx
-                .prepare("INSERT OR IGNORE INTO coders (name, first_seen) VALUES (?1, ?2)")
-                .map_err(|e| super::Error::Store {
-                    path: self.path.clone(),
-                    source: e,
-                })?;
-            for e in entries {
-                insert
-                    .execute(params![
-                        e.id,
-                        e.at,
-                        e.coder,
-                        e.action,
-                        e.detail.to_string(),
-                        e.codebook_version
-                    ])
-                    .and_then(|_| coder.execute(params![e.coder, e.at]))
-                    .map_err(|source| super::Error::Store {
-                        path: self.path.clone(),
-                        source,
-                    })?;
-            }
-        }
-        tx.commit()
-            .map_err(|source| super::Error::Store { path, source })
-    }
-
-    /// Adds codings that fit their documents, as the record gives them.
-    pub fn restore_codings(&mut self, rows: &[&CodingRow]) -> Result<()> {
+    /// Runs `work` in one transaction; an SQLite error names the store.
+    fn restoring<T>(
+        &mut self,
+        work: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T> {
         let path = self.path.clone();
         let fail = |source| super::Error::Store {
             path: path.clone(),
             source,
         };
         let tx = self.conn.transaction().map_err(fail)?;
-        {
-            let mut coder = tx
-                .prepare_cached(&format!(
-                    "INSERT OR IGNORE INTO coders (name, first_seen) VALUES (?1, {NOW})"
-                ))
-                .map_err(fail)?;
+        let out = work(&tx).map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(out)
+    }
+
+    /// Adds the audit log, in its order.
+    pub fn restore_log(&mut self, entries: &[LogEntry]) -> Result<()> {
+        self.restoring(|tx| {
+            let mut insert = tx.prepare(
+                "INSERT INTO audit (id, at, coder, action, detail, codebook_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut coder =
+                tx.prepare("INSERT OR IGNORE INTO coders (name, first_seen) VALUES (?1, ?2)")?;
+            for e in entries {
+                insert.execute(params![
+                    e.id,
+                    e.at,
+                    e.coder,
+                    e.action,
+                    e.detail.to_string(),
+                    e.codebook_version
+                ])?;
+                coder.execute(params![e.coder, e.at])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Adds codings that fit their documents, as the record gives them.
+    pub fn restore_codings(&mut self, rows: &[&CodingRow]) -> Result<()> {
+        self.restoring(|tx| {
+            let mut coder = tx.prepare_cached(&format!(
+                "INSERT OR IGNORE INTO coders (name, first_seen) VALUES (?1, {NOW})"
+            ))?;
             let mut last_coder: Option<&str> = None;
             for row in rows {
                 if last_coder != Some(row.coder.as_str()) {
-                    coder.execute([&row.coder]).map_err(fail)?;
+                    coder.execute([&row.coder])?;
                     last_coder = Some(row.coder.as_str());
                 }
             }
@@ -122,60 +107,48 @@ impl Store {
                 if let std::collections::hash_map::Entry::Vacant(slot) =
                     made.entry((row.created.as_str(), row.entry.as_str()))
                 {
-                    slot.insert(super::made_id(&tx, &row.created, &row.entry).map_err(fail)?);
+                    slot.insert(super::made_id(tx, &row.created, &row.entry)?);
                 }
             }
-            let first: i64 = tx
-                .query_row("SELECT coalesce(max(id), 0) + 1 FROM codings", [], |r| {
-                    r.get(0)
-                })
-                .map_err(fail)?;
-            let mut row_id = first;
-            for chunk in rows.chunks(RESTORE_BATCH) {
+            let first: i64 = tx.query_row(
+                "SELECT coalesce(max(id), 0) + 1 FROM codings",
+                [],
+                |r| r.get(0),
+            )?;
+            for (n, chunk) in rows.chunks(RESTORE_BATCH).enumerate() {
                 let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-                let mut insert = tx
-                    .prepare_cached(&format!(
-                        "INSERT INTO codings (id, document, code, coder, start, end, made) VALUES {placeholders}"
-                    ))
-                    .map_err(fail)?;
+                let mut insert = tx.prepare_cached(&format!(
+                    "INSERT INTO codings (id, document, code, coder, start, end, made) VALUES {placeholders}"
+                ))?;
                 let mut index = 0;
                 let mut bind = |value: &dyn rusqlite::ToSql| {
                     index += 1;
                     insert.raw_bind_parameter(index, value)
                 };
-                for row in chunk {
-                    bind(&row_id).map_err(fail)?;
-                    row_id += 1;
-                    bind(&row.document).map_err(fail)?;
-                    bind(&row.code).map_err(fail)?;
-                    bind(&row.coder).map_err(fail)?;
-                    bind(&(row.start as i64)).map_err(fail)?;
-                    bind(&(row.end as i64)).map_err(fail)?;
-                    bind(&made[&(row.created.as_str(), row.entry.as_str())]).map_err(fail)?;
+                for (i, row) in chunk.iter().enumerate() {
+                    bind(&(first + (n * RESTORE_BATCH + i) as i64))?;
+                    bind(&row.document)?;
+                    bind(&row.code)?;
+                    bind(&row.coder)?;
+                    bind(&(row.start as i64))?;
+                    bind(&(row.end as i64))?;
+                    bind(&made[&(row.created.as_str(), row.entry.as_str())])?;
                 }
-                insert.raw_execute().map_err(fail)?;
+                insert.raw_execute()?;
             }
-            let mut row_id = first;
-            for chunk in rows.chunks(RESTORE_BATCH) {
+            for (n, chunk) in rows.chunks(RESTORE_BATCH).enumerate() {
                 let placeholders = vec!["(?, ?)"; chunk.len()].join(", ");
-                let mut insert = tx
-                    .prepare_cached(&format!(
-                        "INSERT INTO coding_ids (id, guid) VALUES {placeholders}"
-                    ))
-                    .map_err(fail)?;
-                let mut index = 0;
-                for row in chunk {
-                    insert.raw_bind_parameter(index + 1, row_id).map_err(fail)?;
-                    insert
-                        .raw_bind_parameter(index + 2, &row.id)
-                        .map_err(fail)?;
-                    index += 2;
-                    row_id += 1;
+                let mut insert = tx.prepare_cached(&format!(
+                    "INSERT INTO coding_ids (id, guid) VALUES {placeholders}"
+                ))?;
+                for (i, row) in chunk.iter().enumerate() {
+                    insert.raw_bind_parameter(2 * i + 1, first + (n * RESTORE_BATCH + i) as i64)?;
+                    insert.raw_bind_parameter(2 * i + 2, &row.id)?;
                 }
-                insert.raw_execute().map_err(fail)?;
+                insert.raw_execute()?;
             }
-        }
-        tx.commit().map_err(fail)?;
+            Ok(())
+        })?;
         if let Some(coders) = &mut self.bulk {
             coders.extend(rows.iter().map(|r| r.coder.clone()));
         }
@@ -184,37 +157,27 @@ impl Store {
 
     /// Keeps codings that do not fit the project now, each with the reason.
     pub fn restore_unplaced(&mut self, rows: &[(&CodingRow, String)]) -> Result<()> {
-        let path = self.path.clone();
-        let fail = |source| super::Error::Store {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(fail)?;
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT OR REPLACE INTO unplaced_codings (guid, document, code, coder, start, end, quote, created, entry, reason)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                )
-                .map_err(fail)?;
+        self.restoring(|tx| {
+            let mut insert = tx.prepare(
+                "INSERT OR REPLACE INTO unplaced_codings (guid, document, code, coder, start, end, quote, created, entry, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
             for (row, reason) in rows {
-                insert
-                    .execute(params![
-                        row.id,
-                        row.document,
-                        row.code,
-                        row.coder,
-                        row.start as i64,
-                        row.end as i64,
-                        row.quote,
-                        row.created,
-                        row.entry,
-                        reason
-                    ])
-                    .map_err(fail)?;
+                insert.execute(params![
+                    row.id,
+                    row.document,
+                    row.code,
+                    row.coder,
+                    row.start as i64,
+                    row.end as i64,
+                    row.quote,
+                    row.created,
+                    row.entry,
+                    reason
+                ])?;
             }
-        }
-        tx.commit().map_err(fail)
+            Ok(())
+        })
     }
 
     /// Adds memos, summaries and classifications, and notes the documents' texts.
@@ -225,59 +188,40 @@ impl Store {
         classifications: &[ClassificationRow],
         documents: &[DocumentRecord],
     ) -> Result<()> {
-        let path = self.path.clone();
-        let fail = |source| super::Error::Store {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(fail)?;
-        {
-            let mut coder = tx
-                .prepare(&format!(
-                    "INSERT OR IGNORE INTO coders (name, first_seen) VALUES (?1, {NOW})"
-                ))
-                .map_err(fail)?;
-            let mut memo = tx
-                .prepare(
-                    "INSERT INTO memos (id, kind, target, coder, text, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (kind, target, coder) DO UPDATE SET text = memos.text || char(10) || char(10) || excluded.text",
-                )
-                .map_err(fail)?;
+        self.restoring(|tx| {
+            let mut coder = tx.prepare(&format!(
+                "INSERT OR IGNORE INTO coders (name, first_seen) VALUES (?1, {NOW})"
+            ))?;
+            // Two memos by one author on one target (files merged by hand) are kept as one.
+            let mut memo = tx.prepare(
+                "INSERT INTO memos (id, kind, target, coder, text, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (kind, target, coder) DO UPDATE SET text = memos.text || char(10) || char(10) || excluded.text",
+            )?;
             for m in memos {
-                coder.execute([&m.author]).map_err(fail)?;
-                memo.execute(params![m.id, m.kind, m.target, m.author, m.text, m.updated])
-                    .map_err(fail)?;
+                coder.execute([&m.author])?;
+                memo.execute(params![m.id, m.kind, m.target, m.author, m.text, m.updated])?;
             }
-            let mut summary = tx
-                .prepare(
-                    "INSERT OR REPLACE INTO summaries (case_name, theme, text, author, updated) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(fail)?;
+            let mut summary = tx.prepare(
+                "INSERT OR REPLACE INTO summaries (case_name, theme, text, author, updated) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
             for s in summaries {
-                summary
-                    .execute(params![s.case, s.theme, s.summary, s.author, s.updated])
-                    .map_err(fail)?;
+                summary.execute(params![s.case, s.theme, s.summary, s.author, s.updated])?;
             }
-            let mut classification = tx
-                .prepare(
-                    "INSERT OR REPLACE INTO case_attributes (case_name, attribute, value, reason, author, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(fail)?;
+            let mut classification = tx.prepare(
+                "INSERT OR REPLACE INTO case_attributes (case_name, attribute, value, reason, author, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
             for c in classifications {
-                classification
-                    .execute(params![
-                        c.case,
-                        c.attribute,
-                        c.value,
-                        c.reason,
-                        c.author,
-                        c.updated
-                    ])
-                    .map_err(fail)?;
+                classification.execute(params![
+                    c.case,
+                    c.attribute,
+                    c.value,
+                    c.reason,
+                    c.author,
+                    c.updated
+                ])?;
             }
-        }
-        super::record_documents(&tx, documents).map_err(fail)?;
-        tx.commit().map_err(fail)
+            super::record_documents(tx, documents)
+        })
     }
 
     /// Rewrites every record file from the store (see `write_through::write_all`).
