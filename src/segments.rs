@@ -80,7 +80,7 @@ impl Project {
                 continue;
             }
             let Some(&doc_index) = order.get(coding.document.as_str()) else {
-                continue; // coded document no longer in the project: see Project::stale_documents
+                continue; // coded document no longer in the project: `qualkit info` lists such codings
             };
             let doc = &self.documents()[doc_index];
             if filter.case.as_ref().is_some_and(|c| c != &doc.case) {

@@ -51,7 +51,6 @@ impl Project {
                     .map(|w| format!("{}: {w}", doc.source.display())),
             );
         }
-        warnings.extend(self.stale_documents()?);
         let unplaced = self.unplaced_codings()?;
         for c in &unplaced {
             warnings.push(format!(

@@ -185,7 +185,7 @@ impl<'p> SpanComparison<'p> {
                     return;
                 };
                 let Some(doc) = project.document_index(document) else {
-                    return; // no longer in the project: see Project::stale_documents
+                    return; // no longer in the project: `qualkit info` lists such codings
                 };
                 let documents = match by_code.get_mut(code) {
                     Some(documents) => documents,

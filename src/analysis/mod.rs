@@ -173,7 +173,7 @@ impl<'p, 'c> Index<'p, 'c> {
             }
         };
         let Some(doc) = doc else {
-            return; // no longer in the project: see Project::stale_documents
+            return; // no longer in the project: `qualkit info` lists such codings
         };
         let bit = match self.coders.iter().position(|k| k == coder) {
             Some(i) => 1u64 << i.min(63),

@@ -628,30 +628,6 @@ impl Project {
             ),
         })
     }
-
-    /// Documents whose text changed since they were first coded, and coded documents that
-    /// are gone: their codings may point at the wrong text.
-    pub fn stale_documents(&self) -> Result<Vec<String>> {
-        let mut stale = Vec::new();
-        for record in self.store.documents()? {
-            match self.by_id.get(&record.id) {
-                None => stale.push(format!(
-                    "`{}` ({}) is coded but no longer in the project",
-                    record.id, record.source
-                )),
-                Some(&i)
-                    if crate::text::fingerprint(&self.documents[i].text) != record.fingerprint =>
-                {
-                    stale.push(format!(
-                        "`{}` ({}) changed after it was first coded; check its codings",
-                        record.id, record.source
-                    ))
-                }
-                Some(_) => {}
-            }
-        }
-        Ok(stale)
-    }
 }
 
 /// Front matter for imported transcripts that have none.
@@ -778,7 +754,7 @@ fn read_corpus(
     Ok(documents)
 }
 
-pub(super) fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
         if path.is_dir() {

@@ -50,10 +50,20 @@ impl RecordSink for ProjectRecord {
     }
 }
 
-/// The stamps of the files a project is read from (settings, cases, codebook, sets,
-/// transcripts), to notice that they changed under an open project.
-fn input_stamps(root: &Path) -> Result<Stamps> {
-    let mut out = Stamps::new();
+/// The files a project is read from, in one walk: the stamps of its settings, cases, codebook,
+/// sets and transcripts (to notice that they changed under an open project), and the scratch
+/// files a process killed in the middle of a single-file write left beside them (the file
+/// itself is whole: old or new).
+struct Inputs {
+    stamps: Stamps,
+    scratch: Vec<PathBuf>,
+}
+
+fn scan_inputs(root: &Path) -> Result<Inputs> {
+    let mut inputs = Inputs {
+        stamps: Stamps::new(),
+        scratch: Vec::new(),
+    };
     for name in [
         CONFIG_FILE,
         CASES_FILE,
@@ -62,18 +72,43 @@ fn input_stamps(root: &Path) -> Result<Stamps> {
     ] {
         let path = root.join(name);
         if path.exists() {
-            out.insert(name.to_string(), record::stamp(&path)?);
+            inputs
+                .stamps
+                .insert(name.to_string(), record::stamp(&path)?);
         }
     }
-    let mut files = Vec::new();
-    let folder = root.join(TRANSCRIPTS_DIR);
-    if folder.exists() {
-        super::collect_files(&folder, &mut files)?;
+    for folder in [root.to_path_buf(), root.join(record::CODINGS_DIR)] {
+        if let Ok(entries) = std::fs::read_dir(&folder) {
+            inputs.scratch.extend(
+                entries
+                    .flatten()
+                    .filter(|e| record::atomic::is_scratch_name(&e.file_name().to_string_lossy()))
+                    .map(|e| e.path()),
+            );
+        }
     }
-    for path in files {
-        out.insert(record::relative_name(root, &path), record::stamp(&path)?);
+    scan_transcripts(root, &root.join(TRANSCRIPTS_DIR), &mut inputs)?;
+    Ok(inputs)
+}
+
+fn scan_transcripts(root: &Path, dir: &Path, inputs: &mut Inputs) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if path.is_dir() {
+            scan_transcripts(root, &path, inputs)?;
+        } else if record::atomic::is_scratch_name(&name) {
+            inputs.scratch.push(path);
+        } else if crate::ingest::is_document_file(&path) {
+            inputs
+                .stamps
+                .insert(record::relative_name(root, &path), record::stamp(&path)?);
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
 impl Project {
@@ -92,11 +127,11 @@ impl Project {
         }
         {
             let _shared = ProjectLock::acquire(dir, Mode::Shared)?;
+            let inputs = scan_inputs(dir)?;
             let here = change::in_progress_here(dir);
-            if here || (!change::interrupted(dir) && !has_scratch_files(dir)) {
-                let inputs = input_stamps(dir)?;
+            if here || (!change::interrupted(dir) && inputs.scratch.is_empty()) {
                 let mut project = Project::load(dir)?;
-                project.inputs = inputs;
+                project.inputs = inputs.stamps;
                 if project.use_current_store()? {
                     return Ok(project);
                 }
@@ -110,13 +145,19 @@ impl Project {
     /// reads the files, and uses or rebuilds the cache.
     pub(super) fn open_exclusive(dir: &Path) -> Result<Self> {
         let mut notes = Vec::new();
-        if !change::in_progress_here(dir) {
+        let here = change::in_progress_here(dir);
+        if !here {
             notes.extend(change::recover(dir)?);
-            sweep_scratch_files(dir);
         }
-        let inputs = input_stamps(dir)?;
+        let inputs = scan_inputs(dir)?;
+        if !here {
+            // No write is in progress: the caller holds the exclusive lock.
+            for scratch in &inputs.scratch {
+                let _ = std::fs::remove_file(scratch);
+            }
+        }
         let mut project = Project::load(dir)?;
-        project.inputs = inputs;
+        project.inputs = inputs.stamps;
         project.notes = notes;
         if !project.use_current_store()? {
             project.rebuild_store()?;
@@ -134,7 +175,7 @@ impl Project {
             return Ok(lock);
         }
         let stale = change::interrupted(&self.root)
-            || input_stamps(&self.root)? != self.inputs
+            || scan_inputs(&self.root)?.stamps != self.inputs
             || Store::current(&self.root.join(record::CACHE_DIR)).as_deref()
                 != Some(self.store.path())
             || self.store.stamps()? != record::stamps(&self.root)?;
@@ -345,7 +386,8 @@ impl Project {
             if report.skipped_overlaps > 0 {
                 // Those rows are not in the rewritten file: keep the file as it was beside it.
                 let backup = path.with_extension("csv.bak");
-                std::fs::copy(path, &backup).map_err(|e| Error::io(&backup, e))?;
+                let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+                record::write(&backup, &bytes)?;
                 note.push_str(&format!(
                     " ({} rows overlapped another coding of the same coder and code and were left out; the file as it was is kept as {})",
                     report.skipped_overlaps,
@@ -470,51 +512,6 @@ impl Fit<'_> {
                 row.start, row.end
             )),
             Some(_) => None,
-        }
-    }
-}
-
-/// Whether a process killed in the middle of a write left a temporary file behind.
-fn has_scratch_files(root: &Path) -> bool {
-    scratch_folders(root).iter().any(|folder| {
-        std::fs::read_dir(folder).is_ok_and(|entries| {
-            entries
-                .flatten()
-                .any(|e| record::atomic::is_scratch_name(&e.file_name().to_string_lossy()))
-        })
-    })
-}
-
-fn scratch_folders(root: &Path) -> Vec<PathBuf> {
-    let mut folders = vec![root.to_path_buf(), root.join(record::CODINGS_DIR)];
-    collect_folders(&root.join(TRANSCRIPTS_DIR), &mut folders);
-    folders
-}
-
-/// Removes temporary files that a process killed in the middle of a single-file write left
-/// beside the file (the file itself is whole: old or new). The caller holds the exclusive
-/// lock, so no write is in progress.
-fn sweep_scratch_files(root: &Path) {
-    for folder in scratch_folders(root) {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if record::atomic::is_scratch_name(&name) {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
-}
-
-fn collect_folders(dir: &Path, out: &mut Vec<PathBuf>) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        out.push(dir.to_path_buf());
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                collect_folders(&entry.path(), out);
-            }
         }
     }
 }

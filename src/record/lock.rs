@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use crate::error::{Error, Result};
 
@@ -22,7 +22,7 @@ pub enum Mode {
 }
 
 struct Held {
-    file: Arc<File>,
+    file: File,
     mode: Mode,
     count: usize,
 }
@@ -37,7 +37,6 @@ fn held() -> &'static Mutex<HashMap<Key, Held>> {
 /// A hold on a project's lock; released when dropped.
 pub struct ProjectLock {
     key: Key,
-    mode: Mode,
 }
 
 impl ProjectLock {
@@ -55,7 +54,7 @@ impl ProjectLock {
             if let Some(h) = table.get_mut(&key) {
                 if h.mode == Mode::Exclusive || mode == Mode::Shared {
                     h.count += 1;
-                    return Ok(ProjectLock { key, mode: h.mode });
+                    return Ok(ProjectLock { key });
                 }
                 return Err(Error::Invalid {
                     path,
@@ -79,16 +78,12 @@ impl ProjectLock {
         table.insert(
             key.clone(),
             Held {
-                file: Arc::new(file),
+                file,
                 mode,
                 count: 1,
             },
         );
-        Ok(ProjectLock { key, mode })
-    }
-
-    pub fn mode(&self) -> Mode {
-        self.mode
+        Ok(ProjectLock { key })
     }
 }
 

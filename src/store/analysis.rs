@@ -25,6 +25,7 @@ pub struct DerivedAttribute {
     pub value: String,
     pub reason: String,
     pub author: String,
+    pub updated: String,
 }
 
 impl Store {
@@ -73,25 +74,7 @@ impl Store {
 
     /// Every summary, by case and theme.
     pub fn summaries(&self) -> Result<Vec<Summary>> {
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT case_name, theme, text, author, updated FROM summaries ORDER BY case_name, theme",
-            )
-            .map_err(|e| self.fail(e))?;
-        let rows = statement
-            .query_map([], |r| {
-                Ok(Summary {
-                    case: r.get(0)?,
-                    theme: r.get(1)?,
-                    text: r.get(2)?,
-                    author: r.get(3)?,
-                    updated: r.get(4)?,
-                })
-            })
-            .map_err(|e| self.fail(e))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.fail(e))
+        read_summaries(&self.conn).map_err(|e| self.fail(e))
     }
 
     /// Replaces every value of a derived attribute in one transaction: `(case, value, reason)`.
@@ -147,24 +130,44 @@ impl Store {
 
     /// Every derived case attribute.
     pub fn case_attributes(&self) -> Result<Vec<DerivedAttribute>> {
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT case_name, attribute, value, reason, author FROM case_attributes ORDER BY attribute, case_name",
-            )
-            .map_err(|e| self.fail(e))?;
-        let rows = statement
-            .query_map([], |r| {
-                Ok(DerivedAttribute {
-                    case: r.get(0)?,
-                    attribute: r.get(1)?,
-                    value: r.get(2)?,
-                    reason: r.get(3)?,
-                    author: r.get(4)?,
-                })
-            })
-            .map_err(|e| self.fail(e))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.fail(e))
+        read_case_attributes(&self.conn).map_err(|e| self.fail(e))
     }
+}
+
+pub(super) fn read_summaries(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Summary>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT case_name, theme, text, author, updated FROM summaries ORDER BY case_name, theme",
+    )?;
+    statement
+        .query_map([], |r| {
+            Ok(Summary {
+                case: r.get(0)?,
+                theme: r.get(1)?,
+                text: r.get(2)?,
+                author: r.get(3)?,
+                updated: r.get(4)?,
+            })
+        })?
+        .collect()
+}
+
+pub(super) fn read_case_attributes(
+    conn: &rusqlite::Connection,
+) -> rusqlite::Result<Vec<DerivedAttribute>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT case_name, attribute, value, reason, author, updated FROM case_attributes
+         ORDER BY attribute, case_name",
+    )?;
+    statement
+        .query_map([], |r| {
+            Ok(DerivedAttribute {
+                case: r.get(0)?,
+                attribute: r.get(1)?,
+                value: r.get(2)?,
+                reason: r.get(3)?,
+                author: r.get(4)?,
+                updated: r.get(5)?,
+            })
+        })?
+        .collect()
 }

@@ -856,10 +856,6 @@ impl Store {
             .map_err(|e| self.fail(e))
     }
 
-    pub fn codings_of_document(&self, document: &str) -> Result<Vec<Coding>> {
-        self.query_codings("WHERE c.document = ?1", [document])
-    }
-
     fn query_codings<P: rusqlite::Params>(&self, filter: &str, params: P) -> Result<Vec<Coding>> {
         let sql = format!(
             "SELECT {CODING_COLUMNS} FROM {CODINGS_JOINED} {filter}
@@ -893,52 +889,13 @@ impl Store {
             .map_err(|e| self.fail(e))
     }
 
+    /// Memos, by kind, target and coder; `None` matches any kind or target.
     pub fn memos(&self, kind: Option<&str>, target: Option<&str>) -> Result<Vec<Memo>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, kind, target, coder, text, updated FROM memos
-                 WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR target = ?2)
-                 ORDER BY kind, target, coder",
-            )
-            .map_err(|e| self.fail(e))?;
-        stmt.query_map(params![kind, target], |r| {
-            Ok(Memo {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                target: r.get(2)?,
-                coder: r.get(3)?,
-                text: r.get(4)?,
-                updated: r.get(5)?,
-            })
-        })
-        .map_err(|e| self.fail(e))?
-        .collect::<rusqlite::Result<_>>()
-        .map_err(|e| self.fail(e))
+        read_memos(&self.conn, kind, target).map_err(|e| self.fail(e))
     }
 
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT seq, id, at, coder, action, detail, codebook_version FROM audit ORDER BY seq",
-            )
-            .map_err(|e| self.fail(e))?;
-        stmt.query_map([], |r| {
-            let detail: String = r.get(5)?;
-            Ok(AuditEntry {
-                seq: r.get(0)?,
-                id: r.get(1)?,
-                at: r.get(2)?,
-                coder: r.get(3)?,
-                action: r.get(4)?,
-                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
-                codebook_version: r.get(6)?,
-            })
-        })
-        .map_err(|e| self.fail(e))?
-        .collect::<rusqlite::Result<_>>()
-        .map_err(|e| self.fail(e))
+        read_audit(&self.conn).map_err(|e| self.fail(e))
     }
 
     pub fn documents(&self) -> Result<Vec<DocumentRecord>> {
@@ -984,6 +941,48 @@ fn row_to_coding(r: &rusqlite::Row) -> rusqlite::Result<Coding> {
         created: r.get(6)?,
         entry: r.get(7)?,
     })
+}
+
+fn read_memos(
+    conn: &Connection,
+    kind: Option<&str>,
+    target: Option<&str>,
+) -> rusqlite::Result<Vec<Memo>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, target, coder, text, updated FROM memos
+         WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR target = ?2)
+         ORDER BY kind, target, coder",
+    )?;
+    stmt.query_map(params![kind, target], |r| {
+        Ok(Memo {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            target: r.get(2)?,
+            coder: r.get(3)?,
+            text: r.get(4)?,
+            updated: r.get(5)?,
+        })
+    })?
+    .collect()
+}
+
+fn read_audit(conn: &Connection) -> rusqlite::Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, id, at, coder, action, detail, codebook_version FROM audit ORDER BY seq",
+    )?;
+    stmt.query_map([], |r| {
+        let detail: String = r.get(5)?;
+        Ok(AuditEntry {
+            seq: r.get(0)?,
+            id: r.get(1)?,
+            at: r.get(2)?,
+            coder: r.get(3)?,
+            action: r.get(4)?,
+            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+            codebook_version: r.get(6)?,
+        })
+    })?
+    .collect()
 }
 
 fn set_stamps(conn: &Connection, stamps: &crate::record::Stamps) -> rusqlite::Result<()> {

@@ -237,22 +237,17 @@ fn write_memos(conn: &Connection, root: &Path, store: &Path) -> Result<()> {
 }
 
 fn memo_rows(conn: &Connection) -> rusqlite::Result<Vec<MemoRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, target, coder, updated, text FROM memos ORDER BY kind, target, coder",
-    )?;
-    let rows: Vec<MemoRow> = stmt
-        .query_map([], |r| {
-            Ok(MemoRow {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                target: r.get(2)?,
-                author: r.get(3)?,
-                updated: r.get(4)?,
-                text: r.get(5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    Ok(super::read_memos(conn, None, None)?
+        .into_iter()
+        .map(|m| MemoRow {
+            id: m.id,
+            kind: m.kind,
+            target: m.target,
+            author: m.coder,
+            updated: m.updated,
+            text: m.text,
+        })
+        .collect())
 }
 
 fn write_summaries(conn: &Connection, sink: &dyn RecordSink, store: &Path) -> Result<()> {
@@ -282,18 +277,16 @@ fn write_summaries(conn: &Connection, sink: &dyn RecordSink, store: &Path) -> Re
 }
 
 fn summary_rows(conn: &Connection) -> rusqlite::Result<Vec<SummaryRow>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT case_name, theme, text, author, updated FROM summaries")?;
-    stmt.query_map([], |r| {
-        Ok(SummaryRow {
-            case: r.get(0)?,
-            theme: r.get(1)?,
-            summary: r.get(2)?,
-            author: r.get(3)?,
-            updated: r.get(4)?,
+    Ok(super::analysis::read_summaries(conn)?
+        .into_iter()
+        .map(|s| SummaryRow {
+            case: s.case,
+            theme: s.theme,
+            summary: s.text,
+            author: s.author,
+            updated: s.updated,
         })
-    })?
-    .collect()
+        .collect())
 }
 
 fn write_classifications(conn: &Connection, root: &Path, store: &Path) -> Result<()> {
@@ -312,38 +305,29 @@ fn write_classifications(conn: &Connection, root: &Path, store: &Path) -> Result
 }
 
 fn classification_rows(conn: &Connection) -> rusqlite::Result<Vec<ClassificationRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT attribute, case_name, value, reason, author, updated FROM case_attributes ORDER BY attribute, case_name",
-    )?;
-    let rows: Vec<ClassificationRow> = stmt
-        .query_map([], |r| {
-            Ok(ClassificationRow {
-                attribute: r.get(0)?,
-                case: r.get(1)?,
-                value: r.get(2)?,
-                reason: r.get(3)?,
-                author: r.get(4)?,
-                updated: r.get(5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    Ok(super::analysis::read_case_attributes(conn)?
+        .into_iter()
+        .map(|c| ClassificationRow {
+            attribute: c.attribute,
+            case: c.case,
+            value: c.value,
+            reason: c.reason,
+            author: c.author,
+            updated: c.updated,
+        })
+        .collect())
 }
 
 fn log_entries(conn: &Connection) -> rusqlite::Result<Vec<LogEntry>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, at, coder, action, codebook_version, detail FROM audit ORDER BY seq",
-    )?;
-    stmt.query_map([], |r| {
-        let detail: String = r.get(5)?;
-        Ok(LogEntry {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            coder: r.get(2)?,
-            action: r.get(3)?,
-            codebook_version: r.get(4)?,
-            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+    Ok(super::read_audit(conn)?
+        .into_iter()
+        .map(|e| LogEntry {
+            id: e.id,
+            at: e.at,
+            coder: e.coder,
+            action: e.action,
+            codebook_version: e.codebook_version,
+            detail: e.detail,
         })
-    })?
-    .collect()
+        .collect())
 }
