@@ -2,6 +2,7 @@
 //! checked spans of a document. Nothing here writes: the project stores what this returns.
 
 pub mod autocode;
+pub mod reanchor;
 
 use crate::error::{Error, Result};
 use crate::ingest::Document;

@@ -6,6 +6,7 @@ mod exchange;
 mod formats;
 mod generate;
 mod ingest;
+mod reanchor;
 mod record;
 mod sample;
 mod script;
