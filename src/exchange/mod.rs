@@ -149,6 +149,21 @@ pub fn import(dir: &Path, file: &Path, options: &ImportOptions) -> Result<Exchan
 /// Exports the project: `.qdpx` (the whole project), `.qdc` (the codebook), `.csv` (codings,
 /// one row per coding, for version control) or `.xlsx` (codings and cases as sheets).
 pub fn export(project: &Project, out: &Path) -> Result<ExchangeReport> {
+    let mut report = export_as(project, out)?;
+    let detached = project
+        .unplaced_codings()?
+        .iter()
+        .filter(|c| c.detached)
+        .count();
+    if detached > 0 {
+        report.warnings.push(format!(
+            "{detached} detached codings (their text is gone from their document; `qualkit codings --detached` lists them)"
+        ));
+    }
+    Ok(report)
+}
+
+fn export_as(project: &Project, out: &Path) -> Result<ExchangeReport> {
     match extension(out).as_str() {
         "qdpx" => qdpx_export::export(project, out),
         "qdc" => qdc::export(project, out),

@@ -15,7 +15,9 @@
 //!
 //! How the files and the cache stay in step, across crashes and processes: [`sync`].
 
+mod follow;
 mod sync;
+mod texts;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -540,6 +542,8 @@ impl Project {
                     });
                 }
                 if let Some(&i) = self.by_id.get(&document.id) {
+                    // The text its codings are placed on, to map them into the new one.
+                    texts::keep(&self.root, &self.documents[i].text);
                     let existing = self.root.join(&self.documents[i].source);
                     let same_file = existing.file_name() == target.file_name()
                         && existing.parent() == target.parent();
@@ -608,7 +612,12 @@ impl Project {
     /// Refuses an export while some codings do not fit their text: the export would leave
     /// them out without a word. Lists them.
     pub fn check_exportable(&self) -> Result<()> {
-        let unplaced = self.unplaced_codings()?;
+        // Detached codings have no place to export: they are counted in the export's report.
+        let unplaced: Vec<_> = self
+            .unplaced_codings()?
+            .into_iter()
+            .filter(|c| !c.detached)
+            .collect();
         if unplaced.is_empty() {
             return Ok(());
         }
@@ -670,6 +679,16 @@ pub enum MemoTarget {
     Code(String),
     Case(String),
     Project,
+}
+
+/// Who is working when no coder is named: `$QUALKIT_CODER`, then `coder` in qualkit.toml,
+/// then `$USER`.
+pub fn default_coder(config: &Config) -> String {
+    let env = |name: &str| std::env::var(name).ok().filter(|s| !s.trim().is_empty());
+    env("QUALKIT_CODER")
+        .or_else(|| config.coder.clone())
+        .or_else(|| env("USER"))
+        .unwrap_or_else(|| "qualkit".to_string())
 }
 
 pub(crate) fn check_coder(coder: &str) -> Result<()> {

@@ -8,13 +8,13 @@
 //! so a REPL or notebook that has been open for hours never writes over a colleague's work or
 //! into a cache another process replaced.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{CASES_FILE, CODEBOOK_FILE, CONFIG_FILE, Project, TRANSCRIPTS_DIR};
+use super::{CASES_FILE, CODEBOOK_FILE, CONFIG_FILE, Project, TRANSCRIPTS_DIR, follow, texts};
 use crate::error::{Error, Result};
 use crate::ingest::Document;
 use crate::record::files::{self, CodingRow, CodingsFile};
@@ -32,6 +32,12 @@ pub(crate) struct ProjectRecord {
 }
 
 impl RecordSink for ProjectRecord {
+    fn keep_text(&self, document: &str) {
+        if let Some(&i) = self.by_id.get(document) {
+            texts::keep(&self.root, &self.documents[i].text);
+        }
+    }
+
     fn root(&self) -> &Path {
         &self.root
     }
@@ -243,6 +249,8 @@ impl Project {
     fn rebuild_store(&mut self) -> Result<()> {
         let root = self.root.clone();
         let stamps = record::stamps(&root)?;
+        // The texts the codings were placed on, as the cache being replaced knew them.
+        let placed_on = placed_on(&root);
         self.store = Store::create_bulk(&root.join(record::CACHE_DIR))?;
 
         let log_path = root.join(record::LOG_FILE);
@@ -345,15 +353,40 @@ impl Project {
             documents: &self.documents,
             by_id: &self.by_id,
             codebook: &self.codebook,
+            placed_on: &placed_on,
         };
-        let checked: Vec<(&CodingRow, Option<String>)> = rows_by_file
+        let checked: Vec<(&CodingRow, Check)> = rows_by_file
             .par_iter()
-            .flat_map_iter(|(_, rows)| rows.iter().map(|row| (row, fit.misfit(row))))
+            .flat_map_iter(|(_, rows)| rows.iter().map(|row| (row, fit.check(row))))
             .collect();
+        let mut groups: HashMap<&str, (follow::TextState, Vec<&CodingRow>)> = HashMap::new();
+        for (row, check) in &checked {
+            if matches!(check, Check::Follow) {
+                let document = &self.documents[self.by_id[&row.document]];
+                groups
+                    .entry(document.id.as_str())
+                    .or_insert_with(|| {
+                        let state = follow::TextState {
+                            document,
+                            previous: placed_on.get(&document.id).map(String::as_str),
+                        };
+                        (state, Vec::new())
+                    })
+                    .1
+                    .push(row);
+            }
+        }
+        let followed = follow::follow_all(&root, &groups);
+        drop(groups);
         let mut placed: Vec<&CodingRow> = checked
             .iter()
-            .filter(|(_, misfit)| misfit.is_none())
+            .filter(|(_, check)| matches!(check, Check::Fits))
             .map(|(row, _)| *row)
+            .chain(
+                followed
+                    .iter()
+                    .flat_map(|(rows, _)| rows.iter().filter(|r| !r.detached)),
+            )
             .collect();
         // In the order of the codings index, which is then built from sorted rows.
         placed.par_sort_unstable_by(|a, b| {
@@ -367,12 +400,30 @@ impl Project {
         let mut coded: HashSet<String> = placed.iter().map(|r| r.document.clone()).collect();
         let unplaced: Vec<(&CodingRow, String)> = checked
             .iter()
-            .filter_map(|(row, misfit)| misfit.clone().map(|m| (*row, m)))
+            .filter_map(|(row, check)| match check {
+                Check::Misfit(reason) => Some((*row, reason.clone())),
+                _ => None,
+            })
+            .chain(followed.iter().flat_map(|(rows, report)| {
+                rows.iter()
+                    .filter(|r| r.detached)
+                    .map(|r| (r, format!("its text is no longer in {}", report.source)))
+            }))
             .collect();
         self.store.restore_codings(&placed)?;
         self.store.restore_unplaced(&unplaced)?;
-        let placed_count = placed.len();
-        let unplaced_count = unplaced.len();
+        let all_count = placed.len() + unplaced.len();
+        let unplaced_count = unplaced.iter().filter(|(r, _)| !r.detached).count();
+        let followed_coders: BTreeSet<String> = followed
+            .iter()
+            .filter(|(_, report)| !report.codings.is_empty())
+            .flat_map(|(rows, _)| rows.iter().map(|r| r.coder.clone()))
+            .collect();
+        let reports: Vec<follow::DocumentFollowed> = followed
+            .into_iter()
+            .map(|(_, report)| report)
+            .filter(|report| report.diffed || !report.codings.is_empty())
+            .collect();
         drop(checked);
         drop(rows_by_file);
 
@@ -445,12 +496,27 @@ impl Project {
             // Codings the import-form files added, too.
             coded.extend(self.store.coded_documents()?);
         }
+        // A re-anchored document is recorded with the text its codings were placed on until
+        // the re-anchoring is written to the record: a crash before then leaves a cache that
+        // does not match, and the next open re-anchors again.
+        let followed_documents: HashSet<&str> = reports
+            .iter()
+            .filter(|r| !r.codings.is_empty())
+            .map(|r| r.document.as_str())
+            .collect();
         let documents: Vec<DocumentRecord> = self
             .documents
             .iter()
             .filter(|d| coded.contains(&d.id))
-            .map(|d| self.record(d))
+            .map(|d| {
+                let mut record = self.record(d);
+                if followed_documents.contains(d.id.as_str()) {
+                    record.fingerprint = placed_on.get(&d.id).cloned().unwrap_or_default();
+                }
+                record
+            })
             .collect();
+        drop(followed_documents);
         drop(coded);
         self.store
             .restore_notes(&memos, &summaries, &classifications, &documents)?;
@@ -466,10 +532,14 @@ impl Project {
                 rewrite.join("; ")
             ));
         }
+        if !reports.is_empty() {
+            self.record_following(reports, followed_coders)?;
+        }
+        self.keep_texts();
         if unplaced_count > 0 {
             self.notes.push(format!(
                 "{unplaced_count} of {} codings do not fit the project as it is now (their text changed, or their document or code is gone); they are kept in codings/ but left out of analysis and exports until fixed; `qualkit info` lists them",
-                placed_count + unplaced_count
+                all_count
             ));
         }
         self.apply_classifications()?;
@@ -477,41 +547,153 @@ impl Project {
     }
 }
 
-/// What a coding of the record must fit: the project's documents and codebook.
+impl Project {
+    /// Logs a re-anchoring and writes the re-anchored codings to their coders' files; tells
+    /// the user what moved.
+    fn record_following(
+        &mut self,
+        reports: Vec<follow::DocumentFollowed>,
+        coders: BTreeSet<String>,
+    ) -> Result<()> {
+        let mut total = crate::coding::reanchor::Counts::default();
+        for report in &reports {
+            total.add(report.counts);
+            self.notes.push(report.describe(20));
+        }
+        // Codings that all stayed where they were change nothing in the record.
+        let reports: Vec<follow::DocumentFollowed> = reports
+            .into_iter()
+            .filter(|r| !r.codings.is_empty())
+            .collect();
+        if reports.is_empty() {
+            return Ok(());
+        }
+        let detail = serde_json::json!({
+            "counts": total,
+            "documents": reports,
+        });
+        let coder = super::default_coder(&self.config);
+        let documents: Vec<DocumentRecord> = reports
+            .iter()
+            .filter_map(|r| self.document(&r.document).ok())
+            .map(|d| self.record(d))
+            .collect();
+        self.store.record_rewrite(
+            &crate::store::Author {
+                coder: &coder,
+                codebook_version: self.codebook.version(),
+            },
+            "re-anchor",
+            detail,
+            coders,
+            &documents,
+        )?;
+        Ok(())
+    }
+
+    /// Keeps a copy of every coded document's text in the cache, for the next re-anchoring,
+    /// and drops copies no document has any more.
+    fn keep_texts(&self) {
+        let Ok(coded) = self.store.coded_documents() else {
+            return;
+        };
+        let root = &self.root;
+        let kept: HashSet<String> = self
+            .documents
+            .par_iter()
+            .filter(|d| coded.contains(&d.id))
+            .map(|d| {
+                texts::keep(root, &d.text);
+                crate::text::fingerprint(&d.text)
+            })
+            .collect();
+        texts::prune(&self.root, &kept);
+    }
+}
+
+/// What a coding of the record must fit: the project's documents and codebook, and the
+/// text its document had when its codings were placed.
 struct Fit<'p> {
     documents: &'p [Document],
     by_id: &'p HashMap<String, usize>,
     codebook: &'p crate::codebook::Codebook,
+    /// Document id -> fingerprint of the text its codings were placed on, as the cache
+    /// being replaced knew it.
+    placed_on: &'p HashMap<String, String>,
+}
+
+/// What becomes of a coding of the record when the cache is built.
+enum Check {
+    Fits,
+    /// Placed again in its document's changed text.
+    Follow,
+    /// Kept out of analysis, for this reason.
+    Misfit(String),
 }
 
 impl Fit<'_> {
-    /// Why a coding of the record does not fit the project now, if it does not.
-    fn misfit(&self, row: &CodingRow) -> Option<String> {
+    fn check(&self, row: &CodingRow) -> Check {
         let Some(&i) = self.by_id.get(&row.document) else {
-            return Some(format!("document `{}` is not in the project", row.document));
+            return Check::Misfit(format!("document `{}` is not in the project", row.document));
         };
         if self.codebook.get(&row.code).is_none() {
-            return Some(format!("code `{}` is not in the codebook", row.code));
+            return Check::Misfit(format!("code `{}` is not in the codebook", row.code));
         }
         let document = &self.documents[i];
+        // Whether the text changed since the codings were placed: unknown without the cache.
+        let changed = self
+            .placed_on
+            .get(&document.id)
+            .map(|fingerprint| *fingerprint != crate::text::fingerprint(&document.text));
+        if row.detached {
+            return match changed {
+                Some(false) => Check::Misfit(format!(
+                    "its text was not found in `{}` when the text last changed",
+                    row.document
+                )),
+                _ => Check::Follow,
+            };
+        }
+        if changed == Some(true) {
+            return Check::Follow;
+        }
         if row.end <= row.start {
-            return Some(format!(
+            return Check::Misfit(format!(
                 "span {}..{} is empty or reversed",
                 row.start, row.end
             ));
         }
-        match document.slice(row.start, row.end) {
-            None => Some(format!(
+        let text = document.slice(row.start, row.end);
+        match (text, changed) {
+            (Some(text), _) if row.quote.is_empty() || text == row.quote => Check::Fits,
+            // The text changed, and no cache says from what: its quote finds it.
+            (_, None) => Check::Follow,
+            // The text did not change: the row was edited by hand, and is the user's to settle.
+            (Some(_), Some(_)) => Check::Misfit(format!(
+                "the text at {}..{} is not its quote (edited by hand?)",
+                row.start, row.end
+            )),
+            (None, Some(_)) => Check::Misfit(format!(
                 "span {}..{} is past the end of the text ({} characters)",
                 row.start,
                 row.end,
                 document.len_chars()
             )),
-            Some(text) if !row.quote.is_empty() && text != row.quote => Some(format!(
-                "the text at {}..{} is no longer the quote",
-                row.start, row.end
-            )),
-            Some(_) => None,
         }
+    }
+}
+
+/// Fingerprints of the texts the current cache's codings were placed on, by document.
+fn placed_on(root: &Path) -> HashMap<String, String> {
+    let cache = root.join(record::CACHE_DIR);
+    let Some(path) = Store::current(&cache) else {
+        return HashMap::new();
+    };
+    match Store::open(&path) {
+        Ok(Some(store)) => store
+            .documents()
+            .map(|records| records.into_iter().map(|d| (d.id, d.fingerprint)).collect())
+            .unwrap_or_default(),
+        _ => HashMap::new(),
     }
 }

@@ -23,6 +23,9 @@ pub struct CodingRow {
     pub created: String,
     /// The log entry that made it.
     pub entry: String,
+    /// Its text is gone from the document (see [`crate::coding::reanchor`]): `start` and
+    /// `end` mean nothing, and the file leaves them empty.
+    pub detached: bool,
     /// Line in the file (1-based), for messages; 0 for rows not read from a file.
     pub line: u64,
 }
@@ -50,13 +53,18 @@ pub fn codings_csv(rows: &mut [CodingRow]) -> Vec<u8> {
     let mut start = itoa_buffer();
     let mut end = itoa_buffer();
     for r in rows.iter() {
+        let (start, end) = if r.detached {
+            ("", "")
+        } else {
+            (start.format(r.start), end.format(r.end))
+        };
         out.write_record([
             r.id.as_bytes(),
             r.coder.as_bytes(),
             r.document.as_bytes(),
             r.code.as_bytes(),
-            start.format(r.start).as_bytes(),
-            end.format(r.end).as_bytes(),
+            start.as_bytes(),
+            end.as_bytes(),
             r.quote.as_bytes(),
             r.created.as_bytes(),
             r.entry.as_bytes(),
@@ -161,13 +169,15 @@ pub fn read_codings(path: &Path, shown: &Path) -> Result<CodingsFile> {
                 text: text.to_string(),
             });
         }
+        let detached = get(start).trim().is_empty() && get(end).trim().is_empty();
         rows.push(CodingRow {
             id: id_value.to_string(),
             coder: get(coder).trim().to_string(),
             document: get(document).trim().to_string(),
             code: get(code).trim().to_string(),
-            start: number(start, "start")?,
-            end: number(end, "end")?,
+            start: if detached { 0 } else { number(start, "start")? },
+            end: if detached { 0 } else { number(end, "end")? },
+            detached,
             quote: optional(quote).to_string(),
             created: optional(created).trim().to_string(),
             entry: optional(entry).trim().to_string(),

@@ -58,5 +58,6 @@ impl Store {
             }
             Ok((entry.id.clone(), codings.len()))
         })
+        .inspect(|_| self.keep_texts(documents))
     }
 }

@@ -203,6 +203,7 @@ impl Store {
             }
             Ok(report)
         })
+        .inspect(|_| self.keep_texts(documents))
     }
 
     /// Everyone who has coded or written a memo, by name.

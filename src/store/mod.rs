@@ -33,7 +33,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 /// The file in `.qualkit/` that names the store in use. Each build gets a file of its own, so
 /// a process still reading an older build never has a new file swapped under it.
@@ -582,6 +582,7 @@ impl Store {
         if let Some(coders) = &mut self.bulk {
             coders.insert(author.coder.to_string());
         }
+        self.keep_texts(documents);
         Ok(report)
     }
 
@@ -747,6 +748,46 @@ impl Store {
         detail: serde_json::Value,
     ) -> Result<String> {
         self.change(author, action, detail, |_, entry, _| Ok(entry.id.clone()))
+    }
+
+    pub(crate) fn keep_texts(&self, documents: &[DocumentRecord]) {
+        if let Some(sink) = &self.sink {
+            for d in documents {
+                sink.keep_text(&d.id);
+            }
+        }
+    }
+
+    /// Records a change already made to the store's codings (by a rebuild that placed them
+    /// anew in `documents`' current text) and writes the given coders' files from it.
+    /// Returns the entry's id.
+    pub fn record_rewrite(
+        &mut self,
+        author: &Author,
+        action: &str,
+        detail: serde_json::Value,
+        coders: BTreeSet<String>,
+        documents: &[DocumentRecord],
+    ) -> Result<String> {
+        let path = self.path.clone();
+        self.change(author, action, detail, |tx, entry, touched| {
+            touched.coders = coders;
+            let mut update = tx
+                .prepare("UPDATE documents SET fingerprint = ?2, chars = ?3 WHERE id = ?1")
+                .map_err(|source| Error::Store {
+                    path: path.clone(),
+                    source,
+                })?;
+            for d in documents {
+                update
+                    .execute(params![d.id, d.fingerprint, d.chars as i64])
+                    .map_err(|source| Error::Store {
+                        path: path.clone(),
+                        source,
+                    })?;
+            }
+            Ok(entry.id.clone())
+        })
     }
 
     pub fn coding(&self, id: &str) -> Result<Option<Coding>> {

@@ -24,11 +24,25 @@ pub struct UnplacedCoding {
     pub created: String,
     /// Why it does not fit.
     pub reason: String,
+    /// Re-anchoring found its text gone: it has no place (`start` and `end` are 0).
+    pub detached: bool,
 }
 
 impl std::fmt::Display for UnplacedCoding {
     /// One line naming the coding, where it was, its text then, and why it does not fit.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.detached {
+            return write!(
+                f,
+                "coding {} by {} (`{}` in `{}`, \"{}\") is detached: {}",
+                self.id,
+                self.coder,
+                self.code,
+                self.document,
+                crate::table::shorten(&self.quote, 60),
+                self.reason
+            );
+        }
         write!(
             f,
             "coding {} by {} (`{}` {}..{} in `{}`, \"{}\") does not fit: {}",
@@ -159,8 +173,8 @@ impl Store {
     pub fn restore_unplaced(&mut self, rows: &[(&CodingRow, String)]) -> Result<()> {
         self.restoring(|tx| {
             let mut insert = tx.prepare(
-                "INSERT OR REPLACE INTO unplaced_codings (guid, document, code, coder, start, end, quote, created, entry, reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT OR REPLACE INTO unplaced_codings (guid, document, code, coder, start, end, quote, created, entry, reason, detached)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for (row, reason) in rows {
                 insert.execute(params![
@@ -173,7 +187,8 @@ impl Store {
                     row.quote,
                     row.created,
                     row.entry,
-                    reason
+                    reason,
+                    row.detached
                 ])?;
             }
             Ok(())
@@ -238,7 +253,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT guid, document, code, coder, start, end, quote, created, reason FROM unplaced_codings
+                "SELECT guid, document, code, coder, start, end, quote, created, reason, detached FROM unplaced_codings
                  ORDER BY document, start, code, coder",
             )
             .map_err(|e| self.fail(e))?;
@@ -253,6 +268,7 @@ impl Store {
                 quote: r.get(6)?,
                 created: r.get(7)?,
                 reason: r.get(8)?,
+                detached: r.get(9)?,
             })
         })
         .map_err(|e| self.fail(e))?

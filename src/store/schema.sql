@@ -67,8 +67,9 @@ CREATE TABLE IF NOT EXISTS coding_ids (
     guid TEXT NOT NULL
 );
 
--- Codings of the record that do not fit the project as it is now (their document's text
--- changed, or their document or code is gone). Kept, never used in analysis, written back
+-- Codings of the record that do not fit the project as it is now (their document or code is
+-- gone, their span was edited by hand to text that is not their quote, or re-anchoring found
+-- their text gone from an edited document). Kept, never used in analysis, written back
 -- to the record as they were, and listed by `qualkit info`.
 CREATE TABLE IF NOT EXISTS unplaced_codings (
     guid     TEXT PRIMARY KEY,
@@ -80,7 +81,9 @@ CREATE TABLE IF NOT EXISTS unplaced_codings (
     quote    TEXT NOT NULL,
     created  TEXT NOT NULL,
     entry    TEXT NOT NULL,
-    reason   TEXT NOT NULL
+    reason   TEXT NOT NULL,
+    -- Its text is gone from the document: kept with its quote, without a place.
+    detached INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE IF NOT EXISTS memos (

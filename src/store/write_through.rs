@@ -26,6 +26,9 @@ pub trait RecordSink: Send + Sync {
     fn case_rank(&self, case: &str) -> usize;
     /// Where a code comes in the codebook (unknown codes last).
     fn code_rank(&self, code: &str) -> usize;
+    /// Keeps a copy of a coded document's text, for placing its codings again should the
+    /// text change (see `project::texts`).
+    fn keep_text(&self, document: &str);
 }
 
 /// The file in `codings/` that holds `coder`'s codings.
@@ -200,11 +203,12 @@ fn codings_rows(
                 quote,
                 created: r.get(5)?,
                 entry: r.get(6)?,
+                detached: false,
                 line: 0,
             });
         }
         let mut stmt = conn.prepare_cached(
-            "SELECT guid, document, code, start, end, quote, created, entry FROM unplaced_codings WHERE coder = ?1",
+            "SELECT guid, document, code, start, end, quote, created, entry, detached FROM unplaced_codings WHERE coder = ?1",
         )?;
         let mut found = stmt.query([coder])?;
         while let Some(r) = found.next()? {
@@ -218,6 +222,7 @@ fn codings_rows(
                 quote: r.get(5)?,
                 created: r.get(6)?,
                 entry: r.get(7)?,
+                detached: r.get(8)?,
                 line: 0,
             });
         }

@@ -1126,14 +1126,17 @@ fn codings_of_edited_or_removed_documents_do_not_break_agreement() {
     f.write("m.txt", transcript("Magenta", &[], "One two three.\n"));
     std::fs::remove_file(f.root().join("transcripts/c.txt")).unwrap();
     let mut p = f.open();
-    // None of the three fits any more: the text under m's codings changed and c is gone.
-    // They are kept and reported, and agreement leaves them out instead of comparing
-    // whatever words now sit at their old offsets.
+    // None of the three has a place any more: the words under m's codings are gone (they
+    // are detached) and c is gone. They are kept and reported, and agreement leaves them out
+    // instead of comparing whatever words now sit at their old offsets.
     assert_eq!(p.unplaced_codings().unwrap().len(), 3);
+    let notes = p.take_notes();
+    assert!(notes.iter().any(|n| n.contains("2 detached")), "{notes:?}");
     assert!(
-        p.take_notes()
+        notes
             .iter()
-            .any(|n| n.contains("3 of 3 codings do not fit"))
+            .any(|n| n.contains("1 of 3 codings do not fit")),
+        "{notes:?}"
     );
     let err = SpanComparison::new(&p, "ak", "rb")
         .err()

@@ -2,6 +2,7 @@ mod agreement;
 mod analysis;
 mod cli;
 mod coding;
+mod corrections;
 mod exchange;
 mod formats;
 mod generate;

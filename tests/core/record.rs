@@ -125,7 +125,11 @@ fn record_view(root: &Path) -> RecordView {
             continue;
         }
         for row in csv_rows(&path) {
-            let (start, end) = (row["start"].parse().unwrap(), row["end"].parse().unwrap());
+            // Detached codings have no place: their start and end are empty.
+            let (start, end) = (
+                row["start"].parse().unwrap_or(usize::MAX),
+                row["end"].parse().unwrap_or(usize::MAX),
+            );
             places.insert(
                 row["id"].clone(),
                 format!("{} {} {}..{}", row["document"], row["code"], start, end),
@@ -588,30 +592,67 @@ fn one_import_batch_cannot_make_two_documents_of_one_id() {
     qualkit::Project::open(f.root()).unwrap();
 }
 
-/// A coded transcript is cut short: the codings past its end are kept (in codings/, listed by
-/// `info`), exports refuse to write them at the wrong place, and a fresh clone still opens.
+/// A coded transcript is cut short: the codings whose words are gone are detached (kept in
+/// codings/ with their quotes, listed by `info`, counted by exports); a coding whose row was
+/// edited by hand to a span that is not its quote is kept out, and exports refuse to write it
+/// at the wrong place; a fresh clone still opens.
 #[test]
 fn codings_that_no_longer_fit_are_kept_listed_and_never_exported() {
     let f = coded_project();
     let d = f.root().to_str().unwrap();
-    let ak_before = std::fs::read_to_string(f.root().join("codings/ak.csv")).unwrap();
+    let ids = |path: &Path| {
+        let mut ids: Vec<String> = csv_rows(path)
+            .into_iter()
+            .map(|r| r["id"].clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let ids_before = ids(&f.root().join("codings/ak.csv"));
     f.write(
         "m1.txt",
         transcript("Magenta", &[("Ann", "GP")], "Ann: We talk now.\n"),
     );
     let (ok, out, err) = qualkit(&["info", d]);
     assert!(ok, "{err}");
-    assert!(err.contains("2 of 4 codings do not fit"), "{err}");
     assert!(
-        out.contains("I run the learning afternoons.") && out.contains("is past the end"),
+        err.contains("1 unchanged, 0 moved, 0 with changed text, 2 detached"),
+        "{err}"
+    );
+    assert!(
+        out.contains("I run the learning afternoons.") && out.contains("is detached"),
         "{out}"
     );
     let out_dir = tempfile::tempdir().unwrap();
+    let file = out_dir.path().join("codings.csv");
+    let (ok, out, err) = qualkit(&["export", d, file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("2 detached codings"), "{out}");
+    assert!(
+        !std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("Reception plan")
+    );
+    // Nothing was dropped from the record.
+    let rows = csv_rows(&f.root().join("codings/ak.csv"));
+    assert_eq!(ids(&f.root().join("codings/ak.csv")), ids_before);
+    let detached = rows
+        .iter()
+        .find(|r| r["quote"] == "I run the learning afternoons.");
+    assert!(detached.is_some_and(|r| r["start"].is_empty() && r["end"].is_empty()));
+    // A row moved by hand onto text that is not its quote: exports refuse to misplace it.
+    let path = f.root().join("codings/rb.csv");
+    let edited = std::fs::read_to_string(&path).unwrap().replace(
+        ",4,28,The GP is rarely around.,",
+        ",5,29,The GP is rarely around.,",
+    );
+    assert!(edited.contains(",5,29,"), "{edited}");
+    std::fs::write(&path, edited).unwrap();
     for target in ["codings.csv", "project.qdpx"] {
-        let file = out_dir.path().join(target);
+        let file = out_dir.path().join(format!("again-{target}"));
         let (ok, _, err) = qualkit(&["export", d, file.to_str().unwrap()]);
         assert!(!ok && err.contains("nothing was exported"), "{err}");
-        assert!(err.contains("Reception plan them with me."), "{err}");
+        assert!(err.contains("edited by hand"), "{err}");
         assert!(!file.exists());
     }
     let (ok, _, err) = qualkit(&[
@@ -621,15 +662,13 @@ fn codings_that_no_longer_fit_are_kept_listed_and_never_exported() {
         out_dir.path().to_str().unwrap(),
     ]);
     assert!(!ok && err.contains("do not fit"), "{err}");
-    // Nothing was dropped from the record, and a fresh clone opens.
-    assert_eq!(
-        std::fs::read_to_string(f.root().join("codings/ak.csv")).unwrap(),
-        ak_before
-    );
+    // Without the cache, nothing says the text was not edited: the quote puts the row back
+    // where its words are, and says so.
     std::fs::remove_dir_all(f.root().join(".qualkit")).unwrap();
-    let p = f.open();
+    let mut p = f.open();
     assert_eq!(p.codings().unwrap().len(), 2);
     assert_eq!(p.unplaced_codings().unwrap().len(), 2);
+    assert!(p.take_notes().iter().any(|n| n.contains("5..29 -> 4..28")));
 }
 
 #[test]

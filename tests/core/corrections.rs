@@ -1,0 +1,189 @@
+//! Correcting work as a researcher does: transcripts corrected after coding, codings looked
+//! at and undone, the codebook and memos edited.
+
+use std::path::Path;
+
+use crate::common::{Fixture, qualkit, transcript};
+
+const BODY: &str = "Interviewer: How did the clinic start?\n\n\
+Dr Reid: The shared learning afternoon changed us. We talk now, which we never did.\n\n\
+Ann: The link worker came in March. Patients liked her at once.\n\n\
+Dr Reid: Funding was the worry. Nobody knew if it would last past the pilot year.\n";
+
+fn interview(body: &str) -> String {
+    transcript(
+        "Magenta",
+        &[
+            ("Interviewer", "researcher"),
+            ("Dr Reid", "GP"),
+            ("Ann", "CLP"),
+        ],
+        body,
+    )
+}
+
+/// A project with one interview coded three times by `ak`; returns the three coding ids.
+fn coded() -> (Fixture, Vec<String>) {
+    let f = Fixture::new();
+    f.write("clinic.txt", interview(BODY));
+    let root = f.root().to_str().unwrap().to_string();
+    let mut ids = Vec::new();
+    for (code, quote) in [
+        ("learn", "The shared learning afternoon changed us."),
+        (
+            "coh.comm",
+            "The link worker came in March. Patients liked her at once.",
+        ),
+        ("ctx", "Funding was the worry."),
+    ] {
+        let (ok, out, err) = qualkit(&[
+            "code", &root, "clinic", code, "--quote", quote, "--coder", "ak",
+        ]);
+        assert!(ok, "{err}");
+        ids.push(
+            out.split_whitespace()
+                .nth(1)
+                .unwrap()
+                .trim_end_matches(':')
+                .to_string(),
+        );
+    }
+    (f, ids)
+}
+
+/// `codings/ak.csv` as rows of fields.
+fn rows(root: &Path) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_path(root.join("codings/ak.csv")).unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+/// The row of coding `id`: (start, end, quote), start and end empty when detached.
+fn row_of(root: &Path, id: &str) -> (String, String, String) {
+    let row = rows(root)
+        .into_iter()
+        .find(|r| r[0] == id)
+        .unwrap_or_else(|| panic!("coding {id} is in codings/ak.csv"));
+    (row[4].clone(), row[5].clone(), row[6].clone())
+}
+
+/// The text at code points `start..end` of the project's copy of the transcript's body.
+fn text_at(root: &Path, start: &str, end: &str) -> String {
+    let project = qualkit::Project::open(root).unwrap();
+    let doc = project.document("clinic").unwrap();
+    doc.slice(start.parse().unwrap(), end.parse().unwrap())
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn reimporting_a_corrected_transcript_moves_codings_with_their_words_and_says_so() {
+    let (f, ids) = coded();
+    let root = f.root().to_str().unwrap();
+    let corrected = f.root().join("clinic.txt");
+    std::fs::write(
+        &corrected,
+        interview(&BODY.replace(
+            "How did the clinic start?",
+            "How did the clinic start, and who started it?",
+        )),
+    )
+    .unwrap();
+    let (ok, out, err) = qualkit(&["import", root, corrected.to_str().unwrap(), "--overwrite"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("imported"), "{out}");
+    assert!(
+        err.contains(
+            "codings were re-anchored: 0 unchanged, 3 moved, 0 with changed text, 0 detached"
+        ),
+        "{err}"
+    );
+    for id in &ids {
+        assert!(err.contains(id.as_str()), "{id} listed in\n{err}");
+    }
+    let (start, end, quote) = row_of(f.root(), &ids[1]);
+    assert_eq!(
+        quote,
+        "The link worker came in March. Patients liked her at once."
+    );
+    assert_eq!(text_at(f.root(), &start, &end), quote);
+    let (ok, out, _) = qualkit(&["log", root]);
+    assert!(ok && out.contains("re-anchor"), "{out}");
+    // Opening again finds nothing more to do.
+    let (ok, _, err) = qualkit(&["info", root]);
+    assert!(ok && !err.contains("re-anchored"), "{err}");
+}
+
+#[test]
+fn a_transcript_edited_on_disk_is_followed_when_the_project_is_next_opened() {
+    let (f, ids) = coded();
+    let root = f.root().to_str().unwrap();
+    let file = f.root().join("transcripts/clinic.txt");
+    let edited = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("Patients liked her at once", "Patients trusted her at once")
+        .replace(
+            "Dr Reid: The shared learning afternoon changed us. We talk now, which we never did.\n\n",
+            "",
+        );
+    std::fs::write(&file, edited).unwrap();
+    let (ok, out, err) = qualkit(&["info", root]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("0 unchanged, 1 moved, 1 with changed text, 1 detached"),
+        "{err}"
+    );
+    // The detached coding is kept, with its quote, and shown.
+    let (start, end, quote) = row_of(f.root(), &ids[0]);
+    assert_eq!((start.as_str(), end.as_str()), ("", ""));
+    assert_eq!(quote, "The shared learning afternoon changed us.");
+    assert!(out.contains(&ids[0]) && out.contains("detached"), "{out}");
+    // The edited one covers the edited words.
+    let (start, end, quote) = row_of(f.root(), &ids[1]);
+    assert_eq!(
+        quote,
+        "The link worker came in March. Patients trusted her at once."
+    );
+    assert_eq!(text_at(f.root(), &start, &end), quote);
+    // Deleting the cache changes none of it.
+    let before = std::fs::read(f.root().join("codings/ak.csv")).unwrap();
+    std::fs::remove_dir_all(f.root().join(".qualkit")).unwrap();
+    let (ok, out, err) = qualkit(&["info", root]);
+    assert!(ok && out.contains("detached"), "{err}");
+    assert_eq!(
+        std::fs::read(f.root().join("codings/ak.csv")).unwrap(),
+        before
+    );
+    // Putting the passage back brings the detached coding back to it.
+    let restored = std::fs::read_to_string(&file).unwrap().replace(
+        "Ann: The link worker",
+        "Dr Reid: The shared learning afternoon changed us. We talk now, which we never did.\n\nAnn: The link worker",
+    );
+    std::fs::write(&file, restored).unwrap();
+    let (ok, _, err) = qualkit(&["info", root]);
+    assert!(ok, "{err}");
+    let (start, end, _) = row_of(f.root(), &ids[0]);
+    assert_eq!(
+        text_at(f.root(), &start, &end),
+        "The shared learning afternoon changed us."
+    );
+}
+
+#[test]
+fn detached_codings_do_not_block_exports_and_are_counted_by_info() {
+    let (f, _) = coded();
+    let root = f.root().to_str().unwrap();
+    let file = f.root().join("transcripts/clinic.txt");
+    let edited = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("Funding was the worry. ", "");
+    std::fs::write(&file, edited).unwrap();
+    let out_file = f.root().join("all.csv");
+    let (ok, out, err) = qualkit(&["export", root, out_file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 detached"), "{out}");
+    let exported = std::fs::read_to_string(out_file).unwrap();
+    assert!(!exported.contains("Funding was the worry"));
+}
