@@ -36,6 +36,10 @@ const WORKLOADS: &[(&str, &str)] = &[
     ),
     ("open", "open the project and index all its codings"),
     (
+        "reanchor",
+        "re-anchor every coding of a 1 MB transcript after 100 scattered edits",
+    ),
+    (
         "dictionary",
         "dictionary auto-coding, 500 terms over 50 codes",
     ),
@@ -334,6 +338,53 @@ fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
                     .code("ak", &document, "g0", &span)
                     .expect("hand coding");
                 1
+            })
+        }
+        "reanchor" => {
+            use qualkit::coding::reanchor::{Anchor, Placement, reanchor};
+            let project = open();
+            // One long transcript: the corpus's documents end to end, to 1 MB.
+            let mut old = String::new();
+            for d in project.documents() {
+                if old.len() >= 1 << 20 {
+                    break;
+                }
+                old.push_str(&d.text);
+                old.push('\n');
+            }
+            let chars: Vec<char> = old.chars().collect();
+            // A coding of 80 code points every 400.
+            let quotes: Vec<(usize, usize, String)> = (0..chars.len().saturating_sub(80))
+                .step_by(400)
+                .map(|s| (s, s + 80, chars[s..s + 80].iter().collect()))
+                .collect();
+            let anchors: Vec<Anchor> = quotes
+                .iter()
+                .map(|(start, end, quote)| Anchor {
+                    start: *start,
+                    end: *end,
+                    quote,
+                })
+                .collect();
+            // 100 edits spread through the text: words added, cut and replaced.
+            let mut new: Vec<char> = chars.clone();
+            let step = chars.len() / 101;
+            for k in (1..=100).rev() {
+                let at = k * step;
+                let (cut, put) = match k % 3 {
+                    0 => (0, " (inaudible)"),
+                    1 => (12, ""),
+                    _ => (5, "mhm"),
+                };
+                let end = (at + cut).min(new.len());
+                new.splice(at..end, put.chars());
+            }
+            let new: String = new.into_iter().collect();
+            measure(workload, old.len(), runs, || {
+                reanchor(Some(&old), &new, &anchors)
+                    .iter()
+                    .filter(|p| **p != Placement::Detached)
+                    .count() as u64
             })
         }
         "dictionary" => {

@@ -163,8 +163,22 @@ enum Command {
     /// .qdc (the codebook), .csv (all codings, for version control) or .xlsx (codings,
     /// documents and cases as sheets).
     Export { dir: PathBuf, out: PathBuf },
-    /// Show the audit log.
-    Log { dir: PathBuf },
+    /// The project's history: every change, who made it and when, oldest first.
+    Log {
+        dir: PathBuf,
+        /// One JSON object per line, as log.jsonl keeps them.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo one log entry (an autocode run, an import of codings, a merge, a hand coding, a
+    /// recode, a memo, a summary, a classification, or a revert); the undoing is an entry too.
+    Revert {
+        dir: PathBuf,
+        /// The entry's id, or its first 4 or more characters (see `qualkit log`).
+        entry: String,
+        #[command(flatten)]
+        coder: CoderArg,
+    },
     /// Intercoder agreement of two coders' span coding: percent agreement and Cohen's kappa
     /// per code, at the character level (as NVivo) or the segment level.
     Agreement(AgreementArgs),
@@ -647,14 +661,46 @@ fn run(command: Command) -> Result<()> {
         Command::MergeCoders(args) => merge_coders(args)?,
         Command::Reliability(args) => reliability(args)?,
         Command::GenCorpus(args) => gen_corpus(args)?,
-        Command::Log { dir } => {
+        Command::Log { dir, json } => {
             let project = open_project(&dir)?;
-            for e in project.store().audit_log()? {
-                println!(
-                    "{:>5} {} {} {:<10} {:<15} codebook {} {}",
-                    e.seq, e.id, e.at, e.coder, e.action, e.codebook_version, e.detail
-                );
+            let log = project.log()?;
+            if json {
+                for line in &log {
+                    println!(
+                        "{}",
+                        serde_json::to_string(line).expect("log lines serialise")
+                    );
+                }
+            } else {
+                let mut table = Table::new();
+                table
+                    .load_style(UTF8_FULL_CONDENSED)
+                    .set_content_arrangement(ContentArrangement::Dynamic)
+                    .set_header(["id", "when", "who", "what", "details"]);
+                for line in &log {
+                    table.add_row([
+                        line.id.clone(),
+                        line.at.replace('T', " ").trim_end_matches('Z').to_string(),
+                        line.coder.clone(),
+                        line.action.clone(),
+                        line.summary.clone(),
+                    ]);
+                }
+                println!("{table}\n{} entries", log.len());
             }
+        }
+        Command::Revert { dir, entry, coder } => {
+            let mut project = open_project(&dir)?;
+            let coder = coder_name(&coder, &project);
+            let done = project.revert(&coder, &entry)?;
+            println!(
+                "reverted {entry} as entry {}: {} codings removed, {} restored, {} recoded back, {} memos, summaries or classifications restored",
+                done.entry,
+                done.codings_removed,
+                done.codings_restored,
+                done.codings_recoded,
+                done.notes_restored
+            );
         }
     }
     Ok(())

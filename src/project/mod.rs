@@ -16,6 +16,7 @@
 //! How the files and the cache stay in step, across crashes and processes: [`sync`].
 
 mod follow;
+pub mod history;
 mod sync;
 mod texts;
 

@@ -2,13 +2,13 @@
 //! rule. Both are audit-logged like codings, with the previous value kept in the log.
 
 use rusqlite::params;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Author, NOW, Store};
 use crate::error::{Error, Result};
 
 /// An analyst's summary of one case for one theme (a Framework matrix cell).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub case: String,
     pub theme: String,
@@ -18,7 +18,7 @@ pub struct Summary {
 }
 
 /// A case attribute set by a classification rule, with the rule's reason.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DerivedAttribute {
     pub case: String,
     pub attribute: String,

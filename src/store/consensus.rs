@@ -18,6 +18,19 @@ impl Store {
         codings: Vec<NewCoding>,
         documents: &[DocumentRecord],
     ) -> Result<(String, usize)> {
+        // The codings replaced are kept whole in the entry, so that it can be reverted.
+        let mut detail = detail;
+        let replaced: Vec<super::Coding> = self
+            .codings()?
+            .into_iter()
+            .filter(|c| c.coder == coder)
+            .collect();
+        if let serde_json::Value::Object(map) = &mut detail {
+            map.insert(
+                "removed".into(),
+                serde_json::to_value(&replaced).expect("codings serialise"),
+            );
+        }
         let path = self.path.clone();
         self.change(author, "merge coders", detail, |tx, entry, touched| {
             touched.coders.insert(coder.to_string());

@@ -15,6 +15,7 @@ mod analysis;
 mod consensus;
 mod exchange;
 mod restore;
+pub mod revert;
 mod write_through;
 
 pub use analysis::{DerivedAttribute, Summary};
@@ -29,7 +30,7 @@ use std::time::Duration;
 
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
@@ -40,7 +41,7 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 const CURRENT_FILE: &str = "store";
 
 /// A stored coding: `code` applied by `coder` to code points `start..end` of `document`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coding {
     /// The coding's id for life (a GUID).
     pub id: String,
@@ -113,7 +114,7 @@ pub struct AuditEntry {
     pub codebook_version: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Memo {
     pub id: String,
     pub kind: String,
@@ -424,7 +425,7 @@ impl Store {
         &mut self,
         author: &Author,
         action: &str,
-        detail: serde_json::Value,
+        mut detail: serde_json::Value,
         work: impl FnOnce(&rusqlite::Transaction, &Entry, &mut Touched) -> Result<T>,
     ) -> Result<T> {
         let path = self.path.clone();
@@ -443,20 +444,31 @@ impl Store {
         )
         .map_err(fail)?;
         let id = crate::record::new_id();
-        tx.execute(
-            &format!(
-                "INSERT INTO audit (id, at, coder, action, detail, codebook_version) VALUES (?1, {NOW}, ?2, ?3, ?4, ?5)"
-            ),
-            params![id, author.coder, action, detail.to_string(), author.codebook_version],
-        )
-        .map_err(fail)?;
-        let seq = tx.last_insert_rowid();
         let at: String = tx
-            .query_row("SELECT at FROM audit WHERE seq = ?1", [seq], |r| r.get(0))
+            .query_row(&format!("SELECT {NOW}"), [], |r| r.get(0))
             .map_err(fail)?;
         let entry = Entry { id, at };
+        // What the change does to memos, summaries and classifications goes in its entry, so
+        // that it can be reverted (see `revert`); the entry is written once that is known.
+        let notes_before = revert::NotesSnapshot::read(&tx).map_err(fail)?;
         let mut touched = Touched::default();
         let out = work(&tx, &entry, &mut touched)?;
+        if touched.memos || touched.summaries || touched.classifications {
+            let notes = notes_before.changes_to(&revert::NotesSnapshot::read(&tx).map_err(fail)?);
+            if !notes.is_empty()
+                && let serde_json::Value::Object(map) = &mut detail
+            {
+                map.insert(
+                    "notes".into(),
+                    serde_json::to_value(&notes).expect("notes serialise"),
+                );
+            }
+        }
+        tx.execute(
+            "INSERT INTO audit (id, at, coder, action, detail, codebook_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![entry.id, entry.at, author.coder, action, detail.to_string(), author.codebook_version],
+        )
+        .map_err(fail)?;
         if let Some(sink) = sink {
             let logged = crate::record::files::LogEntry {
                 id: entry.id.clone(),
@@ -933,6 +945,21 @@ impl Store {
     /// Memos, by kind, target and coder; `None` matches any kind or target.
     pub fn memos(&self, kind: Option<&str>, target: Option<&str>) -> Result<Vec<Memo>> {
         read_memos(&self.conn, kind, target).map_err(|e| self.fail(e))
+    }
+
+    /// Ids of the codings that log entry `entry` made and that are still stored.
+    pub fn codings_made_by(&self, entry: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT i.guid FROM codings c JOIN coding_ids i ON i.id = c.id JOIN made m ON m.id = c.made
+                 WHERE m.entry = ?1",
+            )
+            .map_err(|e| self.fail(e))?;
+        stmt.query_map([entry], |r| r.get(0))
+            .map_err(|e| self.fail(e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.fail(e))
     }
 
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {

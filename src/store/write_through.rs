@@ -235,10 +235,24 @@ fn write_memos(conn: &Connection, root: &Path, store: &Path) -> Result<()> {
         path: store.to_path_buf(),
         source,
     })?;
-    record::write(
-        &root.join(MEMOS_FILE),
-        &files::rows_csv(&files::MEMOS_HEADER, &rows),
-    )
+    write_rows(root, &root.join(MEMOS_FILE), &files::MEMOS_HEADER, &rows)
+}
+
+/// Writes a file of rows; with no rows there is no file, so that undoing the change that
+/// made the first row leaves the project as it was.
+fn write_rows<T: serde::Serialize>(
+    root: &Path,
+    path: &Path,
+    header: &[&str],
+    rows: &[T],
+) -> Result<()> {
+    if rows.is_empty() {
+        if path.exists() {
+            record::remove(root, path)?;
+        }
+        return Ok(());
+    }
+    record::write(path, &files::rows_csv(header, rows))
 }
 
 fn memo_rows(conn: &Connection) -> rusqlite::Result<Vec<MemoRow>> {
@@ -275,9 +289,11 @@ fn write_summaries(conn: &Connection, sink: &dyn RecordSink, store: &Path) -> Re
                 &b.theme,
             ))
     });
-    record::write(
+    write_rows(
+        sink.root(),
         &sink.root().join(SUMMARIES_FILE),
-        &files::rows_csv(&files::SUMMARIES_HEADER, &rows),
+        &files::SUMMARIES_HEADER,
+        &rows,
     )
 }
 
@@ -299,13 +315,11 @@ fn write_classifications(conn: &Connection, root: &Path, store: &Path) -> Result
         path: store.to_path_buf(),
         source,
     })?;
-    let path = root.join(CLASSIFICATIONS_FILE);
-    if rows.is_empty() && !path.exists() {
-        return Ok(());
-    }
-    record::write(
-        &path,
-        &files::rows_csv(&files::CLASSIFICATIONS_HEADER, &rows),
+    write_rows(
+        root,
+        &root.join(CLASSIFICATIONS_FILE),
+        &files::CLASSIFICATIONS_HEADER,
+        &rows,
     )
 }
 

@@ -187,3 +187,173 @@ fn detached_codings_do_not_block_exports_and_are_counted_by_info() {
     let exported = std::fs::read_to_string(out_file).unwrap();
     assert!(!exported.contains("Funding was the worry"));
 }
+
+/// Every record file but the log, byte for byte.
+fn record_bytes(root: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    for name in [
+        "codebook.yaml",
+        "memos.csv",
+        "summaries.csv",
+        "classifications.csv",
+    ] {
+        if let Ok(bytes) = std::fs::read(root.join(name)) {
+            files.insert(name.to_string(), String::from_utf8(bytes).unwrap());
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(root.join("codings")) {
+        for entry in entries.flatten() {
+            let name = format!("codings/{}", entry.file_name().to_string_lossy());
+            files.insert(name, std::fs::read_to_string(entry.path()).unwrap());
+        }
+    }
+    files
+}
+
+/// The id of the last log entry.
+fn last_entry(root: &str) -> String {
+    let (ok, out, err) = qualkit(&["log", root, "--json"]);
+    assert!(ok, "{err}");
+    let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    last["id"].as_str().unwrap().to_string()
+}
+
+/// Runs a command, then reverts its entry, and checks the record files are as before, byte
+/// for byte; then reverts the revert and checks they are as after the command.
+fn undone_exactly(root: &str, what: &str, args: &[&str]) {
+    let dir = Path::new(root);
+    let before = record_bytes(dir);
+    let (ok, _, err) = qualkit(args);
+    assert!(ok, "{what}: {err}");
+    let after = record_bytes(dir);
+    assert_ne!(before, after, "{what} changes the record");
+    let entry = last_entry(root);
+    let (ok, out, err) = qualkit(&["revert", root, &entry[..8], "--coder", "ak"]);
+    assert!(ok, "{what}: revert: {err}");
+    assert!(out.contains("reverted"), "{out}");
+    assert_eq!(record_bytes(dir), before, "{what}: reverted");
+    let (ok, _, err) = qualkit(&["revert", root, &entry, "--coder", "ak"]);
+    assert!(!ok && err.contains("reverted already"), "{what}: {err}");
+    let redo = last_entry(root);
+    let (ok, _, err) = qualkit(&["revert", root, &redo, "--coder", "ak"]);
+    assert!(ok, "{what}: revert of the revert: {err}");
+    assert_eq!(record_bytes(dir), after, "{what}: redone");
+    // The cache agrees: rebuilt from the files it gives the same.
+    std::fs::remove_dir_all(dir.join(".qualkit")).unwrap();
+    let (ok, _, err) = qualkit(&["info", root]);
+    assert!(ok && !err.contains("re-anchored"), "{err}");
+    assert_eq!(record_bytes(dir), after, "{what}: after a rebuild");
+}
+
+#[test]
+fn reverting_any_entry_gives_back_the_files_as_they_were() {
+    let (f, ids) = coded();
+    let root = f.root().to_str().unwrap();
+    let codings = f.root().join("more.csv");
+    std::fs::write(
+        &codings,
+        "coder,document,code,quote,memo\nrb,clinic,learn,We talk now,rb saw this too\nrb,clinic,ctx,Funding was the worry.,\n",
+    )
+    .unwrap();
+    let memo_args = [
+        "memo",
+        root,
+        "--coding",
+        &ids[0],
+        "--coder",
+        "ak",
+        "a turning point",
+    ];
+    let steps: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "a hand coding",
+            vec![
+                "code",
+                root,
+                "clinic",
+                "ctx.lead",
+                "--quote",
+                "Nobody knew",
+                "--coder",
+                "ak",
+            ],
+        ),
+        (
+            "an autocode run",
+            vec![
+                "autocode", root, "--code", "coh.diff", "--word", "talk", "--coder", "ak",
+            ],
+        ),
+        (
+            "an import of codings",
+            vec!["import-codings", root, codings.to_str().unwrap()],
+        ),
+        ("a memo", memo_args.to_vec()),
+        (
+            "a recode",
+            vec!["recode", root, &ids[2], "ctx.other", "--coder", "ak"],
+        ),
+        ("an uncode", vec!["uncode", root, &ids[0], "--coder", "ak"]),
+        (
+            "a merge of coders",
+            vec![
+                "merge-coders",
+                root,
+                "--coders",
+                "ak,rb",
+                "--into",
+                "team",
+                "--rule",
+                "union",
+                "--coder",
+                "ak",
+            ],
+        ),
+    ];
+    for (what, args) in steps {
+        undone_exactly(root, what, &args);
+    }
+    // An uncode takes the coding's memo with it; reverting brings back both.
+    let (ok, _, err) = qualkit(&[
+        "memo",
+        root,
+        "--coding",
+        &ids[1],
+        "--coder",
+        "ak",
+        "worth a quote",
+    ]);
+    assert!(ok, "{err}");
+    undone_exactly(
+        root,
+        "an uncode of a coding with a memo",
+        &["uncode", root, &ids[1], "--coder", "ak"],
+    );
+}
+
+#[test]
+fn a_revert_that_would_lose_later_work_is_refused_and_changes_nothing() {
+    let (f, ids) = coded();
+    let root = f.root().to_str().unwrap();
+    let (ok, _, err) = qualkit(&["recode", root, &ids[2], "ctx.other", "--coder", "ak"]);
+    assert!(ok, "{err}");
+    let recode = last_entry(root);
+    let (ok, _, err) = qualkit(&["recode", root, &ids[2], "ctx.lead", "--coder", "ak"]);
+    assert!(ok, "{err}");
+    let before = record_bytes(f.root());
+    let (ok, _, err) = qualkit(&["revert", root, &recode, "--coder", "ak"]);
+    assert!(!ok, "refused");
+    assert!(
+        err.contains("changed after the entry being reverted"),
+        "{err}"
+    );
+    assert_eq!(record_bytes(f.root()), before);
+    let (ok, _, err) = qualkit(&["revert", root, "zzzz", "--coder", "ak"]);
+    assert!(!ok && err.contains("no log entry `zzzz`"), "{err}");
+    // The log reads as a table, and as JSON.
+    let (ok, out, _) = qualkit(&["log", root]);
+    assert!(
+        ok && out.contains("recode") && out.contains("from `ctx.other` to `ctx.lead`"),
+        "{out}"
+    );
+}
