@@ -13,6 +13,7 @@ pub mod codebook;
 pub mod coding;
 pub mod codings_csv;
 pub mod csv_table;
+pub mod document_view;
 pub mod error;
 pub mod evcxr;
 pub mod exchange;

@@ -134,6 +134,41 @@ enum Command {
     },
     /// Code the whole corpus by a rule, in one transaction.
     Autocode(AutocodeArgs),
+    /// List codings one by one: id, document, code, coder, span, line, quote and memos.
+    Codings {
+        dir: PathBuf,
+        /// Only codings of this document.
+        #[arg(long)]
+        document: Option<String>,
+        /// Only codings of this code (with the codes below it).
+        #[arg(long)]
+        code: Option<String>,
+        /// Only this coder's codings.
+        #[arg(long)]
+        coder: Option<String>,
+        /// Only codings whose text is gone from their edited document (kept with their quote).
+        #[arg(long)]
+        detached: bool,
+    },
+    /// List memos: id, what they are on, who wrote them, when, and their text.
+    Memos {
+        dir: PathBuf,
+        /// Only memos on a coding, document, code, case or the project.
+        #[arg(long)]
+        on: Option<String>,
+    },
+    /// Print a document with line numbers, the code point offset each line starts at, and
+    /// each coding as a bracket in the margin with its id and code.
+    Show {
+        dir: PathBuf,
+        document: String,
+        /// Only codings of this code (with the codes below it).
+        #[arg(long)]
+        code: Option<String>,
+        /// Only this coder's codings.
+        #[arg(long)]
+        coder: Option<String>,
+    },
     /// List coded segments.
     Segments {
         dir: PathBuf,
@@ -590,6 +625,54 @@ fn run(command: Command) -> Result<()> {
             println!("memo saved");
         }
         Command::Autocode(args) => autocode(args)?,
+        Command::Codings {
+            dir,
+            document,
+            code,
+            coder,
+            detached,
+        } => list_codings(&dir, document, code, coder, detached)?,
+        Command::Show {
+            dir,
+            document,
+            code,
+            coder,
+        } => {
+            let project = open_project(&dir)?;
+            let filter = qualkit::document_view::ViewFilter { code, coder };
+            print!(
+                "{}",
+                qualkit::document_view::terminal(&project, &document, &filter)?
+            );
+        }
+        Command::Memos { dir, on } => {
+            let project = open_project(&dir)?;
+            if let Some(kind) = &on
+                && !["coding", "document", "code", "case", "project"].contains(&kind.as_str())
+            {
+                return Err(Error::argument(
+                    "--on",
+                    format!("`{kind}`: memos are on a coding, document, code, case or project"),
+                ));
+            }
+            let memos = project.store().memos(on.as_deref(), None)?;
+            let mut table = Table::new();
+            table
+                .load_style(UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_header(["id", "on", "target", "by", "updated", "text"]);
+            for m in &memos {
+                table.add_row([
+                    m.id.clone(),
+                    m.kind.clone(),
+                    m.target.clone(),
+                    m.coder.clone(),
+                    m.updated.clone(),
+                    m.text.clone(),
+                ]);
+            }
+            println!("{table}\n{} memos", memos.len());
+        }
         Command::Segments {
             dir,
             code,
@@ -809,6 +892,89 @@ fn merge_coders(args: MergeCodersArgs) -> Result<()> {
 fn reliability(args: ReliabilityArgs) -> Result<()> {
     let ratings = Ratings::read_csv(&args.file, args.unit_column.as_deref(), &args.missing)?;
     show(&ratings.report()?, args.out.as_deref())
+}
+
+fn list_codings(
+    dir: &Path,
+    document: Option<String>,
+    code: Option<String>,
+    coder: Option<String>,
+    detached: bool,
+) -> Result<()> {
+    let project = open_project(dir)?;
+    let codes: Option<std::collections::HashSet<String>> = match &code {
+        Some(c) => Some(
+            project
+                .codebook
+                .descendants_and_self(&project.codebook.resolve(c)?.id.clone())
+                .into_iter()
+                .map(|c| c.id.clone())
+                .collect(),
+        ),
+        None => None,
+    };
+    let keep = |doc: &str, code: &str, who: &str| {
+        document.as_deref().is_none_or(|d| d == doc)
+            && codes.as_ref().is_none_or(|cs| cs.contains(code))
+            && coder.as_deref().is_none_or(|c| c == who)
+    };
+    let mut memos: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for m in project.store().memos(Some("coding"), None)? {
+        memos
+            .entry(m.target)
+            .or_default()
+            .push(format!("{}: {}", m.coder, m.text));
+    }
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header([
+            "id", "document", "code", "coder", "span", "line", "quote", "memo",
+        ]);
+    let mut shown = 0;
+    if !detached {
+        for c in project.codings()? {
+            if !keep(&c.document, &c.code, &c.coder) {
+                continue;
+            }
+            let doc = project.document(&c.document)?;
+            table.add_row([
+                c.id.clone(),
+                c.document.clone(),
+                c.code.clone(),
+                c.coder.clone(),
+                format!("{}..{}", c.start, c.end),
+                doc.line_of(c.start).to_string(),
+                qualkit::table::shorten(doc.slice(c.start, c.end).unwrap_or_default(), 80),
+                memos.get(&c.id).map(|m| m.join("\n")).unwrap_or_default(),
+            ]);
+            shown += 1;
+        }
+    }
+    for c in project.unplaced_codings()? {
+        if !keep(&c.document, &c.code, &c.coder) || (detached && !c.detached) {
+            continue;
+        }
+        let span = if c.detached {
+            "detached".to_string()
+        } else {
+            format!("{}..{} (does not fit)", c.start, c.end)
+        };
+        table.add_row([
+            c.id.clone(),
+            c.document.clone(),
+            c.code.clone(),
+            c.coder.clone(),
+            span,
+            String::new(),
+            qualkit::table::shorten(&c.quote, 80),
+            memos.get(&c.id).map(|m| m.join("\n")).unwrap_or_default(),
+        ]);
+        shown += 1;
+    }
+    println!("{table}\n{shown} codings");
+    Ok(())
 }
 
 /// Prints a table whole (every row) and, if asked, writes it to a file as well.

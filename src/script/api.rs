@@ -314,6 +314,100 @@ pub mod project_api {
             .map_err(fail)
     }
 
+    /// The project's history, oldest first: one map per entry with `id`, `at`, `coder`,
+    /// `action` and `summary` (what it did, with its counts).
+    ///
+    /// ```rhai
+    /// for e in p.log() { print(`${e.at} ${e.coder} ${e.action}: ${e.summary}`); }
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn log(p: &mut ProjectRef) -> Fallible<Array> {
+        let lines = p.project.borrow().log().map_err(fail)?;
+        Ok(lines
+            .into_iter()
+            .map(|l| {
+                let mut m = Map::new();
+                m.insert("id".into(), l.id.into());
+                m.insert("at".into(), l.at.into());
+                m.insert("coder".into(), l.coder.into());
+                m.insert("action".into(), l.action.into());
+                m.insert("summary".into(), l.summary.into());
+                Dynamic::from_map(m)
+            })
+            .collect())
+    }
+
+    /// Undoes one log entry, by its id (or its first 4 or more characters), as a new entry.
+    /// Refused, changing nothing, where later work would be lost. Returns the counts of what
+    /// it undid and the new entry's id.
+    ///
+    /// ```rhai
+    /// let added = p.autocode_text("theme.shared-learning", "room", "match");
+    /// let last = p.log()[-1];
+    /// let undone = p.revert(last.id);   // the autocode run is gone
+    /// print(undone.codings_removed);
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn revert(p: &mut ProjectRef, entry: &str) -> Fallible<Map> {
+        let coder = p.coder.clone();
+        let done = p.project.borrow_mut().revert(&coder, entry).map_err(fail)?;
+        let mut m = Map::new();
+        m.insert("entry".into(), done.entry.into());
+        m.insert(
+            "codings_removed".into(),
+            Dynamic::from(done.codings_removed as i64),
+        );
+        m.insert(
+            "codings_restored".into(),
+            Dynamic::from(done.codings_restored as i64),
+        );
+        m.insert(
+            "codings_recoded".into(),
+            Dynamic::from(done.codings_recoded as i64),
+        );
+        m.insert(
+            "notes_restored".into(),
+            Dynamic::from(done.notes_restored as i64),
+        );
+        Ok(m)
+    }
+
+    /// A document's text with line numbers, the code point offset each line starts at, and
+    /// every coding as a bracket in the margin with its id and code.
+    ///
+    /// ```rhai
+    /// print(p.show("cobalt-gp"));
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn show(p: &mut ProjectRef, document: &str) -> Fallible<String> {
+        crate::document_view::terminal(&p.project.borrow(), document, &Default::default())
+            .map_err(fail)
+    }
+
+    /// Every memo: one map per memo with `id`, `kind` (coding, document, code, case or
+    /// project), `target`, `coder`, `text` and `updated`.
+    ///
+    /// ```rhai
+    /// for m in p.memos() { if m.kind == "document" { print(`${m.target}: ${m.text}`); } }
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn memos(p: &mut ProjectRef) -> Fallible<Array> {
+        let memos = p.project.borrow().store().memos(None, None).map_err(fail)?;
+        Ok(memos
+            .into_iter()
+            .map(|memo| {
+                let mut m = Map::new();
+                m.insert("id".into(), memo.id.into());
+                m.insert("kind".into(), memo.kind.into());
+                m.insert("target".into(), memo.target.into());
+                m.insert("coder".into(), memo.coder.into());
+                m.insert("text".into(), memo.text.into());
+                m.insert("updated".into(), memo.updated.into());
+                Dynamic::from_map(m)
+            })
+            .collect())
+    }
+
     /// Writes a memo on a document, by its id.
     #[rhai_fn(name = "memo", return_raw, pure)]
     pub fn memo_document(p: &mut ProjectRef, document: &str, text: &str) -> Fallible<()> {

@@ -357,3 +357,74 @@ fn a_revert_that_would_lose_later_work_is_refused_and_changes_nothing() {
         "{out}"
     );
 }
+
+#[test]
+fn codings_memos_and_a_document_can_be_seen_with_their_ids_and_offsets() {
+    let (f, ids) = coded();
+    let root = f.root().to_str().unwrap();
+    let (ok, _, err) = qualkit(&[
+        "memo",
+        root,
+        "--coding",
+        &ids[1],
+        "--coder",
+        "ak",
+        "her first month",
+    ]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = qualkit(&["codings", root, "--code", "coh"]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&ids[1]) && !out.contains(&ids[0]), "{out}");
+    assert!(
+        out.contains("The link worker came in March.") && out.contains("ak: her first month"),
+        "{out}"
+    );
+    assert!(out.contains("1 codings"), "{out}");
+    let (ok, out, _) = qualkit(&["memos", root, "--on", "coding"]);
+    assert!(
+        ok && out.contains(&ids[1]) && out.contains("her first month"),
+        "{out}"
+    );
+    let (ok, _, err) = qualkit(&["memos", root, "--on", "paragraph"]);
+    assert!(
+        !ok && err.contains("coding, document, code, case or project"),
+        "{err}"
+    );
+    // `show`: each line's offset is where it starts, so a coding's offsets can be read off.
+    let (ok, out, err) = qualkit(&["show", root, "clinic", "--coder", "ak"]);
+    assert!(ok, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("Ann: The link worker"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let offset: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let project = qualkit::Project::open(f.root()).unwrap();
+    let doc = project.document("clinic").unwrap();
+    assert_eq!(doc.slice(offset, offset + 5), Some("Ann: "));
+    assert!(
+        line.contains(&ids[1][..8]) && line.contains("coh.comm (ak)"),
+        "{line}"
+    );
+    // Rhai sees the same: log, revert, memos and show.
+    let script = f.root().join("check.rhai");
+    std::fs::write(
+        &script,
+        format!(
+            r#"let p = project("{root}");
+let n = p.log().len();
+p.autocode_text("coh.diff", "talk", "match");
+let entry = p.log()[-1];
+if entry.action != "autocode" {{ throw "last entry is " + entry.action; }}
+let undone = p.revert(entry.id);
+if undone.codings_removed != 1 {{ throw "removed " + undone.codings_removed; }}
+if p.log().len() != n + 2 {{ throw "log has " + p.log().len(); }}
+if p.memos()[0].text != "her first month" {{ throw "memo " + p.memos()[0].text; }}
+if !p.show("clinic").contains("coh.comm") {{ throw "show"; }}
+print("all seen");
+"#
+        ),
+    )
+    .unwrap();
+    let (ok, out, err) = qualkit(&["run", script.to_str().unwrap()]);
+    assert!(ok && out.contains("all seen"), "{out}{err}");
+}
