@@ -10,6 +10,7 @@ pub mod cases;
 pub mod chart;
 pub mod charting;
 pub mod codebook;
+pub mod codebook_yaml;
 pub mod coding;
 pub mod codings_csv;
 pub mod csv_table;

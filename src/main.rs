@@ -134,6 +134,17 @@ enum Command {
     },
     /// Code the whole corpus by a rule, in one transaction.
     Autocode(AutocodeArgs),
+    /// Change the codebook: add, rename, move, merge or remove codes, or show the tree with
+    /// counts. codebook.yaml keeps its comments and order; every change can be reverted.
+    Codebook {
+        dir: PathBuf,
+        #[command(subcommand)]
+        action: CodebookAction,
+        /// Who is making the change (default: $QUALKIT_CODER, then `coder` in qualkit.toml,
+        /// then $USER).
+        #[arg(long, global = true)]
+        coder: Option<String>,
+    },
     /// List codings one by one: id, document, code, coder, span, line, quote and memos.
     Codings {
         dir: PathBuf,
@@ -362,6 +373,34 @@ struct AutocodeArgs {
     documents: Vec<String>,
     #[command(flatten)]
     coder: CoderArg,
+}
+
+#[derive(Subcommand)]
+enum CodebookAction {
+    /// The tree of codes, with how many codings each has (and with the codes below it).
+    Show,
+    /// Add a code at PATH (`Parent/Name`, or `Name` for a top code).
+    Add {
+        path: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// `#rrggbb`.
+        #[arg(long)]
+        color: Option<String>,
+    },
+    /// Give a code a new name; its id, and so its codings, stay.
+    Rename { code: String, new_name: String },
+    /// Put a code (with the codes below it) under another parent; `/` makes it a top code.
+    Move { code: String, new_parent: String },
+    /// Move every coding of FROM to INTO and remove FROM; a coder's overlapping codings of
+    /// the two become one.
+    Merge { from: String, into: String },
+    /// Remove a code; refused while it has codings, unless --with-codings.
+    Remove {
+        code: String,
+        #[arg(long)]
+        with_codings: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -625,6 +664,9 @@ fn run(command: Command) -> Result<()> {
             println!("memo saved");
         }
         Command::Autocode(args) => autocode(args)?,
+        Command::Codebook { dir, action, coder } => {
+            codebook_command(&dir, action, &CoderArg { coder })?
+        }
         Command::Codings {
             dir,
             document,
@@ -892,6 +934,73 @@ fn merge_coders(args: MergeCodersArgs) -> Result<()> {
 fn reliability(args: ReliabilityArgs) -> Result<()> {
     let ratings = Ratings::read_csv(&args.file, args.unit_column.as_deref(), &args.missing)?;
     show(&ratings.report()?, args.out.as_deref())
+}
+
+fn codebook_command(dir: &Path, action: CodebookAction, coder: &CoderArg) -> Result<()> {
+    use qualkit::project::codebook_edits::CodebookEdit;
+    let mut project = open_project(dir)?;
+    let edit = match action {
+        CodebookAction::Show => {
+            let mut own: std::collections::HashMap<String, usize> = Default::default();
+            for c in project.codings()? {
+                *own.entry(c.code).or_default() += 1;
+            }
+            let mut table = Table::new();
+            table
+                .load_style(UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_header(["code", "id", "codings", "with codes below"]);
+            for code in project.codebook.codes() {
+                let below: usize = project
+                    .codebook
+                    .descendants_and_self(&code.id)
+                    .iter()
+                    .map(|c| own.get(&c.id).copied().unwrap_or(0))
+                    .sum();
+                table.add_row([
+                    format!("{}{}", "  ".repeat(code.depth), code.name),
+                    code.id.clone(),
+                    own.get(&code.id).copied().unwrap_or(0).to_string(),
+                    below.to_string(),
+                ]);
+            }
+            println!("{table}\n{} codes", project.codebook.codes().len());
+            return Ok(());
+        }
+        CodebookAction::Add {
+            path,
+            description,
+            color,
+        } => CodebookEdit::Add {
+            path,
+            description,
+            color,
+        },
+        CodebookAction::Rename { code, new_name } => CodebookEdit::Rename {
+            code,
+            name: new_name,
+        },
+        CodebookAction::Move { code, new_parent } => CodebookEdit::Move {
+            code,
+            parent: (new_parent.trim() != "/").then_some(new_parent),
+        },
+        CodebookAction::Merge { from, into } => CodebookEdit::Merge { from, into },
+        CodebookAction::Remove { code, with_codings } => {
+            CodebookEdit::Remove { code, with_codings }
+        }
+    };
+    let coder = coder_name(coder, &project);
+    let done = project.edit_codebook(&coder, &edit)?;
+    let code = project
+        .codebook
+        .get(&done.code)
+        .map(|c| format!("`{}` ({})", c.path, c.id))
+        .unwrap_or_else(|| format!("`{}`", done.code));
+    println!(
+        "codebook changed ({code}), entry {}: {} codings recoded, {} merged into overlapping ones, {} removed",
+        done.entry, done.codings_recoded, done.codings_merged, done.codings_removed
+    );
+    Ok(())
 }
 
 fn list_codings(

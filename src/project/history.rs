@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Project, check_coder};
 use crate::error::{Error, Result};
 use crate::store::AuditEntry;
-use crate::store::revert::{CodingsChange, NotesChange, Recoded, Reverted};
+use crate::store::revert::{CodebookChange, CodingsChange, NotesChange, Recoded, Reverted};
 
 /// One log entry as `qualkit log` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -88,6 +88,22 @@ pub fn summarise(entry: &AuditEntry) -> String {
             )
         }
         "revert" => format!("reverted {} ({})", text("reverts"), text("action")),
+        action if action.starts_with("codebook") => {
+            let changed = |k: &str| {
+                d.pointer(&format!("/codings/{k}"))
+                    .and_then(|v| v.as_array())
+                    .map_or(0, Vec::len)
+            };
+            let mut s = format!("{}: {}", text("code"), text("edit"));
+            if changed("recoded") + changed("removed") > 0 {
+                s.push_str(&format!(
+                    "; {} codings recoded, {} removed or merged",
+                    changed("recoded"),
+                    changed("removed")
+                ));
+            }
+            s
+        }
         _ if d.get("file").is_some() => {
             let mut parts = vec![text("file")];
             for key in ["rows", "documents", "codings", "memos"] {
@@ -175,8 +191,11 @@ impl Project {
                     "a re-anchoring follows a changed transcript; to move codings back, bring back the earlier text (re-import it with --overwrite)",
                 ));
             }
-            "revert" => serde_json::from_value(detail.get("codings").cloned().unwrap_or_default())
-                .unwrap_or_default(),
+            // Reverts and codebook edits keep what they did to codings in the entry.
+            _ if detail.get("codings").is_some_and(|c| c.is_object()) => {
+                serde_json::from_value(detail.get("codings").cloned().unwrap_or_default())
+                    .unwrap_or_default()
+            }
             "uncode" => CodingsChange {
                 removed: serde_json::from_value(detail.get("removed").cloned().unwrap_or_default())
                     .unwrap_or_default(),
@@ -211,10 +230,34 @@ impl Project {
             .cloned()
             .and_then(|n| serde_json::from_value(n).ok())
             .unwrap_or_default();
+        let codebook: Option<CodebookChange> = detail
+            .get("codebook")
+            .cloned()
+            .and_then(|c| serde_json::from_value(c).ok());
+        let mut before_version = String::new();
+        if let Some(change) = &codebook {
+            let file = self.root.join(super::CODEBOOK_FILE);
+            let now = crate::text::read_text(&file)?;
+            if now != change.after {
+                return Err(Error::argument(
+                    "entry",
+                    format!(
+                        "{} was changed after entry {}; revert the later changes first. Nothing was changed",
+                        super::CODEBOOK_FILE,
+                        entry.id
+                    ),
+                ));
+            }
+            before_version = crate::codebook::Codebook::parse(&file, &change.before)?
+                .version()
+                .to_string();
+        }
         if codings.added.is_empty()
             && codings.removed.is_empty()
             && codings.recoded.is_empty()
+            && codings.respanned.is_empty()
             && notes.is_empty()
+            && codebook.is_none()
         {
             return Err(Error::argument(
                 "entry",
@@ -226,7 +269,7 @@ impl Project {
         }
         let version = self.codebook.version().to_string();
         let entry = entry.clone();
-        self.store_mut().revert(
+        let done = self.store_mut().revert(
             &crate::store::Author {
                 coder,
                 codebook_version: &version,
@@ -234,6 +277,11 @@ impl Project {
             &entry,
             &codings,
             &notes,
-        )
+            codebook.as_ref().map(|c| (c, before_version.as_str())),
+        )?;
+        if codebook.is_some() {
+            self.reload()?;
+        }
+        Ok(done)
     }
 }

@@ -15,6 +15,7 @@
 //!
 //! How the files and the cache stay in step, across crashes and processes: [`sync`].
 
+pub mod codebook_edits;
 mod follow;
 pub mod history;
 mod sync;
@@ -591,6 +592,15 @@ impl Project {
         *self = Project::open_exclusive(&self.root)?;
         self.notes.splice(0..0, notes);
         Ok(plan.into_iter().map(|(_, _, to)| to).collect())
+    }
+
+    /// Reads the project again after a change to its input files (the caller holds the
+    /// exclusive lock); notes so far are kept.
+    pub(crate) fn reload(&mut self) -> Result<()> {
+        let notes = std::mem::take(&mut self.notes);
+        *self = Project::open_exclusive(&self.root)?;
+        self.notes.splice(0..0, notes);
+        Ok(())
     }
 
     pub fn codings(&self) -> Result<Vec<Coding>> {

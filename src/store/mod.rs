@@ -155,6 +155,8 @@ pub(crate) struct Touched {
     pub memos: bool,
     pub summaries: bool,
     pub classifications: bool,
+    /// A new text for codebook.yaml, written in the same change.
+    pub codebook: Option<String>,
 }
 
 pub struct Store {

@@ -117,6 +117,26 @@ pub struct CodingsChange {
     /// Codings it moved to another code.
     #[serde(default)]
     pub recoded: Vec<Recoded>,
+    /// Codings it gave another span (merged with codings they overlapped).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub respanned: Vec<Respanned>,
+    /// Removed codings whose memos went to the coding they were merged into.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_into: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Respanned {
+    pub id: String,
+    pub from: (usize, usize),
+    pub to: (usize, usize),
+}
+
+/// codebook.yaml before and after an entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodebookChange {
+    pub before: String,
+    pub after: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -138,6 +158,25 @@ pub struct Reverted {
 }
 
 impl Store {
+    /// Replaces codebook.yaml by `codebook.after` and applies `changes` to the codings (a
+    /// merge or removal of codes), as one change recorded by `author`.
+    pub fn edit_codebook(
+        &mut self,
+        author: &Author,
+        action: &str,
+        detail: serde_json::Value,
+        codebook: &CodebookChange,
+        version: &str,
+        changes: &CodingsChange,
+    ) -> Result<String> {
+        let path = self.path.clone();
+        self.change(author, action, detail, |tx, entry, touched| {
+            apply_codings(tx, changes, touched, &path)?;
+            set_codebook(tx, codebook, version, touched, &path)?;
+            Ok(entry.id.clone())
+        })
+    }
+
     /// Undoes `changes` (what entry `reverts` did), as one change recorded by `author`.
     pub fn revert(
         &mut self,
@@ -145,6 +184,7 @@ impl Store {
         reverts: &super::AuditEntry,
         changes: &CodingsChange,
         notes: &NotesChange,
+        codebook: Option<(&CodebookChange, &str)>,
     ) -> Result<Reverted> {
         // Codings the entry added that are gone already need no removing.
         let mut removing = Vec::new();
@@ -165,12 +205,34 @@ impl Store {
                     to: r.from.clone(),
                 })
                 .collect(),
+            respanned: changes
+                .respanned
+                .iter()
+                .map(|r| Respanned {
+                    id: r.id.clone(),
+                    from: r.to,
+                    to: r.from,
+                })
+                .collect(),
+            merged_into: Vec::new(),
         };
-        let detail = serde_json::json!({
+        let codebook_back = codebook.map(|(c, version)| {
+            (
+                CodebookChange {
+                    before: c.after.clone(),
+                    after: c.before.clone(),
+                },
+                version,
+            )
+        });
+        let mut detail = serde_json::json!({
             "reverts": reverts.id,
             "action": reverts.action,
             "codings": undone,
         });
+        if let Some((c, _)) = &codebook_back {
+            detail["codebook"] = serde_json::to_value(c).expect("texts serialise");
+        }
         let restore = notes.inverse();
         let path = self.path.clone();
         self.change(author, "revert", detail, |tx, _, touched| {
@@ -183,6 +245,32 @@ impl Store {
                 delete_coding(tx, &coding.id).map_err(fail)?;
                 touched.coders.insert(coding.coder.clone());
                 report.codings_removed += 1;
+            }
+            // Spans back first, so that codings merged into them fit beside them again.
+            for r in &changes.respanned {
+                let now: Option<(i64, i64, String)> = tx
+                    .query_row(
+                        "SELECT c.start, c.end, c.coder FROM codings c JOIN coding_ids i ON i.id = c.id WHERE i.guid = ?1",
+                        [&r.id],
+                        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                    )
+                    .ok();
+                match now {
+                    Some((s, e, coder)) if (s as usize, e as usize) == r.to => {
+                        tx.execute(
+                            "UPDATE codings SET start = ?1, end = ?2 WHERE id = (SELECT id FROM coding_ids WHERE guid = ?3)",
+                            params![r.from.0 as i64, r.from.1 as i64, r.id],
+                        )
+                        .map_err(fail)?;
+                        touched.coders.insert(coder);
+                    }
+                    _ => {
+                        return Err(changed_since(format!(
+                            "coding {} is no longer at {}..{}",
+                            r.id, r.to.0, r.to.1
+                        )));
+                    }
+                }
             }
             for coding in &changes.removed {
                 restore_coding(tx, coding, &path)?;
@@ -219,6 +307,9 @@ impl Store {
                 }
             }
             report.notes_restored = apply_notes(tx, &restore, touched, &path)?;
+            if let Some((c, version)) = &codebook_back {
+                set_codebook(tx, c, version, touched, &path)?;
+            }
             Ok(report)
         })
         .map(|mut report| {
@@ -314,6 +405,8 @@ fn apply_notes(
     };
     let now = NotesSnapshot::read(tx).map_err(fail)?;
     let mut count = 0;
+    // Every old row goes before any new one comes in: a memo that moved to another coding
+    // keeps its id.
     for c in &change.memos {
         let key = c.before.as_ref().or(c.after.as_ref()).expect("a row");
         let current = now
@@ -331,15 +424,17 @@ fn apply_notes(
             params![key.kind, key.target, key.coder],
         )
         .map_err(fail)?;
-        if let Some(m) = &c.after {
-            tx.execute(
-                "INSERT INTO memos (id, kind, target, coder, text, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![m.id, m.kind, m.target, m.coder, m.text, m.updated],
-            )
-            .map_err(fail)?;
-        }
+    }
+    for m in change.memos.iter().filter_map(|c| c.after.as_ref()) {
+        tx.execute(
+            "INSERT INTO memos (id, kind, target, coder, text, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![m.id, m.kind, m.target, m.coder, m.text, m.updated],
+        )
+        .map_err(fail)?;
+    }
+    if !change.memos.is_empty() {
         touched.memos = true;
-        count += 1;
+        count += change.memos.len();
     }
     for c in &change.summaries {
         let key = c.before.as_ref().or(c.after.as_ref()).expect("a row");
@@ -396,4 +491,117 @@ fn apply_notes(
         count += 1;
     }
     Ok(count)
+}
+
+/// Applies what a codebook edit does to codings: recodes, new spans, removals (memos of a
+/// coding merged into another go to that one).
+fn apply_codings(
+    tx: &Transaction,
+    changes: &CodingsChange,
+    touched: &mut Touched,
+    path: &std::path::Path,
+) -> Result<()> {
+    let fail = |source| Error::Store {
+        path: path.to_path_buf(),
+        source,
+    };
+    for r in &changes.recoded {
+        tx.execute(
+            "UPDATE codings SET code = ?1 WHERE id = (SELECT id FROM coding_ids WHERE guid = ?2)",
+            params![r.to, r.id],
+        )
+        .map_err(fail)?;
+    }
+    for r in &changes.respanned {
+        tx.execute(
+            "UPDATE codings SET start = ?1, end = ?2 WHERE id = (SELECT id FROM coding_ids WHERE guid = ?3)",
+            params![r.to.0 as i64, r.to.1 as i64, r.id],
+        )
+        .map_err(fail)?;
+    }
+    for (gone, into) in &changes.merged_into {
+        let memos = read_memos(tx, Some("coding"), Some(gone)).map_err(fail)?;
+        for memo in memos {
+            let merged = tx
+                .execute(
+                    "UPDATE memos SET text = text || char(10) || char(10) || ?1
+                     WHERE kind = 'coding' AND target = ?2 AND coder = ?3",
+                    params![memo.text, into, memo.coder],
+                )
+                .map_err(fail)?;
+            if merged == 0 {
+                tx.execute(
+                    "UPDATE memos SET target = ?1 WHERE id = ?2",
+                    params![into, memo.id],
+                )
+                .map_err(fail)?;
+            } else {
+                tx.execute("DELETE FROM memos WHERE id = ?1", [&memo.id])
+                    .map_err(fail)?;
+            }
+            touched.memos = true;
+        }
+    }
+    for coding in &changes.removed {
+        delete_coding(tx, &coding.id).map_err(fail)?;
+        if tx
+            .execute(
+                "DELETE FROM memos WHERE kind = 'coding' AND target = ?1",
+                [&coding.id],
+            )
+            .map_err(fail)?
+            > 0
+        {
+            touched.memos = true;
+        }
+    }
+    let coders: BTreeSet<String> = changes
+        .removed
+        .iter()
+        .map(|c| c.coder.clone())
+        .chain(codings_coders(tx, changes).map_err(fail)?)
+        .collect();
+    touched.coders.extend(coders);
+    Ok(())
+}
+
+fn codings_coders(tx: &Transaction, changes: &CodingsChange) -> rusqlite::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for id in changes
+        .recoded
+        .iter()
+        .map(|r| &r.id)
+        .chain(changes.respanned.iter().map(|r| &r.id))
+    {
+        let coder: Option<String> = tx
+            .query_row(
+                "SELECT c.coder FROM codings c JOIN coding_ids i ON i.id = c.id WHERE i.guid = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .ok();
+        out.extend(coder);
+    }
+    Ok(out)
+}
+
+/// Writes codebook.yaml as `change.after` in this change, if it is still `change.before`.
+fn set_codebook(
+    tx: &Transaction,
+    change: &CodebookChange,
+    version: &str,
+    touched: &mut Touched,
+    path: &std::path::Path,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('codebook', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [version],
+    )
+    .map_err(|source| Error::Store {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    touched.codebook = Some(change.after.clone());
+    Ok(())
 }

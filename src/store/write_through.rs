@@ -82,6 +82,9 @@ pub(super) fn write(
         if touched.classifications {
             write_classifications(conn, root, store)?;
         }
+        if let Some(text) = &touched.codebook {
+            record::write(&root.join(crate::project::CODEBOOK_FILE), text.as_bytes())?;
+        }
         record::append(root, &root.join(LOG_FILE), logged.line().as_bytes())
     })?;
     super::set_stamps(conn, &record::stamps(root)?).map_err(fail)

@@ -428,3 +428,173 @@ print("all seen");
     let (ok, out, err) = qualkit(&["run", script.to_str().unwrap()]);
     assert!(ok && out.contains("all seen"), "{out}{err}");
 }
+
+const COMMENTED_CODEBOOK: &str = "# Our codebook. Ids never change; names may.
+codes:
+  # The theory first.
+  - id: coh
+    name: Coherence
+    color: \"#4c72b0\"
+    children:
+      - id: coh.diff
+        name: Differentiation   # as in the manual
+      - id: coh.comm
+        name: Communal specification
+  - id: ctx
+    name: Context
+    children:
+      - id: ctx.lead
+        name: Leadership
+      - id: ctx.other
+        name: Differentiation
+  # Inductive themes.
+  - id: learn
+    name: Shared learning
+";
+
+#[test]
+fn codebook_edits_keep_comments_and_order_and_can_be_reverted() {
+    let (f, ids) = coded();
+    std::fs::write(f.root().join("codebook.yaml"), COMMENTED_CODEBOOK).unwrap();
+    let root = f.root().to_str().unwrap();
+    let start = record_bytes(f.root());
+    let edit = |args: &[&str]| {
+        let mut all = vec!["codebook", root];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--coder", "ak"]);
+        let (ok, out, err) = qualkit(&all);
+        assert!(ok, "{args:?}: {err}");
+        out
+    };
+    edit(&["rename", "coh.comm", "Shared sense of purpose"]);
+    edit(&[
+        "add",
+        "Context/Funding",
+        "--description",
+        "Money: where it comes from, how long it lasts.",
+        "--color",
+        "#aa3377",
+    ]);
+    edit(&["move", "learn", "Coherence"]);
+    let text = std::fs::read_to_string(f.root().join("codebook.yaml")).unwrap();
+    for comment in [
+        "# Our codebook.",
+        "# The theory first.",
+        "# as in the manual",
+        "# Inductive themes.",
+    ] {
+        assert!(text.contains(comment), "{comment} kept in\n{text}");
+    }
+    let p = qualkit::Project::open(f.root()).unwrap();
+    let book = &p.codebook;
+    assert_eq!(
+        book.get("coh.comm").unwrap().path,
+        "Coherence/Shared sense of purpose"
+    );
+    assert_eq!(book.get("ctx.funding").unwrap().path, "Context/Funding");
+    assert_eq!(book.get("learn").unwrap().path, "Coherence/Shared learning");
+    // Codings keep their code ids, so they follow renames and moves.
+    let learn = p
+        .codings()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == ids[0])
+        .unwrap();
+    assert_eq!(learn.code, "learn");
+    drop(p);
+    // A code with codings is not removed unless asked, and then its codings go too.
+    let (ok, _, err) = qualkit(&["codebook", root, "remove", "ctx", "--coder", "ak"]);
+    assert!(!ok && err.contains("--with-codings"), "{err}");
+    let out = edit(&["remove", "ctx", "--with-codings"]);
+    assert!(out.contains("1 removed"), "{out}");
+    let (ok, out, _) = qualkit(&["codebook", root, "show"]);
+    assert!(
+        ok && !out.contains("Context") && out.contains("Shared sense of purpose"),
+        "{out}"
+    );
+    // Each edit reverts, newest first, back to the files as they were, comments and all.
+    let (_, log, _) = qualkit(&["log", root, "--json"]);
+    let entries: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["action"].as_str().unwrap().starts_with("codebook"))
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(entries.len(), 4);
+    for entry in entries.iter().rev() {
+        let (ok, _, err) = qualkit(&["revert", root, entry, "--coder", "ak"]);
+        assert!(ok, "{err}");
+    }
+    assert_eq!(record_bytes(f.root()), start);
+}
+
+#[test]
+fn merging_codes_joins_a_coders_overlapping_codings_and_keeps_their_memos() {
+    let (f, ids) = coded();
+    let root = f.root().to_str().unwrap();
+    // ak's `ctx.other` coding overlaps their `ctx.lead` coding; rb's is rb's own.
+    for (coder, code, quote) in [
+        ("ak", "ctx.other", "Funding was the worry."),
+        ("ak", "ctx.lead", "the worry. Nobody knew"),
+        ("rb", "ctx.lead", "Funding was the worry."),
+    ] {
+        let (ok, _, err) = qualkit(&[
+            "code", root, "clinic", code, "--quote", quote, "--coder", coder,
+        ]);
+        assert!(ok, "{err}");
+    }
+    let p = qualkit::Project::open(f.root()).unwrap();
+    let other = p
+        .codings()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.code == "ctx.other")
+        .unwrap()
+        .id;
+    drop(p);
+    let (ok, _, err) = qualkit(&[
+        "memo",
+        root,
+        "--coding",
+        &other,
+        "--coder",
+        "ak",
+        "money again",
+    ]);
+    assert!(ok, "{err}");
+    let before = record_bytes(f.root());
+    let (ok, out, err) = qualkit(&[
+        "codebook",
+        root,
+        "merge",
+        "ctx.other",
+        "ctx.lead",
+        "--coder",
+        "ak",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 merged"), "{out}");
+    let p = qualkit::Project::open(f.root()).unwrap();
+    let ak: Vec<_> = p
+        .codings()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.coder == "ak" && c.code == "ctx.lead")
+        .collect();
+    assert_eq!(ak.len(), 1, "{ak:?}");
+    let doc = p.document("clinic").unwrap();
+    assert_eq!(
+        doc.slice(ak[0].start, ak[0].end),
+        Some("Funding was the worry. Nobody knew")
+    );
+    let memos = p.store().memos(Some("coding"), Some(&ak[0].id)).unwrap();
+    assert_eq!(memos.len(), 1);
+    assert_eq!(memos[0].text, "money again");
+    assert!(p.codebook.get("ctx.other").is_none());
+    assert_eq!(ids.len(), 3);
+    drop(p);
+    let entry = last_entry(root);
+    let (ok, _, err) = qualkit(&["revert", root, &entry, "--coder", "ak"]);
+    assert!(ok, "{err}");
+    assert_eq!(record_bytes(f.root()), before);
+}
