@@ -92,6 +92,19 @@ fn coding_map(c: crate::store::Coding) -> Map {
     m
 }
 
+/// Applies a codebook edit; returns the code's id.
+fn edit_codebook(
+    p: &mut ProjectRef,
+    edit: crate::project::codebook_edits::CodebookEdit,
+) -> Fallible<String> {
+    let coder = p.coder.clone();
+    p.project
+        .borrow_mut()
+        .edit_codebook(&coder, &edit)
+        .map(|done| done.code)
+        .map_err(fail)
+}
+
 fn position(n: i64, argument: &str) -> Fallible<usize> {
     usize::try_from(n).map_err(|_| fail(format!("{argument} must not be negative (got {n})")))
 }
@@ -99,6 +112,7 @@ fn position(n: i64, argument: &str) -> Fallible<usize> {
 #[export_module]
 pub mod project_api {
     use super::*;
+    use crate::project::codebook_edits::CodebookEdit;
 
     /// Opens the qualkit project in folder `path`.
     ///
@@ -382,6 +396,89 @@ pub mod project_api {
     pub fn show(p: &mut ProjectRef, document: &str) -> Fallible<String> {
         crate::document_view::terminal(&p.project.borrow(), document, &Default::default())
             .map_err(fail)
+    }
+
+    /// Adds a code at `path` (`"Parent/Name"`, or `"Name"` for a top code); returns its id.
+    /// codebook.yaml keeps its comments and order.
+    ///
+    /// ```rhai
+    /// let id = p.add_code("Context/Funding");
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn add_code(p: &mut ProjectRef, path: &str) -> Fallible<String> {
+        edit_codebook(
+            p,
+            CodebookEdit::Add {
+                path: path.to_string(),
+                description: None,
+                color: None,
+            },
+        )
+    }
+
+    /// Gives a code a new name; its id, and so its codings, stay.
+    ///
+    /// ```rhai
+    /// p.rename_code("theme.shared-learning", "Learning together");
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn rename_code(p: &mut ProjectRef, code: &str, name: &str) -> Fallible<String> {
+        edit_codebook(
+            p,
+            CodebookEdit::Rename {
+                code: code.to_string(),
+                name: name.to_string(),
+            },
+        )
+    }
+
+    /// Puts a code (with the codes below it) under another parent; `"/"` makes it a top code.
+    ///
+    /// ```rhai
+    /// p.move_code("theme.shared-learning", "npt.coherence");
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn move_code(p: &mut ProjectRef, code: &str, parent: &str) -> Fallible<String> {
+        edit_codebook(
+            p,
+            CodebookEdit::Move {
+                code: code.to_string(),
+                parent: (parent.trim() != "/").then(|| parent.to_string()),
+            },
+        )
+    }
+
+    /// Moves every coding of `from` to `into` and removes `from`; a coder's overlapping
+    /// codings of the two become one, with their memos.
+    ///
+    /// ```rhai
+    /// p.merge_codes("npt.coherence.communal-specification", "npt.coherence.differentiation");
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn merge_codes(p: &mut ProjectRef, from: &str, into: &str) -> Fallible<String> {
+        edit_codebook(
+            p,
+            CodebookEdit::Merge {
+                from: from.to_string(),
+                into: into.to_string(),
+            },
+        )
+    }
+
+    /// Removes a code that has no codings (see `merge_codes` to keep them elsewhere).
+    ///
+    /// ```rhai
+    /// p.remove_code(p.add_code("Unused"));
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn remove_code(p: &mut ProjectRef, code: &str) -> Fallible<String> {
+        edit_codebook(
+            p,
+            CodebookEdit::Remove {
+                code: code.to_string(),
+                with_codings: false,
+            },
+        )
     }
 
     /// Every memo: one map per memo with `id`, `kind` (coding, document, code, case or

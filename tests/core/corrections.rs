@@ -598,3 +598,43 @@ fn merging_codes_joins_a_coders_overlapping_codings_and_keeps_their_memos() {
     assert!(ok, "{err}");
     assert_eq!(record_bytes(f.root()), before);
 }
+
+#[test]
+fn scripts_edit_the_codebook_too() {
+    let (f, _) = coded();
+    let root = f.root().to_str().unwrap();
+    let script = f.root().join("codebook.rhai");
+    std::fs::write(
+        &script,
+        format!(
+            r#"let p = project("{root}");
+let id = p.add_code("Context/Funding");
+p.rename_code(id, "Money");
+p.move_code(id, "/");
+p.merge_codes("ctx.other", "ctx.lead");
+p.remove_code(p.add_code("Unused"));
+print(id);
+"#
+        ),
+    )
+    .unwrap();
+    let (ok, out, err) = qualkit(&["run", script.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "ctx.funding");
+    let p = qualkit::Project::open(f.root()).unwrap();
+    assert_eq!(p.codebook.get("ctx.funding").unwrap().path, "Money");
+    assert!(p.codebook.get("ctx.other").is_none());
+    assert!(p.codebook.resolve("Unused").is_err());
+    let actions: Vec<String> = p.log().unwrap().into_iter().map(|l| l.action).collect();
+    assert_eq!(
+        actions[actions.len() - 6..],
+        [
+            "codebook add",
+            "codebook rename",
+            "codebook move",
+            "codebook merge",
+            "codebook add",
+            "codebook remove"
+        ]
+    );
+}
