@@ -144,7 +144,8 @@ fn unique_sheet_name(wanted: &str, taken: &[String]) -> String {
     name
 }
 
-/// The project as a workbook: codings (with quotes), documents and cases.
+/// The project as a workbook: codings (with ids and quotes), documents, cases, memos, the
+/// codebook (with counts) and Framework summaries.
 pub fn export_project(project: &Project, out: &Path) -> Result<ExchangeReport> {
     project.check_exportable()?;
     let codings = project.codings()?;
@@ -185,10 +186,15 @@ pub fn export_project(project: &Project, out: &Path) -> Result<ExchangeReport> {
         );
         memo_column.push(memos.get(&(c.id.to_string(), c.coder.clone())).cloned());
     }
-    let mut coding_columns: Vec<(String, Values)> = columns
-        .into_iter()
-        .map(|(name, values)| (name.to_string(), text(values)))
-        .collect();
+    let mut coding_columns: Vec<(String, Values)> = vec![(
+        "id".to_string(),
+        text(codings.iter().map(|c| c.id.clone()).collect()),
+    )];
+    coding_columns.extend(
+        columns
+            .into_iter()
+            .map(|(name, values)| (name.to_string(), text(values))),
+    );
     coding_columns.extend([
         ("start".to_string(), Values::Integer(starts)),
         ("end".to_string(), Values::Integer(ends)),
@@ -282,6 +288,93 @@ pub fn export_project(project: &Project, out: &Path) -> Result<ExchangeReport> {
     }
     let cases_table = Table::new(case_columns)?;
 
+    let all_memos = project.store().memos(None, None)?;
+    let memos_table = Table::new(vec![
+        (
+            "id".into(),
+            text(all_memos.iter().map(|m| m.id.clone()).collect()),
+        ),
+        (
+            "on".into(),
+            text(all_memos.iter().map(|m| m.kind.clone()).collect()),
+        ),
+        (
+            "target".into(),
+            text(all_memos.iter().map(|m| m.target.clone()).collect()),
+        ),
+        (
+            "by".into(),
+            text(all_memos.iter().map(|m| m.coder.clone()).collect()),
+        ),
+        (
+            "updated".into(),
+            text(all_memos.iter().map(|m| m.updated.clone()).collect()),
+        ),
+        (
+            "text".into(),
+            text(all_memos.iter().map(|m| m.text.clone()).collect()),
+        ),
+    ])?;
+    let codes = project.codebook.codes();
+    let mut coded: std::collections::HashMap<&str, i64> = Default::default();
+    for c in &codings {
+        *coded.entry(c.code.as_str()).or_default() += 1;
+    }
+    let codebook_table = Table::new(vec![
+        (
+            "id".into(),
+            text(codes.iter().map(|c| c.id.clone()).collect()),
+        ),
+        (
+            "path".into(),
+            text(codes.iter().map(|c| c.path.clone()).collect()),
+        ),
+        (
+            "name".into(),
+            text(codes.iter().map(|c| c.name.clone()).collect()),
+        ),
+        (
+            "description".into(),
+            text(codes.iter().map(|c| c.description.clone()).collect()),
+        ),
+        (
+            "color".into(),
+            Values::Text(codes.iter().map(|c| c.color.clone()).collect()),
+        ),
+        (
+            "codings".into(),
+            Values::Integer(
+                codes
+                    .iter()
+                    .map(|c| Some(coded.get(c.id.as_str()).copied().unwrap_or(0)))
+                    .collect(),
+            ),
+        ),
+    ])?;
+    let summaries = project.store().summaries()?;
+    let summaries_table = Table::new(vec![
+        (
+            "case".into(),
+            text(summaries.iter().map(|s| s.case.clone()).collect()),
+        ),
+        (
+            "theme".into(),
+            text(summaries.iter().map(|s| s.theme.clone()).collect()),
+        ),
+        (
+            "summary".into(),
+            text(summaries.iter().map(|s| s.text.clone()).collect()),
+        ),
+        (
+            "author".into(),
+            text(summaries.iter().map(|s| s.author.clone()).collect()),
+        ),
+        (
+            "updated".into(),
+            text(summaries.iter().map(|s| s.updated.clone()).collect()),
+        ),
+    ])?;
+
     let mut report = ExchangeReport {
         file: out.to_path_buf(),
         exported: true,
@@ -301,6 +394,9 @@ pub fn export_project(project: &Project, out: &Path) -> Result<ExchangeReport> {
             ("codings", &codings_table),
             ("documents", &documents_table),
             ("cases", &cases_table),
+            ("memos", &memos_table),
+            ("codebook", &codebook_table),
+            ("summaries", &summaries_table),
         ],
     )?;
     Ok(report)

@@ -638,3 +638,68 @@ print(id);
         ]
     );
 }
+
+#[test]
+fn the_workbook_export_has_coding_ids_memos_the_codebook_and_summaries() {
+    use calamine::Reader;
+    let (f, ids) = coded();
+    let root = f.root().to_str().unwrap();
+    let (ok, _, err) = qualkit(&[
+        "memo",
+        root,
+        "--coding",
+        &ids[1],
+        "--coder",
+        "ak",
+        "her first month",
+    ]);
+    assert!(ok, "{err}");
+    let mut p = f.open();
+    p.set_summary("ak", "Magenta", "coh", "They share a view of the role.")
+        .unwrap();
+    drop(p);
+    let out = f.root().join("project.xlsx");
+    let (ok, _, err) = qualkit(&["export", root, out.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "codings",
+            "documents",
+            "cases",
+            "memos",
+            "codebook",
+            "summaries"
+        ]
+    );
+    let cells = |book: &mut calamine::Xlsx<_>, sheet: &str| -> Vec<Vec<String>> {
+        book.worksheet_range(sheet)
+            .unwrap()
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    let codings = cells(&mut book, "codings");
+    assert_eq!(codings[0][0], "id");
+    let mut exported: Vec<String> = codings[1..].iter().map(|r| r[0].clone()).collect();
+    let mut expected = ids.clone();
+    exported.sort();
+    expected.sort();
+    assert_eq!(exported, expected);
+    let memos = cells(&mut book, "memos");
+    assert!(
+        memos
+            .iter()
+            .any(|r| r.contains(&ids[1]) && r.contains(&"her first month".to_string()))
+    );
+    let codebook = cells(&mut book, "codebook");
+    let learn = codebook.iter().find(|r| r[0] == "learn").unwrap();
+    assert_eq!(learn[1], "Shared learning");
+    assert_eq!(learn.last().unwrap(), "1");
+    let summaries = cells(&mut book, "summaries");
+    assert_eq!(
+        summaries[1][..3],
+        ["Magenta", "coh", "They share a view of the role."]
+    );
+}
