@@ -129,6 +129,10 @@ enum Command {
         code: Option<String>,
         #[arg(long, group = "target")]
         case: Option<String>,
+        /// Edit the memo with this id (or its first 4 or more characters; see `qualkit
+        /// memos`); empty text removes it.
+        #[arg(long, group = "target")]
+        id: Option<String>,
         #[command(flatten)]
         coder: CoderArg,
     },
@@ -649,10 +653,20 @@ fn run(command: Command) -> Result<()> {
             document,
             code,
             case,
+            id,
             coder,
         } => {
             let mut project = open_project(&dir)?;
             let coder = coder_name(&coder, &project);
+            if let Some(id) = id {
+                let memo = project.edit_memo(&coder, &id, &text)?;
+                if text.is_empty() {
+                    println!("memo {} removed", memo.id);
+                } else {
+                    println!("memo {} saved", memo.id);
+                }
+                return Ok(());
+            }
             let target = match (coding, document, code, case) {
                 (Some(id), ..) => MemoTarget::Coding(id),
                 (_, Some(d), ..) => MemoTarget::Document(d),

@@ -29,6 +29,8 @@ pub struct Segment {
     pub coders: Vec<String>,
     /// Ids of the codings this segment gathers.
     pub codings: Vec<String>,
+    /// The coder of each of `codings`, in the same order.
+    pub coding_coders: Vec<String>,
 }
 
 /// Which segments to list; `None` means any.
@@ -107,11 +109,13 @@ impl Project {
                         codes: Vec::new(),
                         coders: Vec::new(),
                         codings: Vec::new(),
+                        coding_coders: Vec::new(),
                     }
                 });
             segment.codes.push(coding.code.clone());
             segment.coders.push(coding.coder.clone());
             segment.codings.push(coding.id.clone());
+            segment.coding_coders.push(coding.coder.clone());
         }
         Ok(grouped
             .into_values()

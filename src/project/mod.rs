@@ -332,6 +332,54 @@ impl Project {
         )
     }
 
+    /// Edits memo `id` (or the start of one, at least 4 characters) by `coder`; empty text
+    /// removes it. Returns the memo as it was.
+    pub fn edit_memo(&mut self, coder: &str, id: &str, text: &str) -> Result<crate::store::Memo> {
+        check_coder(coder)?;
+        let _lock = self.write_locked()?;
+        let memos = self.store.memos(None, None)?;
+        let found: Vec<_> = memos
+            .into_iter()
+            .filter(|m| id.len() >= 4 && m.id.starts_with(id))
+            .collect();
+        let memo = match found.as_slice() {
+            [one] => one.clone(),
+            [] => {
+                return Err(Error::argument(
+                    "id",
+                    format!(
+                        "no memo `{id}` (give its id, or its first 4 or more characters; `qualkit memos` lists them)"
+                    ),
+                ));
+            }
+            _ => {
+                return Err(Error::argument(
+                    "id",
+                    format!("`{id}` starts {} memos' ids; give more of it", found.len()),
+                ));
+            }
+        };
+        if memo.coder != coder {
+            return Err(Error::argument(
+                "id",
+                format!(
+                    "memo {} is {}'s; a memo is edited by its author (--coder {})",
+                    memo.id, memo.coder, memo.coder
+                ),
+            ));
+        }
+        self.store.set_memo(
+            &Author {
+                coder,
+                codebook_version: self.codebook.version(),
+            },
+            &memo.kind,
+            &memo.target,
+            text,
+        )?;
+        Ok(memo)
+    }
+
     /// Applies a rule to the whole corpus (or to `only` these documents) as one transaction.
     /// Spans that overlap the coder's existing coding of the same code are skipped and counted.
     pub fn autocode(

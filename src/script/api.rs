@@ -481,6 +481,22 @@ pub mod project_api {
         )
     }
 
+    /// Changes the text of one of your memos, by its id (from `p.memos()`); `""` removes it.
+    ///
+    /// ```rhai
+    /// let m = p.memos()[0];
+    /// p.edit_memo(m.id, m.text + " (checked)");
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn edit_memo(p: &mut ProjectRef, id: &str, text: &str) -> Fallible<()> {
+        let coder = p.coder.clone();
+        p.project
+            .borrow_mut()
+            .edit_memo(&coder, id, text)
+            .map(|_| ())
+            .map_err(fail)
+    }
+
     /// Every memo: one map per memo with `id`, `kind` (coding, document, code, case or
     /// project), `target`, `coder`, `text` and `updated`.
     ///
@@ -727,6 +743,17 @@ pub mod project_api {
     #[rhai_fn(get = "id", pure)]
     pub fn seg_id(s: &mut Segment) -> String {
         s.codings.first().cloned().unwrap_or_default()
+    }
+
+    /// The coder of the segment's coding `s.id`.
+    ///
+    /// ```rhai
+    /// let s = p.segments("npt.coherence")[0];
+    /// print(`${s.id} by ${s.coder}`);
+    /// ```
+    #[rhai_fn(get = "coder", pure)]
+    pub fn seg_coder(s: &mut Segment) -> String {
+        s.coding_coders.first().cloned().unwrap_or_default()
     }
 
     /// The ids of every coding of exactly this span.

@@ -385,6 +385,53 @@ fn codings_memos_and_a_document_can_be_seen_with_their_ids_and_offsets() {
         ok && out.contains(&ids[1]) && out.contains("her first month"),
         "{out}"
     );
+    // A memo is edited and removed by its id, by its author.
+    let memo_id = qualkit::Project::open(f.root())
+        .unwrap()
+        .store()
+        .memos(None, None)
+        .unwrap()[0]
+        .id
+        .clone();
+    let (ok, _, err) = qualkit(&[
+        "memo",
+        root,
+        "--id",
+        &memo_id[..6],
+        "--coder",
+        "rb",
+        "mine now",
+    ]);
+    assert!(!ok && err.contains("is ak's"), "{err}");
+    let (ok, out, err) = qualkit(&[
+        "memo",
+        root,
+        "--id",
+        &memo_id[..6],
+        "--coder",
+        "ak",
+        "her first month, March",
+    ]);
+    assert!(ok && out.contains(&memo_id), "{err}");
+    let (ok, out, _) = qualkit(&["memos", root]);
+    assert!(
+        ok && out.contains("her first month, March") && out.contains(&memo_id),
+        "{out}"
+    );
+    let (ok, _, err) = qualkit(&["memo", root, "--id", &memo_id, "--coder", "ak", ""]);
+    assert!(ok, "{err}");
+    let (ok, out, _) = qualkit(&["memos", root]);
+    assert!(ok && out.contains("0 memos"), "{out}");
+    let (ok, _, err) = qualkit(&[
+        "memo",
+        root,
+        "--coding",
+        &ids[1],
+        "--coder",
+        "ak",
+        "her first month",
+    ]);
+    assert!(ok, "{err}");
     let (ok, _, err) = qualkit(&["memos", root, "--on", "paragraph"]);
     assert!(
         !ok && err.contains("coding, document, code, case or project"),
@@ -420,8 +467,11 @@ if undone.codings_removed != 1 {{ throw "removed " + undone.codings_removed; }}
 if p.log().len() != n + 2 {{ throw "log has " + p.log().len(); }}
 if p.memos()[0].text != "her first month" {{ throw "memo " + p.memos()[0].text; }}
 if !p.show("clinic").contains("coh.comm") {{ throw "show"; }}
+let s = p.segments("coh")[0];
+if s.coder != "ak" || s.id != "{coding}" {{ throw `segment ${{s.id}} by ${{s.coder}}`; }}
 print("all seen");
-"#
+"#,
+            coding = ids[1]
         ),
     )
     .unwrap();
