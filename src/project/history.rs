@@ -88,6 +88,24 @@ pub fn summarise(entry: &AuditEntry) -> String {
             )
         }
         "revert" => format!("reverted {} ({})", text("reverts"), text("action")),
+        "import documents" => {
+            let files = d
+                .get("files")
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            let replaced = list_len("replaced");
+            if replaced > 0 {
+                format!("{files} ({replaced} replaced)")
+            } else {
+                files
+            }
+        }
         action if action.starts_with("codebook") => {
             let changed = |k: &str| {
                 d.pointer(&format!("/codings/{k}"))
@@ -185,6 +203,12 @@ impl Project {
         }
         let detail = &entry.detail;
         let codings: CodingsChange = match entry.action.as_str() {
+            "import documents" => {
+                return Err(Error::argument(
+                    "entry",
+                    "an import of documents is undone by removing the files from transcripts/ (or re-importing the earlier version with --overwrite); their codings are then kept as not fitting, or re-anchored",
+                ));
+            }
             "re-anchor" => {
                 return Err(Error::argument(
                     "entry",

@@ -621,19 +621,34 @@ impl Project {
             plan.push((file.clone(), content, target));
         }
         std::fs::create_dir_all(&target_dir).map_err(|e| Error::io(&target_dir, e))?;
-        let description = format!("import of {} files", plan.len());
-        crate::record::in_change(&self.root.clone(), &description, || {
-            for (from, content, to) in &plan {
-                match content {
-                    Some(text) => crate::record::write(to, text.as_bytes())?,
-                    None => {
-                        let bytes = std::fs::read(from).map_err(|e| Error::io(from, e))?;
-                        crate::record::write(to, &bytes)?
-                    }
-                }
-            }
-            Ok(())
-        })?;
+        let mut files = Vec::with_capacity(plan.len());
+        for (from, content, to) in &plan {
+            let bytes = match content {
+                Some(text) => text.as_bytes().to_vec(),
+                None => std::fs::read(from).map_err(|e| Error::io(from, e))?,
+            };
+            files.push((to.clone(), bytes));
+        }
+        let shown = |p: &Path| {
+            p.strip_prefix(&self.root)
+                .unwrap_or(p)
+                .display()
+                .to_string()
+        };
+        let detail = serde_json::json!({
+            "files": plan.iter().map(|(_, _, to)| shown(to)).collect::<Vec<_>>(),
+            "replaced": plan.iter().filter(|(_, _, to)| to.exists()).map(|(_, _, to)| shown(to)).collect::<Vec<_>>(),
+        });
+        let coder = default_coder(&self.config);
+        self.store.write_files(
+            &Author {
+                coder: &coder,
+                codebook_version: self.codebook.version(),
+            },
+            "import documents",
+            detail,
+            files,
+        )?;
         // Read the project again: a replaced transcript may move codings off their text,
         // which the cache then reports.
         let notes = std::mem::take(&mut self.notes);

@@ -157,6 +157,8 @@ pub(crate) struct Touched {
     pub classifications: bool,
     /// A new text for codebook.yaml, written in the same change.
     pub codebook: Option<String>,
+    /// Other files of the project written in the same change (imported transcripts).
+    pub files: Vec<(PathBuf, Vec<u8>)>,
 }
 
 pub struct Store {
@@ -947,6 +949,21 @@ impl Store {
     /// Memos, by kind, target and coder; `None` matches any kind or target.
     pub fn memos(&self, kind: Option<&str>, target: Option<&str>) -> Result<Vec<Memo>> {
         read_memos(&self.conn, kind, target).map_err(|e| self.fail(e))
+    }
+
+    /// Writes files into the project (imported transcripts) with their log entry, as one
+    /// change. Returns the entry's id.
+    pub fn write_files(
+        &mut self,
+        author: &Author,
+        action: &str,
+        detail: serde_json::Value,
+        files: Vec<(PathBuf, Vec<u8>)>,
+    ) -> Result<String> {
+        self.change(author, action, detail, |_, entry, touched| {
+            touched.files = files;
+            Ok(entry.id.clone())
+        })
     }
 
     /// Ids of the codings that log entry `entry` made and that are still stored.

@@ -82,6 +82,9 @@ pub(super) fn write(
         if touched.classifications {
             write_classifications(conn, root, store)?;
         }
+        for (path, bytes) in &touched.files {
+            record::write(path, bytes)?;
+        }
         if let Some(text) = &touched.codebook {
             record::write(&root.join(crate::project::CODEBOOK_FILE), text.as_bytes())?;
         }

@@ -588,6 +588,9 @@ fn one_import_batch_cannot_make_two_documents_of_one_id() {
     expected
         .inputs
         .insert("transcripts/dup.txt".into(), text.as_bytes().to_vec());
+    expected
+        .log
+        .push(("tester".into(), "import documents".into()));
     assert_eq!(record_view(f.root()), expected);
     qualkit::Project::open(f.root()).unwrap();
 }
