@@ -753,3 +753,45 @@ fn the_workbook_export_has_coding_ids_memos_the_codebook_and_summaries() {
         ["Magenta", "coh", "They share a view of the role."]
     );
 }
+
+#[test]
+fn summaries_and_classifications_revert_byte_for_byte() {
+    let (f, _) = coded();
+    let root = f.root().to_str().unwrap();
+    let mut p = f.open();
+    p.set_summary("ak", "Magenta", "coh", "A shared view.")
+        .unwrap();
+    drop(p);
+    let kinds: [(&str, fn(&mut qualkit::Project)); 3] = [
+        ("a new summary", |p| {
+            p.set_summary("ak", "Cobalt", "coh", "No shared view yet.")
+                .unwrap()
+        }),
+        ("a changed summary", |p| {
+            p.set_summary("rb", "Magenta", "coh", "A shared view, mostly.")
+                .unwrap()
+        }),
+        ("a classification", |p| {
+            p.classify(
+                "ak",
+                "integration_by_rule",
+                &[
+                    ("Magenta".into(), "FIP".into(), "4 constructs".into()),
+                    ("Cobalt".into(), "PIP".into(), "1 construct".into()),
+                ],
+            )
+            .unwrap()
+        }),
+    ];
+    for (what, change) in kinds {
+        let before = record_bytes(f.root());
+        let mut p = f.open();
+        change(&mut p);
+        drop(p);
+        assert_ne!(record_bytes(f.root()), before, "{what}");
+        let entry = last_entry(root);
+        let (ok, _, err) = qualkit(&["revert", root, &entry, "--coder", "ak"]);
+        assert!(ok, "{what}: {err}");
+        assert_eq!(record_bytes(f.root()), before, "{what}");
+    }
+}
