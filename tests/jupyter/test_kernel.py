@@ -1,5 +1,7 @@
 """The qualkit kernel driven by a real Jupyter client (jupyter_client), as a notebook would."""
 
+import socket
+import struct
 import time
 
 import pytest
@@ -117,6 +119,44 @@ def test_a_message_with_a_bad_signature_is_ignored(kernel):
     assert reply["status"] == "error"
     kc.kernel_info()
     assert kc.get_shell_msg(timeout=TIMEOUT)["msg_type"] == "kernel_info_reply"
+
+
+# A ZMTP 3.0 greeting with the NULL mechanism (RFC 23): signature, version, mechanism, as-server.
+GREETING = b"\xff" + bytes(8) + b"\x7f" + bytes([3, 0]) + b"NULL".ljust(20, b"\x00") + bytes(32)
+
+
+def huge_frame_header(command):
+    """A long frame header announcing 2^62 bytes, none of which follow."""
+    return bytes([0x06 if command else 0x02]) + struct.pack(">Q", 1 << 62)
+
+
+def ready_command(socket_type):
+    body = b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", len(socket_type)) + socket_type
+    return bytes([0x04, len(body)]) + body
+
+
+def test_a_frame_header_announcing_huge_sizes_does_not_kill_the_kernel(kernel):
+    """issue 20: 73 bytes (a greeting and a frame header claiming 2^62 bytes) sent to a port,
+    with no key, aborted the kernel trying to allocate them. Every socket, before and after
+    the handshake: the peer is dropped and the kernel goes on serving its client."""
+    km, kc = kernel
+    info = km.get_connection_info()
+    peers = {"shell_port": b"DEALER", "control_port": b"DEALER", "stdin_port": b"DEALER",
+             "hb_port": b"REQ", "iopub_port": b"SUB"}
+    for port, peer_type in peers.items():
+        for attack in (GREETING + huge_frame_header(command=True),
+                       GREETING + ready_command(peer_type) + huge_frame_header(command=False)):
+            with socket.create_connection((info["ip"], info[port]), timeout=5) as raw:
+                raw.sendall(attack)
+                time.sleep(0.2)
+                assert km.is_alive(), f"the kernel died from a frame header sent to {port}"
+    assert km.is_alive()
+    kc.kernel_info()
+    assert kc.get_shell_msg(timeout=TIMEOUT)["msg_type"] == "kernel_info_reply"
+    reply, outputs = run(kc, "6 * 7")
+    assert reply["status"] == "ok"
+    assert results(outputs)[0]["data"]["text/plain"] == "42"
+    assert kc.is_alive(), "heartbeats still answered"
 
 
 def test_a_thousand_executions_in_a_row(kernel):

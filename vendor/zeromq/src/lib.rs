@@ -346,6 +346,11 @@ pub enum SocketEvent {
 
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The largest message a socket accepts by default (all frames of a multipart message
+/// together), as libzmq's `ZMQ_MAXMSGSIZE`. A peer that announces more is disconnected
+/// before anything is allocated for it.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
+
 pub struct SocketOptions {
     pub(crate) peer_id: Option<PeerIdentity>,
     pub(crate) connect_timeout: Option<Duration>,
@@ -353,6 +358,7 @@ pub struct SocketOptions {
     // Shared by read preparation and decoder reservation.
     pub(crate) read_buffer_max_size: usize,
     pub(crate) read_buffer_short_reads: usize,
+    pub(crate) max_message_size: usize,
 }
 
 impl Default for SocketOptions {
@@ -363,6 +369,7 @@ impl Default for SocketOptions {
             read_buffer_initial_size: 128,
             read_buffer_max_size: 64 * 1024,
             read_buffer_short_reads: 2,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
         }
     }
 }
@@ -416,6 +423,15 @@ impl SocketOptions {
         self.read_buffer_initial_size = initial_size;
         self.read_buffer_max_size = max_size;
         self.read_buffer_short_reads = short_reads;
+        self
+    }
+
+    /// The largest message accepted from a peer, in bytes: the sum of its frames, each frame
+    /// also counting the few words it takes in memory. A peer whose frame header announces
+    /// more is disconnected before the frame is read or any buffer is reserved for it.
+    /// Defaults to [`DEFAULT_MAX_MESSAGE_SIZE`]; messages sent are not limited.
+    pub fn max_message_size(&mut self, bytes: usize) -> &mut Self {
+        self.max_message_size = bytes;
         self
     }
 

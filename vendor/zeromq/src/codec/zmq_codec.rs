@@ -33,7 +33,14 @@ pub struct ZmqCodec {
     // internal details to higher levels
     buffered_message: Option<ZmqMessage>,
     max_read_chunk_size: usize,
+    // The largest message accepted, and what the frames of the message being read take so far.
+    max_message_size: usize,
+    buffered_message_size: usize,
 }
+
+/// What one frame costs beyond its bytes (its handle in the message), so that a message of
+/// many empty frames is limited too.
+const FRAME_OVERHEAD: usize = std::mem::size_of::<Bytes>();
 
 impl ZmqCodec {
     pub fn new() -> Self {
@@ -46,6 +53,8 @@ impl ZmqCodec {
             waiting_for: 64, // len of the greeting frame
             buffered_message: None,
             max_read_chunk_size: options.read_buffer_max_size,
+            max_message_size: options.max_message_size,
+            buffered_message_size: 0,
         }
     }
 
@@ -123,6 +132,23 @@ impl Decoder for ZmqCodec {
                     } else {
                         usize::from(src.get_u8())
                     };
+                    // Checked before the frame is read or any buffer reserved for it: a
+                    // header alone must not make the process allocate what it announces.
+                    let message_size = if frame.command {
+                        frame_len
+                    } else {
+                        self.buffered_message_size
+                            .saturating_add(frame_len)
+                            .saturating_add(FRAME_OVERHEAD)
+                    };
+                    if message_size > self.max_message_size {
+                        return Err(CodecError::Decode(
+                            "Message exceeds the maximum message size",
+                        ));
+                    }
+                    if !frame.command {
+                        self.buffered_message_size = message_size;
+                    }
                     self.state = DecoderState::Frame(frame);
                     self.waiting_for = frame_len;
                 }
@@ -141,6 +167,7 @@ impl Decoder for ZmqCodec {
                     }
 
                     if !frame.more {
+                        self.buffered_message_size = 0;
                         // Quoth the Raven “Nevermore.”
                         return Ok(Some(Message::Message(
                             self.buffered_message
