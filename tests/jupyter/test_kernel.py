@@ -159,6 +159,32 @@ def test_a_frame_header_announcing_huge_sizes_does_not_kill_the_kernel(kernel):
     assert kc.is_alive(), "heartbeats still answered"
 
 
+def test_a_replayed_message_is_not_executed_again(kernel):
+    """issue 20: the same signed execute_request, sent twice, ran twice. As ipykernel does, the
+    kernel remembers the signatures it has seen and drops a repeat, on any channel."""
+    km, kc = kernel
+    run(kc, "let counter = 0;")
+    info = km.get_connection_info()
+    session = Session(key=info["key"], signature_scheme=info["signature_scheme"], username="replayer")
+    request = session.msg("execute_request", {"code": "counter += 1;", "silent": False, "store_history": True,
+                                              "user_expressions": {}, "allow_stdin": False})
+    frames = session.serialize(request)
+    context = zmq.Context.instance()
+    socket = context.socket(zmq.DEALER)
+    socket.connect(f"{info['transport']}://{info['ip']}:{info['shell_port']}")
+    try:
+        socket.send_multipart(frames)
+        assert socket.poll(TIMEOUT * 1000), "the first copy is answered"
+        _, reply = session.feed_identities(socket.recv_multipart())
+        assert session.deserialize(reply)["content"]["status"] == "ok"
+        socket.send_multipart(frames)
+        assert socket.poll(2000) == 0, "the replayed copy must not be answered"
+    finally:
+        socket.close(linger=0)
+    _, outputs = run(kc, "counter")
+    assert results(outputs)[0]["data"]["text/plain"] == "1"
+
+
 def test_a_thousand_executions_in_a_row(kernel):
     _, kc = kernel
     run(kc, "let n = 0;")
