@@ -7,12 +7,15 @@
 //! [`SIGNATURE_HISTORY`] messages are kept and a repeat is dropped, as ipykernel does, so a
 //! message captured on the wire cannot be replayed.
 //!
+//! The kernel ends when the client that started it has gone ([`parent`]).
+//!
 //! Shell requests run one at a time, each wrapped in busy/idle on iopub. The Rhai session
 //! lives on its own thread ([`executor`]); the control channel stays responsive while a cell
 //! runs, so an interrupt stops the cell and keeps the session's variables.
 
 mod executor;
 pub mod install;
+mod parent;
 
 use std::collections::{HashSet, VecDeque};
 use std::path::Path;
@@ -33,6 +36,9 @@ use crate::error::{Error, Result};
 use executor::Executor;
 
 pub const PROTOCOL_VERSION: &str = "5.3";
+
+/// How long a kernel whose client has gone waits for its running cell to stop.
+const ORPHAN_GRACE: Duration = Duration::from_secs(5);
 
 fn kernel_error(context: &str, e: impl std::fmt::Display) -> Error {
     Error::argument("kernel", format!("{context}: {e}"))
@@ -294,6 +300,21 @@ async fn serve(info: ConnectionInfo) -> Result<()> {
     let executor = Executor::start(iopub_tx.clone())?;
     let signatures = Signatures::default();
     let (shutdown_tx, mut shutdown_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+
+    let orphan_interrupt = executor.interrupter();
+    let orphan_shutdown = shutdown_tx.clone();
+    parent::watch(move |pid| {
+        eprintln!(
+            "qualkit kernel: the client that started the kernel (process {pid}) has gone; shutting down"
+        );
+        // A running cell stops at its next step and the kernel shuts down as if asked to; a
+        // cell busy outside the script engine gets a few seconds before the process ends.
+        orphan_interrupt.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = orphan_shutdown.send(());
+        std::thread::sleep(ORPHAN_GRACE);
+        eprintln!("qualkit kernel: the running cell did not stop; exiting");
+        std::process::exit(1);
+    });
 
     let control_iopub = iopub_tx.clone();
     let interrupt = executor.interrupter();

@@ -1,11 +1,18 @@
 """The qualkit kernel driven by a real Jupyter client (jupyter_client), as a notebook would."""
 
+import os
+import signal
 import socket
 import struct
+import subprocess
+import sys
 import time
 
 import pytest
 import zmq
+from conftest import QUALKIT
+from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.connect import write_connection_file
 from jupyter_client.manager import start_new_kernel
 from jupyter_client.session import Session
 
@@ -183,6 +190,72 @@ def test_a_replayed_message_is_not_executed_again(kernel):
         socket.close(linger=0)
     _, outputs = run(kc, "counter")
     assert results(outputs)[0]["data"]["text/plain"] == "1"
+
+
+def test_a_runaway_cell_stops_at_the_operation_limit():
+    """issue 20: `loop {}` in a cell ran for minutes; the kernel stops it at the operation limit
+    of `qualkit run` and the REPL (made small here with QUALKIT_MAX_OPERATIONS)."""
+    km, kc = start_new_kernel(kernel_name="qualkit", env={**os.environ, "QUALKIT_MAX_OPERATIONS": "100000"})
+    try:
+        reply, outputs = run(kc, "let n = 0;\nloop { n += 1; }")
+        assert reply["status"] == "error"
+        assert "operation limit of 100000" in reply["evalue"], reply["evalue"]
+        assert results(outputs, "error")[0]["traceback"][0].startswith("In[1]:2:")
+        # The session goes on, with what the cell did before it was stopped.
+        _, outputs = run(kc, "n > 0")
+        assert results(outputs)[0]["data"]["text/plain"] == "true"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+# Starts the kernel as a Jupyter client does (naming itself in JPY_PARENT_PID), then waits.
+CLIENT = """
+import os, subprocess, sys, time
+kernel = subprocess.Popen([sys.argv[1], "kernel", "--connection-file", sys.argv[2]],
+                          env={**os.environ, "JPY_PARENT_PID": str(os.getpid())})
+print(kernel.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def has_exited(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:  # an exited process nobody has reaped yet
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the parent is watched on Unix")
+def test_the_kernel_exits_when_the_client_that_started_it_dies(tmp_path):
+    """issue 20: a kernel whose client was killed ran on for ever. It watches the process in
+    JPY_PARENT_PID and shuts down, even in the middle of a cell, once that process is gone."""
+    connection_file, _ = write_connection_file(str(tmp_path / "kernel.json"))
+    client = subprocess.Popen([sys.executable, "-c", CLIENT, QUALKIT, connection_file], stdout=subprocess.PIPE)
+    kernel_pid = int(client.stdout.readline())
+    kc = BlockingKernelClient(connection_file=connection_file)
+    kc.load_connection_file()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=TIMEOUT)
+        kc.execute("let n = 0; loop { n += 1; }")
+        time.sleep(0.5)
+        assert not has_exited(kernel_pid)
+        client.send_signal(signal.SIGKILL)
+        client.wait()
+        deadline = time.monotonic() + 10
+        while not has_exited(kernel_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert has_exited(kernel_pid), "the kernel outlived the client that started it"
+    finally:
+        kc.stop_channels()
+        if not has_exited(kernel_pid):
+            os.kill(kernel_pid, signal.SIGKILL)
 
 
 def test_a_thousand_executions_in_a_row(kernel):
