@@ -775,6 +775,42 @@ fn hostile_and_broken_archives_are_refused_and_leave_the_project_untouched() {
     assert_eq!(snapshot(fixture.root()), before);
 }
 
+/// issue 20: an entry named from the root (`/evil.txt`) was accepted while `../evil.txt` was
+/// refused; both point outside the archive's folder, and so do drives and `\\` roots.
+#[test]
+fn absolute_entry_names_are_refused_like_parent_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let minimal = r#"<Project name="x" xmlns="urn:QDA-XML:project:1.0"/>"#;
+    for (i, name) in [
+        "/evil.txt",
+        "/sources/../../evil.txt",
+        "\\evil.txt",
+        "\\\\server\\share\\evil.txt",
+        "C:evil.txt",
+        "c:/evil.txt",
+        "sources/../evil.txt",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file = tmp.path().join(format!("absolute-{i}.qdpx"));
+        zip_file(&file, &[("project.qde", minimal.as_bytes()), (name, b"x")]);
+        assert_refused(&file, &format!("entry `{name}`"));
+        assert_refused(&file, "points outside the archive's folder");
+    }
+    // A name that only looks odd is still a name inside the folder.
+    let fine = tmp.path().join("fine.qdpx");
+    zip_file(
+        &fine,
+        &[
+            ("project.qde", minimal.as_bytes()),
+            ("sources/a..b:c.txt", b"x"),
+        ],
+    );
+    let fixture = Fixture::new();
+    exchange::import(fixture.root(), &fine, &options()).unwrap();
+}
+
 #[test]
 fn oversized_entries_are_refused_before_they_are_unpacked() {
     use qualkit::exchange::archive::{Archive, Limits};
