@@ -11,7 +11,7 @@ use super::ExchangeReport;
 use super::ImportOptions;
 use super::refi::*;
 use crate::cases::Cases;
-use crate::codebook::{CodeSpec, Codebook, slug};
+use crate::codebook::{CodeSpec, Codebook, MAX_LEVELS, slug};
 use crate::error::{Error, Result};
 use crate::project::{CASES_FILE, CODEBOOK_FILE, Project};
 
@@ -77,6 +77,16 @@ pub(crate) fn merge_codes(
                     "code `{name}`: `/` separates levels in qualkit's code paths; renamed `{fixed}`"
                 ));
                 name = fixed;
+            }
+            let level = parent_id.as_deref().map_or(0, |p| specs.level(p)) + 1;
+            if level > MAX_LEVELS {
+                let top = parent_path.split('/').next().unwrap_or_default();
+                return Err(Error::Invalid {
+                    path: report.file.clone(),
+                    message: format!(
+                        "code `{name}` (under `{top}`) is nested {level} levels deep; a qualkit codebook holds at most {MAX_LEVELS}, so nothing was imported"
+                    ),
+                });
             }
             let mut path = join_path(&parent_path, &name);
             if let Some(id) = paths
@@ -167,7 +177,13 @@ pub(crate) fn merge_codes(
         .map(|l| format!("{l}\n"))
         .collect();
     let text = Codebook::specs_to_yaml(&header, &specs.into_specs());
-    Codebook::parse(&path, &text)?;
+    // Checked before it is written: what is wrong is in the file being imported.
+    Codebook::parse(&path, &text).map_err(|e| Error::Invalid {
+        path: report.file.clone(),
+        message: format!(
+            "the codebook this import would make is not valid, so nothing was imported: {e}"
+        ),
+    })?;
     Ok((Some(text), ids))
 }
 
@@ -182,10 +198,17 @@ fn join_path(parent: &str, name: &str) -> String {
 /// A code tree being added to, held flat so that finding a code's place and path takes the
 /// same time in a tree of ten codes as in one of 100,000.
 struct SpecTree {
-    /// Each spec without its children, its path, and the indexes of its children.
-    nodes: Vec<(CodeSpec, String, Vec<usize>)>,
+    nodes: Vec<SpecNode>,
     roots: Vec<usize>,
     by_id: HashMap<String, usize>,
+}
+
+/// A spec without its children, its path and level (1 at the top), and its children.
+struct SpecNode {
+    spec: CodeSpec,
+    path: String,
+    level: usize,
+    children: Vec<usize>,
 }
 
 impl SpecTree {
@@ -208,18 +231,26 @@ impl SpecTree {
 
     fn push(&mut self, parent: Option<usize>, spec: CodeSpec) -> usize {
         let index = self.nodes.len();
-        let path = match parent {
-            Some(p) => join_path(&self.nodes[p].1, &spec.name),
-            None => spec.name.clone(),
+        let (path, level) = match parent {
+            Some(p) => (
+                join_path(&self.nodes[p].path, &spec.name),
+                self.nodes[p].level + 1,
+            ),
+            None => (spec.name.clone(), 1),
         };
         if let Some(id) = &spec.id {
             self.by_id.entry(id.clone()).or_insert(index);
         }
         match parent {
-            Some(p) => self.nodes[p].2.push(index),
+            Some(p) => self.nodes[p].children.push(index),
             None => self.roots.push(index),
         }
-        self.nodes.push((spec, path, Vec::new()));
+        self.nodes.push(SpecNode {
+            spec,
+            path,
+            level,
+            children: Vec::new(),
+        });
         index
     }
 
@@ -231,16 +262,21 @@ impl SpecTree {
 
     /// The path of the code with this id.
     fn path(&self, id: &str) -> Option<&str> {
-        self.by_id.get(id).map(|&i| self.nodes[i].1.as_str())
+        self.by_id.get(id).map(|&i| self.nodes[i].path.as_str())
+    }
+
+    /// The level of the code with this id (1 at the top), 0 for none.
+    fn level(&self, id: &str) -> usize {
+        self.by_id.get(id).map_or(0, |&i| self.nodes[i].level)
     }
 
     /// The tree of specs again, children in the order they were added.
     fn into_specs(self) -> Vec<CodeSpec> {
         let mut built: Vec<Option<CodeSpec>> = Vec::with_capacity(self.nodes.len());
         let mut children: Vec<Vec<usize>> = Vec::with_capacity(self.nodes.len());
-        for (spec, _, below) in self.nodes {
-            built.push(Some(spec));
-            children.push(below);
+        for node in self.nodes {
+            built.push(Some(node.spec));
+            children.push(node.children);
         }
         // Children always come after their parent, so the last node is complete first.
         for index in (0..built.len()).rev() {

@@ -811,6 +811,63 @@ fn absolute_entry_names_are_refused_like_parent_folders() {
     exchange::import(fixture.root(), &fine, &options()).unwrap();
 }
 
+/// issue 20: a .qdpx with codes nested 200 deep was refused with an error about the project's
+/// own codebook.yaml (the codebook the import would have written). The error names the
+/// .qdpx and the code, and the project is untouched.
+#[test]
+fn codes_nested_too_deep_are_refused_naming_the_exchange_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut codes = String::new();
+    for level in 0..200 {
+        codes.push_str(&format!(
+            r#"<Code guid="d0000000-0000-0000-0000-{level:012}" name="Level {level}" isCodable="true">"#
+        ));
+    }
+    codes.push_str(&"</Code>".repeat(200));
+    let qde = format!(
+        r#"<Project name="x" xmlns="urn:QDA-XML:project:1.0"><CodeBook><Codes>{codes}</Codes></CodeBook></Project>"#
+    );
+    let deep = tmp.path().join("deep.qdpx");
+    zip_file(&deep, &[("project.qde", qde.as_bytes())]);
+    assert_refused(
+        &deep,
+        "deep.qdpx: code `Level 50` (under `Level 0`) is nested 51 levels deep",
+    );
+    let error = exchange::import(Fixture::new().root(), &deep, &options())
+        .unwrap_err()
+        .to_string();
+    assert!(!error.contains("codebook.yaml"), "{error}");
+
+    // 50 levels fit: a .qdc whose top code is the fixture's own `Context`.
+    let qdc = tmp.path().join("deep.qdc");
+    let mut codes = String::from(
+        r#"<Code guid="d0000000-0000-0000-0000-100000000000" name="Context" isCodable="true">"#,
+    );
+    for level in 1..50 {
+        codes.push_str(&format!(
+            r#"<Code guid="d0000000-0000-0000-0000-{level:012}" name="Level {level}" isCodable="true">"#
+        ));
+    }
+    codes.push_str(&"</Code>".repeat(50));
+    std::fs::write(
+        &qdc,
+        format!(r#"<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>{codes}</Codes></CodeBook>"#),
+    )
+    .unwrap();
+    let fixture = Fixture::new();
+    exchange::import(fixture.root(), &qdc, &options()).unwrap();
+    assert_eq!(
+        fixture
+            .open()
+            .codebook
+            .resolve("Context")
+            .unwrap()
+            .children
+            .len(),
+        3
+    );
+}
+
 #[test]
 fn oversized_entries_are_refused_before_they_are_unpacked() {
     use qualkit::exchange::archive::{Archive, Limits};

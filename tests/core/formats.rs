@@ -12,7 +12,7 @@ use qualkit::script::{Limits, Session};
 use qualkit::segments::SegmentFilter;
 use qualkit::table::{CellValue, Table, Values};
 
-use crate::common::{Fixture, qualkit};
+use crate::common::{Fixture, qualkit, transcript};
 
 fn magenta() -> ImportMetadata {
     ImportMetadata {
@@ -104,6 +104,49 @@ fn subrip_captions_with_names_in_the_text_are_read_too() {
         .to_string();
     assert!(
         error.contains("broken.vtt") && error.contains("WEBVTT"),
+        "{error}"
+    );
+}
+
+/// issue 20: importing captions without a case, or with one cases.csv does not list, blamed
+/// `call.txt:1`, the transcript they would have become; the error names the file given.
+#[test]
+fn errors_about_converted_captions_name_the_caption_file() {
+    let fixture = Fixture::new();
+    let file = fixture.root().join("call.vtt");
+    std::fs::write(&file, VTT).unwrap();
+    let import = |metadata: &ImportMetadata| {
+        fixture
+            .open()
+            .import_documents(std::slice::from_ref(&file), false, metadata)
+            .unwrap_err()
+            .to_string()
+    };
+    let error = import(&ImportMetadata::default());
+    assert!(
+        error.ends_with("call.vtt: no case given: pass --case (and --method, --phase) to say whose conversation it is"),
+        "{error}"
+    );
+    let error = import(&ImportMetadata {
+        case: Some("Teal".into()),
+        ..Default::default()
+    });
+    assert!(
+        error.ends_with("call.vtt: unknown case `Teal`; cases.csv lists: Cobalt, Magenta")
+            || error.ends_with("call.vtt: unknown case `Teal`; cases.csv lists: Magenta, Cobalt"),
+        "{error}"
+    );
+    assert!(!error.contains("call.txt"), "{error}");
+    // A transcript given as text keeps its own name and line.
+    let text = fixture.root().join("notes.txt");
+    std::fs::write(&text, transcript("Teal", &[], "A: hi\n")).unwrap();
+    let error = fixture
+        .open()
+        .import_documents(&[text], false, &ImportMetadata::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("notes.txt:2: unknown case `Teal`"),
         "{error}"
     );
 }
