@@ -1,13 +1,21 @@
 //! The codebook: a tree of codes kept in `codebook.yaml`. Codes are keyed by a stable id;
 //! names may repeat under different parents, so a code is found by id, by its path
 //! (`NPT/Coherence/Communal specification`) or by a name that is unique in the tree.
+//!
+//! Errors in what the file means (a repeated id, a colour, a name) name the line of the code
+//! they are about, as syntax errors do.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::Path;
 
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, suggest};
+
+/// The deepest a code may sit: a top-level code is at level 1. (Reading YAML stops at 63.)
+pub const MAX_LEVELS: usize = 50;
 
 /// A code as `codebook.yaml` writes it: the tree form, used to read the file and to write a
 /// changed codebook back.
@@ -58,6 +66,10 @@ pub struct Codebook {
     /// Depth-first, in file order.
     codes: Vec<Code>,
     by_id: HashMap<String, usize>,
+    /// Paths and names, ASCII lower case, to the codes that have them: lookups and the
+    /// duplicate check stay constant-time in a codebook of 100,000 codes.
+    by_path: HashMap<String, usize>,
+    by_name: HashMap<String, Vec<usize>>,
     /// A fingerprint of the file's content, recorded with every change in the audit log.
     version: String,
 }
@@ -81,29 +93,55 @@ impl Codebook {
             ..Default::default()
         };
         for spec in &file.codes {
-            book.add(path, spec, None, "", None, 0)?;
+            // The code being added when it fails is the next in file order: its line is found
+            // by reading the file again as far as that code.
+            book.add(spec, None, "", None, 0).map_err(|refusal| {
+                let mut message = refusal.message;
+                if let Some(earlier) = refusal.earlier
+                    && let Some(line) = code_line(text, earlier)
+                {
+                    message.push_str(&format!(
+                        "; `{}` is on line {line}",
+                        book.codes[earlier].path
+                    ));
+                }
+                if let Some(line) = code_line(text, book.codes.len()) {
+                    message = format!("line {line}: {message}");
+                }
+                Error::Invalid {
+                    path: path.to_path_buf(),
+                    message,
+                }
+            })?;
         }
         Ok(book)
     }
 
+    /// Adds `spec` and its children. A refusal is about the code that would have been added
+    /// next.
     fn add(
         &mut self,
-        path: &Path,
         spec: &CodeSpec,
         parent: Option<usize>,
         parent_path: &str,
         inherited_color: Option<&str>,
         depth: usize,
-    ) -> Result<()> {
-        let invalid = |message: String| Error::Invalid {
-            path: path.to_path_buf(),
+    ) -> std::result::Result<(), Refusal> {
+        let invalid = |message: String| Refusal {
             message,
+            earlier: None,
         };
         let name = spec.name.trim();
         if name.is_empty() || name.contains('/') {
             return Err(invalid(format!(
                 "code name `{}` under `{parent_path}` must be non-empty and contain no `/`",
                 spec.name
+            )));
+        }
+        if depth >= MAX_LEVELS {
+            return Err(invalid(format!(
+                "code `{name}` under `{parent_path}` is nested {} levels deep; a codebook holds at most {MAX_LEVELS}",
+                depth + 1
             )));
         }
         let code_path = if parent_path.is_empty() {
@@ -116,19 +154,22 @@ impl Codebook {
             _ => slug(&code_path),
         };
         if let Some(&other) = self.by_id.get(&id) {
-            return Err(invalid(format!(
-                "code id `{id}` is used twice: by `{}` and by `{code_path}`",
-                self.codes[other].path
-            )));
+            return Err(Refusal {
+                message: format!(
+                    "code id `{id}` is used twice: by `{}` and by `{code_path}`",
+                    self.codes[other].path
+                ),
+                earlier: Some(other),
+            });
         }
-        if self
-            .codes
-            .iter()
-            .any(|c| c.path.eq_ignore_ascii_case(&code_path))
-        {
-            return Err(invalid(format!(
-                "two codes share the path `{code_path}`; sibling codes need different names"
-            )));
+        let path_key = code_path.to_ascii_lowercase();
+        if let Some(&other) = self.by_path.get(&path_key) {
+            return Err(Refusal {
+                message: format!(
+                    "two codes share the path `{code_path}`; sibling codes need different names"
+                ),
+                earlier: Some(other),
+            });
         }
         if let Some(color) = &spec.color
             && !is_hex_color(color)
@@ -155,18 +196,16 @@ impl Codebook {
             depth,
         });
         self.by_id.insert(id.clone(), index);
+        self.by_path.insert(path_key, index);
+        self.by_name
+            .entry(name.to_ascii_lowercase())
+            .or_default()
+            .push(index);
         if let Some(p) = parent {
             self.codes[p].children.push(id);
         }
         for child in &spec.children {
-            self.add(
-                path,
-                child,
-                Some(index),
-                &code_path,
-                color.as_deref(),
-                depth + 1,
-            )?;
+            self.add(child, Some(index), &code_path, color.as_deref(), depth + 1)?;
         }
         Ok(())
     }
@@ -191,18 +230,14 @@ impl Codebook {
             return Ok(code);
         }
         let key_path = key.trim_matches('/');
-        if let Some(code) = self
-            .codes
-            .iter()
-            .find(|c| c.path.eq_ignore_ascii_case(key_path))
-        {
-            return Ok(code);
+        if let Some(&i) = self.by_path.get(&key_path.to_ascii_lowercase()) {
+            return Ok(&self.codes[i]);
         }
         let named: Vec<&Code> = self
-            .codes
-            .iter()
-            .filter(|c| c.name.eq_ignore_ascii_case(key))
-            .collect();
+            .by_name
+            .get(&key.to_ascii_lowercase())
+            .map(|found| found.iter().map(|&i| &self.codes[i]).collect())
+            .unwrap_or_default();
         match named.as_slice() {
             [one] => Ok(one),
             [] => Err(Error::UnknownCode {
@@ -282,6 +317,114 @@ impl Codebook {
     pub fn leaves(&self) -> impl Iterator<Item = &Code> {
         self.codes.iter().filter(|c| c.children.is_empty())
     }
+}
+
+/// Why a code cannot be added: what is wrong, and the earlier code it clashes with.
+struct Refusal {
+    message: String,
+    earlier: Option<usize>,
+}
+
+/// The line where the code at `index` (in file order, depth first) starts: the file is read
+/// again, counting codes, and stopped with an error at that code, which carries its place.
+fn code_line(text: &str, index: usize) -> Option<usize> {
+    const FOUND: &str = "qualkit: the code looked for";
+    struct Codes<'a> {
+        seen: &'a Cell<usize>,
+        wanted: usize,
+    }
+    struct File<'a>(Codes<'a>);
+    impl<'de> DeserializeSeed<'de> for File<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for File<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a codebook")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "codes" {
+                    map.next_value_seed(Codes { ..self.0 })?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Codes<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Codes<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of codes")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq
+                .next_element_seed(Code {
+                    seen: self.seen,
+                    wanted: self.wanted,
+                })?
+                .is_some()
+            {}
+            Ok(())
+        }
+    }
+    struct Code<'a> {
+        seen: &'a Cell<usize>,
+        wanted: usize,
+    }
+    impl<'de> DeserializeSeed<'de> for Code<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Code<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a code")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let n = self.seen.get();
+            if n == self.wanted {
+                // Raised inside this code's mapping, so the error carries where it starts.
+                return Err(A::Error::custom(FOUND));
+            }
+            self.seen.set(n + 1);
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "children" {
+                    map.next_value_seed(Codes {
+                        seen: self.seen,
+                        wanted: self.wanted,
+                    })?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+    let seen = Cell::new(0);
+    let found = File(Codes {
+        seen: &seen,
+        wanted: index,
+    })
+    .deserialize(serde_norway::Deserializer::from_str(text))
+    .err()?;
+    found
+        .to_string()
+        .contains(FOUND)
+        .then(|| found.location().map(|l| l.line()))
+        .flatten()
 }
 
 fn is_hex_color(s: &str) -> bool {

@@ -73,9 +73,12 @@ impl Archive {
                 .name()
                 .map_err(|e| invalid(format!("entry {i}: unreadable name ({e})")))?
                 .into_owned();
-            // Backslashes are folder separators to Windows tools, so `..\x` escapes there.
-            let windows_escape = name.contains('\\') && name.contains("..");
-            if entry.enclosed_name().is_none() || windows_escape {
+            if let Some(why) = outside(&name) {
+                return Err(invalid(format!(
+                    "entry `{name}` {why}, which points outside the archive's folder; refusing the archive"
+                )));
+            }
+            if entry.enclosed_name().is_none() {
                 return Err(invalid(format!(
                     "entry `{name}` points outside the archive's folder; refusing the archive"
                 )));
@@ -176,6 +179,23 @@ impl Archive {
         self.read_so_far += bytes.len() as u64;
         Ok(bytes)
     }
+}
+
+/// Why an entry name is not a path inside the archive's folder, if it is not: named from
+/// the root (`/x`, `\\server\x`), from a drive (`C:x`), or climbing out (`..`). Backslashes
+/// are folder separators to Windows tools, so they count as `/` does.
+fn outside(name: &str) -> Option<&'static str> {
+    if name.starts_with(['/', '\\']) {
+        return Some("is an absolute path");
+    }
+    let mut chars = name.chars();
+    if chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.next() == Some(':') {
+        return Some("names a drive");
+    }
+    if name.split(['/', '\\']).any(|part| part == "..") {
+        return Some("climbs out with `..`");
+    }
+    None
 }
 
 /// Writes a zip archive to `path` through a temporary file beside it, so that a failed

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::text::CharIndex;
 
 pub use survey::{SurveyColumns, read_survey, read_survey_xlsx};
-pub use turns::{DEFAULT_SPEAKER_PATTERNS, TurnPatterns};
+pub use turns::{DEFAULT_SPEAKER_PATTERNS, TurnPatterns, place_pattern_error};
 
 /// A person taking part in a conversation, as the front matter lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,6 +323,37 @@ pub fn convert_to_transcript(path: &Path) -> Result<String> {
             path: path.to_path_buf(),
             message: "not a file qualkit converts (use .docx, .vtt or .srt)".into(),
         }),
+    }
+}
+
+/// An error about the transcript a converted file (`.vtt`, `.srt`, `.docx`) becomes, told
+/// about the file the user gave: the transcript does not exist yet, and its lines are not
+/// the original's, so the message names `original` and no line. Errors about other files
+/// are returned as they are.
+pub fn about_original(error: Error, original: &Path, transcript: &Path) -> Error {
+    let message = match error {
+        Error::FrontMatter { path, message, .. } if path == transcript => {
+            if message.starts_with("no `case:`") {
+                "no case given: pass --case (and --method, --phase) to say whose conversation it is"
+                    .to_string()
+            } else {
+                format!("front matter: {message}")
+            }
+        }
+        Error::UnknownCase {
+            path, case, known, ..
+        } if path == transcript => {
+            format!(
+                "unknown case `{case}`; cases.csv lists: {}",
+                known.join(", ")
+            )
+        }
+        Error::Invalid { path, message } if path == transcript => message,
+        other => return other,
+    };
+    Error::Invalid {
+        path: original.to_path_buf(),
+        message,
     }
 }
 

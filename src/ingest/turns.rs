@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
 use regex_automata::meta::Regex as LabelRegex;
@@ -45,6 +46,57 @@ static DEFAULT_PATTERNS: LazyLock<TurnPatterns> = LazyLock::new(|| {
     TurnPatterns::new(DEFAULT_SPEAKER_PATTERNS).expect("default speaker patterns compile")
 });
 
+/// What is wrong with a pattern, in one line: the parser's own message ends with it
+/// (`error: unclosed character class`), after a copy of the pattern with the place marked.
+fn regex_message(error: &regex_automata::meta::BuildError) -> String {
+    match error.syntax_error() {
+        Some(syntax) => {
+            let text = syntax.to_string();
+            let last = text.lines().last().unwrap_or_default().trim();
+            last.strip_prefix("error: ").unwrap_or(last).to_string()
+        }
+        None => error.to_string(),
+    }
+}
+
+/// A speaker pattern's error placed where `qualkit.toml` (at `path`, holding `text`) sets
+/// the pattern: the file, the pattern's line and its number in the list. Other errors are
+/// returned as they are.
+pub fn place_pattern_error(error: Error, path: &Path, text: &str) -> Error {
+    let Error::Pattern { pattern, message } = error else {
+        return error;
+    };
+    #[derive(serde::Deserialize, Default)]
+    struct Settings {
+        #[serde(default)]
+        speakers: Speakers,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct Speakers {
+        #[serde(default)]
+        patterns: Vec<toml::Spanned<String>>,
+    }
+    let settings: Settings = toml::from_str(text).unwrap_or_default();
+    let place = settings
+        .speakers
+        .patterns
+        .iter()
+        .position(|p| p.get_ref() == &pattern)
+        .map(|i| {
+            let line = crate::text::line_of(text, settings.speakers.patterns[i].span().start);
+            (line, i + 1)
+        });
+    Error::Invalid {
+        path: path.to_path_buf(),
+        message: match place {
+            Some((line, n)) => {
+                format!("line {line}: speaker pattern {n} `{pattern}`: {message}")
+            }
+            None => format!("[speakers] patterns `{pattern}`: {message}"),
+        },
+    }
+}
+
 impl Default for TurnPatterns {
     fn default() -> Self {
         DEFAULT_PATTERNS.clone()
@@ -62,7 +114,7 @@ impl TurnPatterns {
                 // bounded backtracker (whose cost grows with the span searched) stays cheap.
                 let regex = label_regex_builder().build(p).map_err(|e| Error::Pattern {
                     pattern: p.to_string(),
-                    message: e.to_string(),
+                    message: regex_message(&e),
                 })?;
                 let group = |name| regex.group_info().to_index(PatternID::ZERO, name);
                 let Some(speaker) = group("speaker") else {
@@ -83,7 +135,7 @@ impl TurnPatterns {
             .build_many(&sources)
             .map_err(|e| Error::Pattern {
                 pattern: sources.join(" | "),
-                message: e.to_string(),
+                message: regex_message(&e),
             })?;
         Ok(TurnPatterns { patterns, any })
     }

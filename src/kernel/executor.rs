@@ -207,14 +207,10 @@ impl State {
             })
         };
         let base = std::env::current_dir().unwrap_or_default();
-        // Cells are stopped by interrupting them, so the operation limit is set high; the
-        // other limits still guard memory.
-        let limits = Limits {
-            operations: 1 << 62,
-            ..Limits::default()
-        };
+        // The limits of `qualkit run` and the REPL: a runaway cell stops on its own, and an
+        // interrupt stops it sooner.
         State {
-            session: Session::with_output(&base, limits, sink),
+            session: Session::with_output(&base, Limits::default(), sink),
             iopub,
             running,
             pages,

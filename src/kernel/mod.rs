@@ -3,14 +3,23 @@
 //! contents are read leniently as JSON (clients differ in which optional fields they send)
 //! and written as JSON built here, so that no optional field goes out as `null`.
 //!
+//! A signed message is executed at most once: the signatures of the last
+//! [`SIGNATURE_HISTORY`] messages are kept and a repeat is dropped, as ipykernel does, so a
+//! message captured on the wire cannot be replayed.
+//!
+//! The kernel ends when the client that started it has gone ([`parent`]).
+//!
 //! Shell requests run one at a time, each wrapped in busy/idle on iopub. The Rhai session
 //! lives on its own thread ([`executor`]); the control channel stays responsive while a cell
 //! runs, so an interrupt stops the cell and keeps the session's variables.
 
 mod executor;
 pub mod install;
+mod parent;
 
+use std::collections::{HashSet, VecDeque};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -27,6 +36,9 @@ use crate::error::{Error, Result};
 use executor::Executor;
 
 pub const PROTOCOL_VERSION: &str = "5.3";
+
+/// How long a kernel whose client has gone waits for its running cell to stop.
+const ORPHAN_GRACE: Duration = Duration::from_secs(5);
 
 fn kernel_error(context: &str, e: impl std::fmt::Display) -> Error {
     Error::argument("kernel", format!("{context}: {e}"))
@@ -94,11 +106,49 @@ fn status(iopub: &UnboundedSender<JupyterMessage>, parent: &JupyterMessage, stat
     );
 }
 
-/// Reads one request. Messages that are not signed with the session key, or are not
-/// Jupyter messages at all, are logged and dropped: they are never executed.
+/// How many signatures of messages already received are remembered (ipykernel keeps 2^16).
+pub const SIGNATURE_HISTORY: usize = 1 << 16;
+
+/// The signatures of the last [`SIGNATURE_HISTORY`] signed messages, on every channel: a
+/// message whose signature is among them is a replay. The oldest is forgotten first.
+#[derive(Default)]
+struct SeenSignatures {
+    order: VecDeque<Bytes>,
+    seen: HashSet<Bytes>,
+}
+
+impl SeenSignatures {
+    /// Remembers `signature`; false when it was already there.
+    fn first_time(&mut self, signature: &Bytes) -> bool {
+        if !self.seen.insert(signature.clone()) {
+            return false;
+        }
+        self.order.push_back(signature.clone());
+        if self.order.len() > SIGNATURE_HISTORY
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.seen.remove(&oldest);
+        }
+        true
+    }
+}
+
+type Signatures = Arc<Mutex<SeenSignatures>>;
+
+/// The signature of a multipart Jupyter message: the frame after the `<IDS|MSG>` delimiter.
+fn signature(multipart: &zeromq::ZmqMessage) -> Option<Bytes> {
+    let frames: Vec<&Bytes> = multipart.iter().collect();
+    let delimiter = frames.iter().position(|f| &f[..] == b"<IDS|MSG>")?;
+    frames.get(delimiter + 1).map(|f| (*f).clone())
+}
+
+/// Reads one request. Messages that are not signed with the session key, are not Jupyter
+/// messages at all, or repeat a signed message already received, are logged and dropped:
+/// they are never executed.
 async fn read<S: zeromq::SocketRecv>(
     connection: &mut Connection<S>,
     channel: &str,
+    signatures: &Signatures,
 ) -> Option<Request> {
     let raw = match connection.socket.recv().await {
         Ok(raw) => raw,
@@ -108,6 +158,7 @@ async fn read<S: zeromq::SocketRecv>(
             return None;
         }
     };
+    let signature = signature(&raw);
     let raw = match RawMessage::from_multipart(raw, &connection.mac) {
         Ok(raw) => raw,
         Err(e) => {
@@ -115,6 +166,17 @@ async fn read<S: zeromq::SocketRecv>(
             return None;
         }
     };
+    // Only a verified signature is remembered, so forged messages cannot fill the history.
+    if connection.mac.is_some()
+        && let Some(signature) = signature
+        && !signatures
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .first_time(&signature)
+    {
+        eprintln!("qualkit kernel: {channel}: dropped a replayed message (duplicate signature)");
+        return None;
+    }
     let header: Header = match serde_json::from_slice(&raw.jparts[0]) {
         Ok(header) => header,
         Err(e) => {
@@ -236,15 +298,32 @@ async fn serve(info: ConnectionInfo) -> Result<()> {
     });
 
     let executor = Executor::start(iopub_tx.clone())?;
+    let signatures = Signatures::default();
     let (shutdown_tx, mut shutdown_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+
+    let orphan_interrupt = executor.interrupter();
+    let orphan_shutdown = shutdown_tx.clone();
+    parent::watch(move |pid| {
+        eprintln!(
+            "qualkit kernel: the client that started the kernel (process {pid}) has gone; shutting down"
+        );
+        // A running cell stops at its next step and the kernel shuts down as if asked to; a
+        // cell busy outside the script engine gets a few seconds before the process ends.
+        orphan_interrupt.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = orphan_shutdown.send(());
+        std::thread::sleep(ORPHAN_GRACE);
+        eprintln!("qualkit kernel: the running cell did not stop; exiting");
+        std::process::exit(1);
+    });
 
     let control_iopub = iopub_tx.clone();
     let interrupt = executor.interrupter();
     let control_shutdown = shutdown_tx.clone();
+    let control_signatures = signatures.clone();
     tokio::spawn(async move {
         let (mut send, mut recv) = control.split();
         loop {
-            let Some(request) = read(&mut recv, "control").await else {
+            let Some(request) = read(&mut recv, "control", &control_signatures).await else {
                 continue;
             };
             status(&control_iopub, &request.message, "busy");
@@ -281,7 +360,7 @@ async fn serve(info: ConnectionInfo) -> Result<()> {
     let (mut shell_send, mut shell_recv) = shell.split();
     loop {
         let request = tokio::select! {
-            request = read(&mut shell_recv, "shell") => request,
+            request = read(&mut shell_recv, "shell", &signatures) => request,
             _ = shutdown_rx.recv() => break,
         };
         let Some(request) = request else { continue };

@@ -148,7 +148,8 @@ impl Project {
         })?;
         let cases = Cases::load(&dir.join(CASES_FILE))?;
         let codebook = Codebook::load(&dir.join(CODEBOOK_FILE))?;
-        let patterns = speaker_patterns(&config)?;
+        let patterns = speaker_patterns(&config)
+            .map_err(|e| ingest::place_pattern_error(e, &config_path, &config_text))?;
         let documents = read_corpus(dir, &patterns, &config.survey, &cases)?;
         let by_id = documents
             .iter()
@@ -546,6 +547,11 @@ impl Project {
             } else {
                 name.to_os_string()
             };
+            // Errors about the transcript a file is converted to are about the file given.
+            let about_file = |e| match convert {
+                true => ingest::about_original(e, file, Path::new(&name)),
+                false => e,
+            };
             let documents = if is_table || (!convert && !ingest::is_document_file(file)) {
                 ingest::read_documents(
                     file.parent().unwrap_or(Path::new(".")),
@@ -564,7 +570,8 @@ impl Project {
                 } else {
                     format!("{}{text}", metadata.front_matter())
                 };
-                let document = ingest::parse_transcript(file, Path::new(&name), &text, &patterns)?;
+                let document = ingest::parse_transcript(file, Path::new(&name), &text, &patterns)
+                    .map_err(about_file)?;
                 content = Some(text);
                 vec![document]
             };
@@ -580,7 +587,7 @@ impl Project {
                 });
             }
             for document in &documents {
-                check_case(&self.cases, document)?;
+                check_case(&self.cases, document).map_err(about_file)?;
                 if let Some(other) = batch_ids.insert(document.id.clone(), file.clone()) {
                     return Err(Error::Invalid {
                         path: file.clone(),

@@ -24,7 +24,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope};
 pub const STDLIB: &[(&str, &str)] = &[("npt", include_str!("../../stdlib/npt.rhai"))];
 
 /// Limits that stop a runaway script with a clear message instead of hanging or exhausting
-/// memory.
+/// memory. `qualkit run`, the REPL and the notebook kernel all use [`Limits::default`].
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub operations: u64,
@@ -34,14 +34,40 @@ pub struct Limits {
     pub call_depth: usize,
 }
 
+/// The operation limit when `QUALKIT_MAX_OPERATIONS` sets none: a tight loop reaches it in a
+/// few seconds (half a minute in a debug build).
+pub const DEFAULT_MAX_OPERATIONS: u64 = 50_000_000;
+
+/// The environment variable that sets the operation limit of every front end.
+pub const MAX_OPERATIONS_VAR: &str = "QUALKIT_MAX_OPERATIONS";
+
 impl Default for Limits {
+    /// The limits of every front end; the operation limit is `QUALKIT_MAX_OPERATIONS` when it
+    /// is set to a positive whole number, else [`DEFAULT_MAX_OPERATIONS`].
     fn default() -> Self {
         Limits {
-            operations: 50_000_000,
+            operations: max_operations(),
             string_size: 64 << 20,
             array_size: 5_000_000,
             map_size: 1_000_000,
             call_depth: 64,
+        }
+    }
+}
+
+fn max_operations() -> u64 {
+    let Some(value) = std::env::var_os(MAX_OPERATIONS_VAR) else {
+        return DEFAULT_MAX_OPERATIONS;
+    };
+    // Rhai reads 0 as "no limit": a limit of nothing is refused too.
+    match value.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
+        Some(n) if n > 0 => n,
+        _ => {
+            eprintln!(
+                "warning: {MAX_OPERATIONS_VAR}={} is not a positive whole number; the operation limit stays {DEFAULT_MAX_OPERATIONS}",
+                value.to_string_lossy()
+            );
+            DEFAULT_MAX_OPERATIONS
         }
     }
 }
@@ -198,7 +224,7 @@ impl Session {
                 EvalAltResult::ErrorFunctionNotFound(signature, _) => self.did_you_mean(signature),
                 _ => String::new(),
             };
-            let mut error = script_error(source, *e);
+            let mut error = script_error(source, *e, self.engine.max_operations());
             error.message.push_str(&hint);
             error
         })
@@ -337,16 +363,22 @@ fn located(source: &str, position: Position, message: String) -> ScriptError {
     }
 }
 
-fn script_error(source: &str, error: EvalAltResult) -> ScriptError {
+fn script_error(source: &str, error: EvalAltResult, max_operations: u64) -> ScriptError {
     let position = error.position();
     let message = match &error {
-        EvalAltResult::ErrorTooManyOperations(_) => {
-            "the script ran too long and was stopped (operation limit reached; is there an endless loop?)".into()
-        }
+        EvalAltResult::ErrorTooManyOperations(_) => format!(
+            "the script ran too long and was stopped (operation limit of {max_operations} reached; is there an endless loop? {MAX_OPERATIONS_VAR} sets the limit)"
+        ),
         EvalAltResult::ErrorTerminated(..) => "interrupted".into(),
-        EvalAltResult::ErrorDataTooLarge(what, _) => format!("{what} is too large; the limit stops runaway scripts"),
-        EvalAltResult::ErrorStackOverflow(_) => "too many nested calls (is a function calling itself without end?)".into(),
-        EvalAltResult::ErrorInFunctionCall(name, _, inner, _) if name.is_empty() => inner.to_string(),
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            format!("{what} is too large; the limit stops runaway scripts")
+        }
+        EvalAltResult::ErrorStackOverflow(_) => {
+            "too many nested calls (is a function calling itself without end?)".into()
+        }
+        EvalAltResult::ErrorInFunctionCall(name, _, inner, _) if name.is_empty() => {
+            inner.to_string()
+        }
         other => other.to_string(),
     };
     // Errors inside imported modules or functions carry the outer call's position too.

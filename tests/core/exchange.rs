@@ -775,6 +775,99 @@ fn hostile_and_broken_archives_are_refused_and_leave_the_project_untouched() {
     assert_eq!(snapshot(fixture.root()), before);
 }
 
+/// issue 20: an entry named from the root (`/evil.txt`) was accepted while `../evil.txt` was
+/// refused; both point outside the archive's folder, and so do drives and `\\` roots.
+#[test]
+fn absolute_entry_names_are_refused_like_parent_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let minimal = r#"<Project name="x" xmlns="urn:QDA-XML:project:1.0"/>"#;
+    for (i, name) in [
+        "/evil.txt",
+        "/sources/../../evil.txt",
+        "\\evil.txt",
+        "\\\\server\\share\\evil.txt",
+        "C:evil.txt",
+        "c:/evil.txt",
+        "sources/../evil.txt",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file = tmp.path().join(format!("absolute-{i}.qdpx"));
+        zip_file(&file, &[("project.qde", minimal.as_bytes()), (name, b"x")]);
+        assert_refused(&file, &format!("entry `{name}`"));
+        assert_refused(&file, "points outside the archive's folder");
+    }
+    // A name that only looks odd is still a name inside the folder.
+    let fine = tmp.path().join("fine.qdpx");
+    zip_file(
+        &fine,
+        &[
+            ("project.qde", minimal.as_bytes()),
+            ("sources/a..b:c.txt", b"x"),
+        ],
+    );
+    let fixture = Fixture::new();
+    exchange::import(fixture.root(), &fine, &options()).unwrap();
+}
+
+/// issue 20: a .qdpx with codes nested 200 deep was refused with an error about the project's
+/// own codebook.yaml (the codebook the import would have written). The error names the
+/// .qdpx and the code, and the project is untouched.
+#[test]
+fn codes_nested_too_deep_are_refused_naming_the_exchange_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut codes = String::new();
+    for level in 0..200 {
+        codes.push_str(&format!(
+            r#"<Code guid="d0000000-0000-0000-0000-{level:012}" name="Level {level}" isCodable="true">"#
+        ));
+    }
+    codes.push_str(&"</Code>".repeat(200));
+    let qde = format!(
+        r#"<Project name="x" xmlns="urn:QDA-XML:project:1.0"><CodeBook><Codes>{codes}</Codes></CodeBook></Project>"#
+    );
+    let deep = tmp.path().join("deep.qdpx");
+    zip_file(&deep, &[("project.qde", qde.as_bytes())]);
+    assert_refused(
+        &deep,
+        "deep.qdpx: code `Level 50` (under `Level 0`) is nested 51 levels deep",
+    );
+    let error = exchange::import(Fixture::new().root(), &deep, &options())
+        .unwrap_err()
+        .to_string();
+    assert!(!error.contains("codebook.yaml"), "{error}");
+
+    // 50 levels fit: a .qdc whose top code is the fixture's own `Context`.
+    let qdc = tmp.path().join("deep.qdc");
+    let mut codes = String::from(
+        r#"<Code guid="d0000000-0000-0000-0000-100000000000" name="Context" isCodable="true">"#,
+    );
+    for level in 1..50 {
+        codes.push_str(&format!(
+            r#"<Code guid="d0000000-0000-0000-0000-{level:012}" name="Level {level}" isCodable="true">"#
+        ));
+    }
+    codes.push_str(&"</Code>".repeat(50));
+    std::fs::write(
+        &qdc,
+        format!(r#"<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>{codes}</Codes></CodeBook>"#),
+    )
+    .unwrap();
+    let fixture = Fixture::new();
+    exchange::import(fixture.root(), &qdc, &options()).unwrap();
+    assert_eq!(
+        fixture
+            .open()
+            .codebook
+            .resolve("Context")
+            .unwrap()
+            .children
+            .len(),
+        3
+    );
+}
+
 #[test]
 fn oversized_entries_are_refused_before_they_are_unpacked() {
     use qualkit::exchange::archive::{Archive, Limits};
@@ -865,6 +958,92 @@ fn a_codebook_goes_through_qdc_and_back() {
         std::fs::read(target.join("codebook.yaml")).unwrap(),
         codebook
     );
+}
+
+/// A project at `dir` whose codebook has `groups` codes of ten: a group and nine codes under
+/// it, the first of them called `Shared` in every group (a name that is not unique).
+fn project_with_codes(dir: &Path, groups: usize) -> Project {
+    new_project(dir);
+    let mut yaml = String::from("codes:\n");
+    for g in 0..groups {
+        yaml.push_str(&format!(
+            "  - id: g{g}\n    name: Group {g}\n    children:\n"
+        ));
+        for c in 0..9 {
+            let name = if c == 0 {
+                "Shared".to_string()
+            } else {
+                format!("Code {g}-{c}")
+            };
+            yaml.push_str(&format!("      - id: g{g}.c{c}\n        name: {name}\n"));
+        }
+    }
+    std::fs::write(dir.join("codebook.yaml"), yaml).unwrap();
+    Project::open(dir).unwrap()
+}
+
+/// issue 20: reading a codebook checked each new code's path against every code before it:
+/// `info` with 100,000 codes took 50 s. It is linear now (timings belong in benches; this
+/// checks that the work is done and right).
+#[test]
+fn a_codebook_of_100000_codes_opens_and_info_counts_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = project_with_codes(&tmp.path().join("large"), 10_000);
+    let summary = project.summary().unwrap();
+    assert_eq!(summary.codes, 100_000);
+    assert!(summary.to_string().contains("codebook 100000 codes"));
+    let book = &project.codebook;
+    assert_eq!(
+        book.resolve("group 9999/code 9999-8").unwrap().id,
+        "g9999.c8"
+    );
+    assert_eq!(book.resolve("Code 5000-3").unwrap().id, "g5000.c3");
+    assert_eq!(book.resolve("Group 7/Shared").unwrap().id, "g7.c0");
+    let shared = book.resolve("Shared").unwrap_err().to_string();
+    assert!(shared.contains("shared by several codes"), "{shared}");
+    // The duplicate check still finds a repeated path, whatever its case.
+    let text = std::fs::read_to_string(tmp.path().join("large/codebook.yaml")).unwrap();
+    let repeated = format!("{text}  - id: again\n    name: GROUP 9999\n");
+    let error = qualkit::codebook::Codebook::parse(Path::new("codebook.yaml"), &repeated)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("two codes share the path `GROUP 9999`"),
+        "{error}"
+    );
+}
+
+/// issue 20: an import searched the growing code tree for each code's parent and path: a
+/// `.qdc` or `.qdpx` of 100,000 codes did not finish in a minute, and 10,000 took 6 s in a
+/// debug build. Both are linear now; 10,000 codes keep the test short.
+#[test]
+fn a_codebook_of_10000_codes_travels_through_qdc_and_qdpx() {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = project_with_codes(&tmp.path().join("source"), 1_000);
+    let tree = |p: &Project| {
+        p.codebook
+            .codes()
+            .iter()
+            .map(|c| c.path.clone())
+            .collect::<Vec<_>>()
+    };
+    for file in ["codebook.qdc", "project.qdpx"] {
+        let exported = tmp.path().join(file);
+        exchange::export(&source, &exported).unwrap();
+        let target = tmp.path().join(format!("target-{file}"));
+        new_project(&target);
+        let report = exchange::import(&target, &exported, &options()).unwrap();
+        assert_eq!(report.codes_added, 10_000, "{file}");
+        let imported = Project::open(&target).unwrap();
+        assert_eq!(imported.summary().unwrap().codes, 10_000, "{file}");
+        assert!(
+            tree(&imported) == tree(&source),
+            "{file}: the code tree differs"
+        );
+        // Again: every code is matched, nothing added.
+        let report = exchange::import(&target, &exported, &options()).unwrap();
+        assert_eq!((report.codes_added, report.codes_matched), (0, 10_000));
+    }
 }
 
 #[test]

@@ -12,7 +12,7 @@ use qualkit::script::{Limits, Session};
 use qualkit::segments::SegmentFilter;
 use qualkit::table::{CellValue, Table, Values};
 
-use crate::common::{Fixture, qualkit};
+use crate::common::{Fixture, qualkit, transcript};
 
 fn magenta() -> ImportMetadata {
     ImportMetadata {
@@ -104,6 +104,49 @@ fn subrip_captions_with_names_in_the_text_are_read_too() {
         .to_string();
     assert!(
         error.contains("broken.vtt") && error.contains("WEBVTT"),
+        "{error}"
+    );
+}
+
+/// issue 20: importing captions without a case, or with one cases.csv does not list, blamed
+/// `call.txt:1`, the transcript they would have become; the error names the file given.
+#[test]
+fn errors_about_converted_captions_name_the_caption_file() {
+    let fixture = Fixture::new();
+    let file = fixture.root().join("call.vtt");
+    std::fs::write(&file, VTT).unwrap();
+    let import = |metadata: &ImportMetadata| {
+        fixture
+            .open()
+            .import_documents(std::slice::from_ref(&file), false, metadata)
+            .unwrap_err()
+            .to_string()
+    };
+    let error = import(&ImportMetadata::default());
+    assert!(
+        error.ends_with("call.vtt: no case given: pass --case (and --method, --phase) to say whose conversation it is"),
+        "{error}"
+    );
+    let error = import(&ImportMetadata {
+        case: Some("Teal".into()),
+        ..Default::default()
+    });
+    assert!(
+        error.ends_with("call.vtt: unknown case `Teal`; cases.csv lists: Cobalt, Magenta")
+            || error.ends_with("call.vtt: unknown case `Teal`; cases.csv lists: Magenta, Cobalt"),
+        "{error}"
+    );
+    assert!(!error.contains("call.txt"), "{error}");
+    // A transcript given as text keeps its own name and line.
+    let text = fixture.root().join("notes.txt");
+    std::fs::write(&text, transcript("Teal", &[], "A: hi\n")).unwrap();
+    let error = fixture
+        .open()
+        .import_documents(&[text], false, &ImportMetadata::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("notes.txt:2: unknown case `Teal`"),
         "{error}"
     );
 }
@@ -219,6 +262,137 @@ fn survey_answers_are_read_from_a_workbook_as_from_csv() {
     assert_eq!(answer.turns[0].speaker.as_deref(), Some("Magenta GP"));
     assert_eq!(answer.method, "email_survey");
     assert_eq!(project.document("p4-survey#r2").unwrap().case, "Cobalt");
+}
+
+/// A workbook written by hand, entry by entry: one sheet called `Answers` with `sheet_data`
+/// (the rows of `<sheetData>`), and `shared_strings` when given.
+fn handmade_workbook(path: &Path, sheet_data: &str, shared_strings: Option<&str>) {
+    const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const RELS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+    const DOC: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let mut entries = vec![
+        (
+            "[Content_Types].xml".to_string(),
+            r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string(),
+        ),
+        (
+            "_rels/.rels".to_string(),
+            format!(r#"<?xml version="1.0"?><Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+        ),
+        (
+            "xl/workbook.xml".to_string(),
+            format!(r#"<?xml version="1.0"?><workbook xmlns="{MAIN}" xmlns:r="{DOC}"><sheets><sheet name="Answers" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels".to_string(),
+            format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC}/worksheet" Target="worksheets/sheet1.xml"/>{}</Relationships>"#,
+                if shared_strings.is_some() {
+                    format!(r#"<Relationship Id="rId2" Type="{DOC}/sharedStrings" Target="sharedStrings.xml"/>"#)
+                } else {
+                    String::new()
+                }
+            ),
+        ),
+        (
+            "xl/worksheets/sheet1.xml".to_string(),
+            format!(r#"<?xml version="1.0"?><worksheet xmlns="{MAIN}"><sheetData>{sheet_data}</sheetData></worksheet>"#),
+        ),
+    ];
+    if let Some(strings) = shared_strings {
+        entries.push((
+            "xl/sharedStrings.xml".to_string(),
+            format!(r#"<?xml version="1.0"?>{strings}"#),
+        ));
+    }
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, text) in entries {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+fn inline(cell: &str, text: &str) -> String {
+    format!(r#"<c r="{cell}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+}
+
+/// issue 20: a workbook with one cell at XFD1048576 (a dense sheet of 550 GB) or a
+/// sharedStrings `uniqueCount` of 4e15 aborted every command once it was in transcripts/,
+/// `qualkit info` included. Both are refused naming the file, the sheet and the cell; the
+/// other documents are untouched and read again once the file is gone.
+#[test]
+fn crafted_workbooks_are_refused_naming_the_file_not_allocated() {
+    let fixture = Fixture::new();
+    let root = fixture.root().to_str().unwrap().to_string();
+    let header = format!(
+        r#"<row r="1">{}{}</row>"#,
+        inline("A1", "case"),
+        inline("B1", "answer")
+    );
+    handmade_workbook(
+        &fixture.root().join("transcripts/good.xlsx"),
+        &format!(
+            r#"{header}<row r="2">{}{}</row>"#,
+            inline("A2", "Magenta"),
+            inline("B2", "It works.")
+        ),
+        None,
+    );
+    fixture.write(
+        "interview.txt",
+        crate::common::transcript("Cobalt", &[], "A: hello\n"),
+    );
+    let (ok, out, err) = qualkit(&["info", &root]);
+    assert!(ok, "{err}");
+    assert!(out.contains("2 documents"), "{out}");
+
+    let far = fixture.root().join("far.xlsx");
+    handmade_workbook(
+        &far,
+        &format!(r#"{header}<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>"#),
+        None,
+    );
+    let strings = fixture.root().join("strings.xlsx");
+    handmade_workbook(
+        &strings,
+        r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#,
+        Some(
+            r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="4000000000000000"><si><t>case</t></si></sst>"#,
+        ),
+    );
+    let expected = [
+        (&far, "worksheet `Answers`: cell XFD1048576"),
+        (
+            &strings,
+            "`xl/sharedStrings.xml` declares 4000000000000000 shared strings",
+        ),
+    ];
+    for (file, message) in expected {
+        let name = file.file_name().unwrap().to_str().unwrap();
+        // Imported: refused, and nothing is copied into the project.
+        let (ok, _, err) = qualkit(&["import", &root, file.to_str().unwrap()]);
+        assert!(!ok);
+        assert!(err.contains(name) && err.contains(message), "{err}");
+        assert!(!err.contains("memory allocation"), "{err}");
+        assert!(!fixture.root().join("transcripts").join(name).exists());
+        // Put in transcripts/ by hand: every command says which file, and nothing aborts.
+        let placed = fixture.root().join("transcripts").join(name);
+        std::fs::copy(file, &placed).unwrap();
+        let (ok, _, err) = qualkit(&["info", &root]);
+        assert!(!ok);
+        assert!(
+            err.contains(&format!("transcripts/{name}")) && err.contains(message),
+            "{err}"
+        );
+        std::fs::remove_file(&placed).unwrap();
+        let (ok, out, err) = qualkit(&["info", &root]);
+        assert!(ok, "{err}");
+        assert!(out.contains("2 documents"), "{out}");
+    }
+    let project = fixture.open();
+    assert_eq!(&*project.document("good#1").unwrap().text, "It works.");
 }
 
 fn workbook_entry(path: &Path, entry: &str) -> String {

@@ -1,6 +1,5 @@
 //! Reading transcripts and survey answers: formats, speaker patterns, positions, bad input.
 
-use qualkit::Error;
 use qualkit::coding::Span;
 
 use crate::common::{Fixture, transcript};
@@ -130,8 +129,90 @@ fn a_speaker_pattern_without_a_speaker_group_is_refused() {
     )
     .unwrap();
     let err = qualkit::Project::open(f.root()).err().unwrap();
-    assert!(matches!(err, Error::Pattern { .. }), "{err}");
-    assert!(err.to_string().contains("speaker"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("qualkit.toml: line 3: speaker pattern 1 `^(\\w+):`: a speaker pattern needs a named group `(?P<speaker>...)`"),
+        "{err}"
+    );
+}
+
+/// issue 20: a speaker pattern that does not compile said `error parsing pattern 0`, naming
+/// neither qualkit.toml nor the pattern's line.
+#[test]
+fn a_broken_speaker_pattern_names_qualkit_toml_its_line_and_what_is_wrong() {
+    let f = Fixture::new();
+    std::fs::write(
+        f.root().join("qualkit.toml"),
+        "name = \"x\"\n\n[speakers]\npatterns = [\n  '^(?P<speaker>[A-Z][a-z]+):',\n  '^(?P<speaker>[A-Z',\n]\n",
+    )
+    .unwrap();
+    let err = qualkit::Project::open(f.root()).err().unwrap().to_string();
+    assert!(
+        err.ends_with(
+            "qualkit.toml: line 6: speaker pattern 2 `^(?P<speaker>[A-Z`: unclosed character class"
+        ),
+        "{err}"
+    );
+}
+
+/// issue 20: errors in what codebook.yaml means (a repeated id, a colour, a `/` in a name,
+/// codes nested too deep) named the file but no line; they name the code's line now, and a
+/// repeated id or path also the line of the code it repeats.
+#[test]
+fn codebook_errors_name_the_line_of_the_code() {
+    let cases = [
+        (
+            "# our codes\ncodes:\n  - id: a\n    name: A\n    children:\n      - id: b\n        name: B\n  - id: c\n    name: C\n    children:\n      - name: D\n        id: b\n",
+            "line 11: code id `b` is used twice: by `A/B` and by `C/D`; `A/B` is on line 6",
+        ),
+        (
+            "codes:\n  - name: First\n  - name: Second\n    color: '#12'\n",
+            "line 3: code `Second`: color `#12` is not of the form #rrggbb",
+        ),
+        (
+            "codes:\n  - id: a\n    name: A\n    children: [{id: x, name: ok}, {id: y, name: 'X/Y'}]\n",
+            "line 4: code name `X/Y` under `A` must be non-empty and contain no `/`",
+        ),
+        (
+            "codes:\n  - id: a\n    name: A\n  - id: b\n    name: a\n",
+            "line 4: two codes share the path `a`; sibling codes need different names; `A` is on line 2",
+        ),
+        (
+            "codes:\n  - name: Same\n  - name: Other\n  - name: same\n",
+            "line 4: code id `same` is used twice: by `Same` and by `same`; `Same` is on line 2",
+        ),
+    ];
+    for (yaml, expected) in cases {
+        let f = Fixture::new();
+        std::fs::write(f.root().join("codebook.yaml"), yaml).unwrap();
+        let err = qualkit::Project::open(f.root()).err().unwrap().to_string();
+        assert!(
+            err.ends_with(&format!("codebook.yaml: {expected}")),
+            "{err}"
+        );
+    }
+    // 51 levels: the deepest code is refused at its line; 50 are read.
+    let nested = |levels: usize| {
+        let mut yaml = String::from("codes:\n");
+        for level in 0..levels {
+            let indent = "    ".repeat(level);
+            yaml.push_str(&format!("{indent}  - name: L{level}\n"));
+            if level + 1 < levels {
+                yaml.push_str(&format!("{indent}    children:\n"));
+            }
+        }
+        yaml
+    };
+    let f = Fixture::new();
+    std::fs::write(f.root().join("codebook.yaml"), nested(51)).unwrap();
+    let err = qualkit::Project::open(f.root()).err().unwrap().to_string();
+    assert!(err.contains("codebook.yaml: line 102: code `L50`"), "{err}");
+    assert!(
+        err.ends_with("is nested 51 levels deep; a codebook holds at most 50"),
+        "{err}"
+    );
+    std::fs::write(f.root().join("codebook.yaml"), nested(50)).unwrap();
+    assert_eq!(f.open().codebook.codes().len(), 50);
 }
 
 #[test]

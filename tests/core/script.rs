@@ -243,6 +243,63 @@ fn the_repl_reads_piped_input_and_survives_errors() {
     );
 }
 
+/// issue 20: the kernel ran `loop {}` for minutes; every front end now stops a runaway script
+/// at the same operation limit, which `QUALKIT_MAX_OPERATIONS` sets (the kernel's test is in
+/// tests/jupyter/test_kernel.py).
+#[test]
+fn run_and_the_repl_stop_a_runaway_script_at_the_limit_the_environment_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("spin.rhai");
+    std::fs::write(&script, "let n = 0;\nloop { n += 1; }\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qualkit"))
+        .args(["run", script.to_str().unwrap()])
+        .env("QUALKIT_MAX_OPERATIONS", "100000")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("operation limit of 100000"), "{stderr}");
+    assert!(stderr.contains("spin.rhai:2:"), "{stderr}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qualkit"))
+        .env("HOME", dir.path())
+        .env("QUALKIT_MAX_OPERATIONS", "100000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"let n = 0;\nloop { n += 1; }\nn > 0\n:quit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("operation limit of 100000"), "{stderr}");
+    assert!(
+        stdout.lines().any(|l| l.trim().ends_with("true")),
+        "{stdout}"
+    );
+
+    // 0 would mean no limit at all to Rhai: it is refused, and the default stays.
+    let quick = dir.path().join("quick.rhai");
+    std::fs::write(&quick, "print(40 + 2);\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qualkit"))
+        .args(["run", quick.to_str().unwrap()])
+        .env("QUALKIT_MAX_OPERATIONS", "0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("QUALKIT_MAX_OPERATIONS=0 is not a positive whole number"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn help_signatures_use_the_names_scripts_see() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,9 +1,18 @@
 """The qualkit kernel driven by a real Jupyter client (jupyter_client), as a notebook would."""
 
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
 import time
 
 import pytest
 import zmq
+from conftest import QUALKIT
+from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.connect import write_connection_file
 from jupyter_client.manager import start_new_kernel
 from jupyter_client.session import Session
 
@@ -117,6 +126,136 @@ def test_a_message_with_a_bad_signature_is_ignored(kernel):
     assert reply["status"] == "error"
     kc.kernel_info()
     assert kc.get_shell_msg(timeout=TIMEOUT)["msg_type"] == "kernel_info_reply"
+
+
+# A ZMTP 3.0 greeting with the NULL mechanism (RFC 23): signature, version, mechanism, as-server.
+GREETING = b"\xff" + bytes(8) + b"\x7f" + bytes([3, 0]) + b"NULL".ljust(20, b"\x00") + bytes(32)
+
+
+def huge_frame_header(command):
+    """A long frame header announcing 2^62 bytes, none of which follow."""
+    return bytes([0x06 if command else 0x02]) + struct.pack(">Q", 1 << 62)
+
+
+def ready_command(socket_type):
+    body = b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", len(socket_type)) + socket_type
+    return bytes([0x04, len(body)]) + body
+
+
+def test_a_frame_header_announcing_huge_sizes_does_not_kill_the_kernel(kernel):
+    """issue 20: 73 bytes (a greeting and a frame header claiming 2^62 bytes) sent to a port,
+    with no key, aborted the kernel trying to allocate them. Every socket, before and after
+    the handshake: the peer is dropped and the kernel goes on serving its client."""
+    km, kc = kernel
+    info = km.get_connection_info()
+    peers = {"shell_port": b"DEALER", "control_port": b"DEALER", "stdin_port": b"DEALER",
+             "hb_port": b"REQ", "iopub_port": b"SUB"}
+    for port, peer_type in peers.items():
+        for attack in (GREETING + huge_frame_header(command=True),
+                       GREETING + ready_command(peer_type) + huge_frame_header(command=False)):
+            with socket.create_connection((info["ip"], info[port]), timeout=5) as raw:
+                raw.sendall(attack)
+                time.sleep(0.2)
+                assert km.is_alive(), f"the kernel died from a frame header sent to {port}"
+    assert km.is_alive()
+    kc.kernel_info()
+    assert kc.get_shell_msg(timeout=TIMEOUT)["msg_type"] == "kernel_info_reply"
+    reply, outputs = run(kc, "6 * 7")
+    assert reply["status"] == "ok"
+    assert results(outputs)[0]["data"]["text/plain"] == "42"
+    assert kc.is_alive(), "heartbeats still answered"
+
+
+def test_a_replayed_message_is_not_executed_again(kernel):
+    """issue 20: the same signed execute_request, sent twice, ran twice. As ipykernel does, the
+    kernel remembers the signatures it has seen and drops a repeat, on any channel."""
+    km, kc = kernel
+    run(kc, "let counter = 0;")
+    info = km.get_connection_info()
+    session = Session(key=info["key"], signature_scheme=info["signature_scheme"], username="replayer")
+    request = session.msg("execute_request", {"code": "counter += 1;", "silent": False, "store_history": True,
+                                              "user_expressions": {}, "allow_stdin": False})
+    frames = session.serialize(request)
+    context = zmq.Context.instance()
+    socket = context.socket(zmq.DEALER)
+    socket.connect(f"{info['transport']}://{info['ip']}:{info['shell_port']}")
+    try:
+        socket.send_multipart(frames)
+        assert socket.poll(TIMEOUT * 1000), "the first copy is answered"
+        _, reply = session.feed_identities(socket.recv_multipart())
+        assert session.deserialize(reply)["content"]["status"] == "ok"
+        socket.send_multipart(frames)
+        assert socket.poll(2000) == 0, "the replayed copy must not be answered"
+    finally:
+        socket.close(linger=0)
+    _, outputs = run(kc, "counter")
+    assert results(outputs)[0]["data"]["text/plain"] == "1"
+
+
+def test_a_runaway_cell_stops_at_the_operation_limit():
+    """issue 20: `loop {}` in a cell ran for minutes; the kernel stops it at the operation limit
+    of `qualkit run` and the REPL (made small here with QUALKIT_MAX_OPERATIONS)."""
+    km, kc = start_new_kernel(kernel_name="qualkit", env={**os.environ, "QUALKIT_MAX_OPERATIONS": "100000"})
+    try:
+        reply, outputs = run(kc, "let n = 0;\nloop { n += 1; }")
+        assert reply["status"] == "error"
+        assert "operation limit of 100000" in reply["evalue"], reply["evalue"]
+        assert results(outputs, "error")[0]["traceback"][0].startswith("In[1]:2:")
+        # The session goes on, with what the cell did before it was stopped.
+        _, outputs = run(kc, "n > 0")
+        assert results(outputs)[0]["data"]["text/plain"] == "true"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+# Starts the kernel as a Jupyter client does (naming itself in JPY_PARENT_PID), then waits.
+CLIENT = """
+import os, subprocess, sys, time
+kernel = subprocess.Popen([sys.argv[1], "kernel", "--connection-file", sys.argv[2]],
+                          env={**os.environ, "JPY_PARENT_PID": str(os.getpid())})
+print(kernel.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def has_exited(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:  # an exited process nobody has reaped yet
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the parent is watched on Unix")
+def test_the_kernel_exits_when_the_client_that_started_it_dies(tmp_path):
+    """issue 20: a kernel whose client was killed ran on for ever. It watches the process in
+    JPY_PARENT_PID and shuts down, even in the middle of a cell, once that process is gone."""
+    connection_file, _ = write_connection_file(str(tmp_path / "kernel.json"))
+    client = subprocess.Popen([sys.executable, "-c", CLIENT, QUALKIT, connection_file], stdout=subprocess.PIPE)
+    kernel_pid = int(client.stdout.readline())
+    kc = BlockingKernelClient(connection_file=connection_file)
+    kc.load_connection_file()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=TIMEOUT)
+        kc.execute("let n = 0; loop { n += 1; }")
+        time.sleep(0.5)
+        assert not has_exited(kernel_pid)
+        client.send_signal(signal.SIGKILL)
+        client.wait()
+        deadline = time.monotonic() + 10
+        while not has_exited(kernel_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert has_exited(kernel_pid), "the kernel outlived the client that started it"
+    finally:
+        kc.stop_channels()
+        if not has_exited(kernel_pid):
+            os.kill(kernel_pid, signal.SIGKILL)
 
 
 def test_a_thousand_executions_in_a_row(kernel):
