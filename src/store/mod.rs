@@ -626,28 +626,12 @@ impl Store {
                 path: path.clone(),
                 source,
             };
-            let mut delete = tx
-                .prepare(
-                    "DELETE FROM codings WHERE id = (SELECT id FROM coding_ids WHERE guid = ?1)",
-                )
-                .map_err(fail)?;
             for coding in &removed {
-                if delete.execute([&coding.id]).map_err(fail)? == 0 {
+                if !delete_coding(tx, &coding.id).map_err(fail)? {
                     return Err(Error::UnknownCoding(coding.id.clone()));
                 }
-                tx.execute("DELETE FROM coding_ids WHERE guid = ?1", [&coding.id])
-                    .map_err(fail)?;
                 touched.coders.insert(coding.coder.clone());
-                if tx
-                    .execute(
-                        "DELETE FROM memos WHERE kind = 'coding' AND target = ?1",
-                        [&coding.id],
-                    )
-                    .map_err(fail)?
-                    > 0
-                {
-                    touched.memos = true;
-                }
+                touched.memos |= delete_memos_on(tx, &coding.id).map_err(fail)?;
             }
             Ok(())
         })?;
@@ -1082,6 +1066,24 @@ fn set_stamps(conn: &Connection, stamps: &crate::record::Stamps) -> rusqlite::Re
 }
 
 /// Notes the text each coded document has now.
+/// Removes a stored coding (not its memos); returns whether there was one.
+fn delete_coding(tx: &rusqlite::Transaction, id: &str) -> rusqlite::Result<bool> {
+    let deleted = tx.execute(
+        "DELETE FROM codings WHERE id = (SELECT id FROM coding_ids WHERE guid = ?1)",
+        [id],
+    )?;
+    tx.execute("DELETE FROM coding_ids WHERE guid = ?1", [id])?;
+    Ok(deleted > 0)
+}
+
+/// Removes the memos written on a coding; returns whether there were any.
+fn delete_memos_on(tx: &rusqlite::Transaction, coding: &str) -> rusqlite::Result<bool> {
+    Ok(tx.execute(
+        "DELETE FROM memos WHERE kind = 'coding' AND target = ?1",
+        [coding],
+    )? > 0)
+}
+
 fn record_documents(
     tx: &rusqlite::Transaction,
     documents: &[DocumentRecord],

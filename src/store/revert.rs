@@ -9,7 +9,10 @@ use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::analysis::{DerivedAttribute, Summary, read_case_attributes, read_summaries};
-use super::{Author, Coding, Entry, Memo, NewCoding, Store, Touched, read_memos};
+use super::{
+    Author, Coding, Entry, Memo, NewCoding, Store, Touched, delete_coding, delete_memos_on,
+    read_memos,
+};
 use crate::error::{Error, Result};
 
 /// Rows of memos, summaries and classifications as a change found and left them.
@@ -307,6 +310,11 @@ impl Store {
                 }
             }
             report.notes_restored = apply_notes(tx, &restore, touched, &path)?;
+            // Memos written on the removed codings after the entry go with them, as with
+            // any removed coding (this revert's entry keeps them, for a redo).
+            for coding in &removing {
+                touched.memos |= delete_memos_on(tx, &coding.id).map_err(fail)?;
+            }
             if let Some((c, version)) = &codebook_back {
                 set_codebook(tx, c, version, touched, &path)?;
             }
@@ -334,15 +342,6 @@ fn changed_since(what: String) -> Error {
             "{what}: it changed after the entry being reverted; revert the later entries first (`qualkit log` lists them). Nothing was changed"
         ),
     )
-}
-
-fn delete_coding(tx: &Transaction, id: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "DELETE FROM codings WHERE id = (SELECT id FROM coding_ids WHERE guid = ?1)",
-        [id],
-    )?;
-    tx.execute("DELETE FROM coding_ids WHERE guid = ?1", [id])?;
-    Ok(())
 }
 
 /// Puts back a removed coding with its id and the time and entry that made it, unless that
@@ -544,16 +543,7 @@ fn apply_codings(
     }
     for coding in &changes.removed {
         delete_coding(tx, &coding.id).map_err(fail)?;
-        if tx
-            .execute(
-                "DELETE FROM memos WHERE kind = 'coding' AND target = ?1",
-                [&coding.id],
-            )
-            .map_err(fail)?
-            > 0
-        {
-            touched.memos = true;
-        }
+        touched.memos |= delete_memos_on(tx, &coding.id).map_err(fail)?;
     }
     let coders: BTreeSet<String> = changes
         .removed

@@ -795,3 +795,38 @@ fn summaries_and_classifications_revert_byte_for_byte() {
         assert_eq!(record_bytes(f.root()), before, "{what}");
     }
 }
+
+#[test]
+fn reverting_a_run_takes_the_memos_written_on_its_codings_since_and_a_redo_brings_them_back() {
+    let (f, _) = coded();
+    let root = f.root().to_str().unwrap();
+    let (ok, _, err) = qualkit(&[
+        "autocode", root, "--code", "coh.diff", "--word", "talk", "--coder", "ak",
+    ]);
+    assert!(ok, "{err}");
+    let run = last_entry(root);
+    let before_memo = record_bytes(f.root());
+    let p = qualkit::Project::open(f.root()).unwrap();
+    let made = p.store().codings_made_by(&run).unwrap();
+    drop(p);
+    let (ok, _, err) = qualkit(&[
+        "memo",
+        root,
+        "--coding",
+        &made[0],
+        "--coder",
+        "rb",
+        "talk is cheap",
+    ]);
+    assert!(ok, "{err}");
+    let with_memo = record_bytes(f.root());
+    let (ok, out, err) = qualkit(&["revert", root, &run, "--coder", "ak"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 codings removed"), "{out}");
+    let (ok, out, _) = qualkit(&["memos", root]);
+    assert!(ok && !out.contains("talk is cheap"), "{out}");
+    assert_ne!(record_bytes(f.root()), before_memo);
+    let (ok, _, err) = qualkit(&["revert", root, &last_entry(root), "--coder", "ak"]);
+    assert!(ok, "{err}");
+    assert_eq!(record_bytes(f.root()), with_memo);
+}
