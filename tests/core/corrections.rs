@@ -762,7 +762,8 @@ fn summaries_and_classifications_revert_byte_for_byte() {
     p.set_summary("ak", "Magenta", "coh", "A shared view.")
         .unwrap();
     drop(p);
-    let kinds: [(&str, fn(&mut qualkit::Project)); 3] = [
+    type Change = fn(&mut qualkit::Project);
+    let kinds: [(&str, Change); 3] = [
         ("a new summary", |p| {
             p.set_summary("ak", "Cobalt", "coh", "No shared view yet.")
                 .unwrap()
