@@ -380,6 +380,9 @@ fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
                 new.splice(at..end, put.chars());
             }
             let new: String = new.into_iter().collect();
+            let counts =
+                qualkit::coding::reanchor::Counts::of(&reanchor(Some(&old), &new, &anchors));
+            eprintln!("reanchor: {} codings: {counts}", anchors.len());
             measure(workload, old.len(), runs, || {
                 reanchor(Some(&old), &new, &anchors)
                     .iter()
