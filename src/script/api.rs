@@ -121,7 +121,8 @@ pub mod project_api {
     /// ```
     #[rhai_fn(return_raw)]
     pub fn project(path: &str) -> Fallible<ProjectRef> {
-        let project = Project::open(std::path::Path::new(path)).map_err(fail)?;
+        let mut project = Project::open(std::path::Path::new(path)).map_err(fail)?;
+        crate::script::show_notes(project.take_notes());
         let coder = default_coder(&project);
         let opened = ProjectRef {
             project: Rc::new(RefCell::new(project)),

@@ -122,6 +122,7 @@ impl Session {
 
     /// A session whose output goes to `sink` (the Jupyter kernel sends it to the notebook).
     pub fn with_output(base: &Path, limits: Limits, sink: OutputSink) -> Self {
+        NOTES_OUT.with(|out| *out.borrow_mut() = Some(sink.clone()));
         let mut engine = Engine::new();
         engine
             .set_max_operations(limits.operations)
@@ -309,6 +310,24 @@ impl Session {
     pub fn function_names(&self) -> Vec<String> {
         api::function_names(&self.engine)
     }
+}
+
+thread_local! {
+    /// Where notes go that a project has for its user (codings re-anchored on opening): the
+    /// output of the session on this thread, which is the one running the script.
+    static NOTES_OUT: std::cell::RefCell<Option<OutputSink>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Tells the user what opening or changing a project did, as `qualkit` does on the command
+/// line: each note on standard error (in a notebook, the cell's stderr stream).
+pub(crate) fn show_notes(notes: Vec<String>) {
+    NOTES_OUT.with(|out| {
+        if let Some(out) = out.borrow().as_ref() {
+            for note in notes {
+                out(Output::Stderr(format!("note: {note}")));
+            }
+        }
+    });
 }
 
 /// `display(value)` and `clear_output()`, for notebooks (in a terminal, `display` prints).

@@ -831,3 +831,27 @@ fn reverting_a_run_takes_the_memos_written_on_its_codings_since_and_a_redo_bring
     assert!(ok, "{err}");
     assert_eq!(record_bytes(f.root()), with_memo);
 }
+
+#[test]
+fn a_script_that_opens_an_edited_project_is_told_what_moved() {
+    let (f, ids) = coded();
+    let root = f.root().to_str().unwrap();
+    let file = f.root().join("transcripts/clinic.txt");
+    let edited = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("How did the clinic start?", "How did it start?");
+    std::fs::write(&file, edited).unwrap();
+    let script = f.root().join("open.rhai");
+    std::fs::write(
+        &script,
+        format!("let p = project(\"{root}\");\nprint(\"opened\");\n"),
+    )
+    .unwrap();
+    let (ok, out, err) = qualkit(&["run", script.to_str().unwrap()]);
+    assert!(ok && out.contains("opened"), "{err}");
+    assert!(
+        err.contains("note: transcripts/clinic.txt changed"),
+        "{err}"
+    );
+    assert!(err.contains(&ids[2]) && err.contains("3 moved"), "{err}");
+}
