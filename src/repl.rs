@@ -14,7 +14,7 @@ use rustyline::{Context, Editor, Helper};
 use crate::script::{Limits, Session};
 
 struct Completion {
-    words: Vec<String>,
+    completions: crate::script::complete::Completions,
 }
 
 impl Completer for Completion {
@@ -25,20 +25,22 @@ impl Completer for Completion {
         pos: usize,
         _: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let start = line[..pos]
-            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .map_or(0, |i| i + 1);
-        let prefix = &line[start..pos];
-        let candidates = self
-            .words
-            .iter()
-            .filter(|w| w.starts_with(prefix))
+        // rustyline counts bytes, completion code points.
+        let chars: Vec<char> = line.chars().collect();
+        let cursor = line[..pos].chars().count();
+        let (start, words) = self.completions.complete(&chars, cursor);
+        let start_byte = line
+            .char_indices()
+            .nth(start)
+            .map_or(line.len(), |(b, _)| b);
+        let candidates = words
+            .into_iter()
             .map(|w| Pair {
                 display: w.clone(),
-                replacement: w.clone(),
+                replacement: w,
             })
             .collect();
-        Ok((start, candidates))
+        Ok((start_byte, candidates))
     }
 }
 
@@ -71,9 +73,9 @@ pub fn run() -> rustyline::Result<()> {
     );
     let mut buffer = String::new();
     loop {
-        let mut words = session.function_names();
-        words.extend(session.variables());
-        editor.set_helper(Some(Completion { words }));
+        editor.set_helper(Some(Completion {
+            completions: crate::script::complete::Completions::of(&session),
+        }));
         let prompt = if buffer.is_empty() {
             "qualkit> "
         } else {

@@ -156,12 +156,6 @@ fn bundle_json(bundle: &MimeBundle) -> Value {
     Value::Object(data)
 }
 
-const KEYWORDS: &[&str] = &[
-    "as", "break", "catch", "const", "continue", "do", "else", "export", "false", "fn", "for",
-    "if", "import", "in", "let", "loop", "return", "switch", "this", "throw", "true", "try",
-    "until", "while",
-];
-
 fn is_name_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
@@ -353,41 +347,8 @@ impl State {
 
     fn complete(&self, content: &Value) -> Value {
         let (code, cursor) = Self::cursor(content);
-        let mut start = cursor;
-        while start > 0 && is_name_char(code[start - 1]) {
-            start -= 1;
-        }
-        let token: String = code[start..cursor].iter().collect();
-        // Inside a string, offer the names projects know: code ids, documents, cases.
-        let line_start = code[..start]
-            .iter()
-            .rposition(|&c| c == '\n')
-            .map_or(0, |i| i + 1);
-        let in_string = code[line_start..start]
-            .iter()
-            .filter(|&&c| c == '"')
-            .count()
-            % 2
-            == 1;
-        let (candidates, start, token) = if in_string {
-            let mut string_start = start;
-            while string_start > line_start && code[string_start - 1] != '"' {
-                string_start -= 1;
-            }
-            let token: String = code[string_start..cursor].iter().collect();
-            (self.session.project_names(), string_start, token)
-        } else {
-            let mut names = self.session.function_names();
-            names.extend(self.session.variables());
-            names.extend(KEYWORDS.iter().map(|k| k.to_string()));
-            (names, start, token)
-        };
-        let mut matches: Vec<String> = candidates
-            .into_iter()
-            .filter(|n| n.starts_with(&token))
-            .collect();
-        matches.sort();
-        matches.dedup();
+        let (start, matches) =
+            crate::script::complete::Completions::of(&self.session).complete(&code, cursor);
         json!({
             "status": "ok", "matches": matches,
             "cursor_start": start, "cursor_end": cursor, "metadata": {}

@@ -5,6 +5,7 @@
 mod agreement_api;
 mod analysis_api;
 mod api;
+pub mod complete;
 mod output;
 mod teaching_api;
 
@@ -197,6 +198,14 @@ impl Session {
     }
 
     /// Names of the variables in scope.
+    /// Each variable in scope with the type name of its value.
+    pub fn variable_types(&self) -> Vec<(String, String)> {
+        self.scope
+            .iter()
+            .map(|(name, _, value)| (name.to_string(), value.type_name().to_string()))
+            .collect()
+    }
+
     pub fn variables(&self) -> Vec<String> {
         self.scope
             .iter()

@@ -282,6 +282,17 @@ def test_completion_knows_variables_functions_and_the_project_codes(kernel):
     code = "p.matr"
     kc.complete(code, len(code))
     assert kc.get_shell_msg(timeout=TIMEOUT)["content"]["matches"] == ["matrix"]
+    # After a receiver, only what its type has: a Project's methods for `p.`, a Table's for
+    # `t.`, and a module's functions after `npt::`.
+    run(kc, 'let t = p.matrix("case", "npt");')
+    matches = lambda code: (kc.complete(code, len(code)), kc.get_shell_msg(timeout=TIMEOUT)["content"]["matches"])[1]
+    project = matches("p.")
+    assert "memos" in project and "segments" in project and "revert" in project
+    assert "to_xlsx" not in project and "sort" not in project and "!" not in "".join(project)
+    table = matches("t.")
+    assert "sort" in table and "to_xlsx" in table and "memos" not in table
+    assert {"construct", "constructs"} <= set(matches("npt::con")) and "explain" not in matches("npt::con")
+    assert "explain" in matches("npt::")
     kc.inspect("p.matrix(", 5)
     reply = kc.get_shell_msg(timeout=TIMEOUT)["content"]
     assert reply["found"] and "Matrix coding" in reply["data"]["text/plain"]
