@@ -40,7 +40,7 @@ struct LimitArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_seconds: Option<u64>,
     /// Stop a script (or cell) that allocates more than this many megabytes, and refuse
-    /// joins and the like that would (default: half the machine's memory).
+    /// joins and the like that would (default: a third of the machine's memory).
     #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
     max_memory_mb: Option<u64>,
 }

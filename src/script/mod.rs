@@ -61,8 +61,9 @@ pub const DEFAULT_MAX_SECONDS: u64 = 3600;
 
 impl Default for Limits {
     /// The limits of every front end: each is its environment variable when that is set to a
-    /// positive whole number, else the default; memory defaults to half of what the machine
-    /// (or its container) has, leaving room for the step that goes past the budget.
+    /// positive whole number, else the default. Memory defaults to a third of what the
+    /// machine (or its container) has: the budget is checked between operations, and the one
+    /// that goes past it may double a value while the old one is still held.
     fn default() -> Self {
         Limits {
             operations: from_env(MAX_OPERATIONS_VAR, DEFAULT_MAX_OPERATIONS),
@@ -112,7 +113,7 @@ fn from_env(variable: &str, default: u64) -> u64 {
     }
 }
 
-/// Half the memory of the machine, or of the container when that has less; 4 GB where
+/// A third of the memory of the machine, or of the container when that has less; 2 GB where
 /// neither can be read.
 fn default_memory_mb() -> u64 {
     let machine = std::fs::read_to_string("/proc/meminfo")
@@ -130,7 +131,7 @@ fn default_memory_mb() -> u64 {
         (Some(m), Some(c)) => Some(m.min(c)),
         (m, c) => m.or(c),
     };
-    total.map_or(4096, |bytes| (bytes / 2) >> 20).max(1)
+    total.map_or(2048, |bytes| (bytes / 3) >> 20).max(1)
 }
 
 /// An error from a script, with where it happened.

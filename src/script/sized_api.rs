@@ -68,7 +68,7 @@ pub(super) fn register(engine: &mut Engine) {
         .with_comments([
             "/// Pads the text to at least `len` characters with `character`:\n/// `let s = \"7\"; s.pad(3, '0'); // \"700\"`",
         ])
-        .with_params_info(["string: &mut ImmutableString", "len: INT", "character: char", "()"])
+        .with_params_info(["string: &mut String", "len: INT", "character: char", "()"])
         .register_into_engine(
             engine,
             |string: &mut ImmutableString, len: INT, character: char| -> Fallible<()> {
@@ -87,7 +87,7 @@ pub(super) fn register(engine: &mut Engine) {
         .with_comments([
             "/// Pads the text to at least `len` characters with repeats of `padding`, cut at\n/// `len`: `let s = \"hello\"; s.pad(10, \"(!)\"); // \"hello(!)(!\"`",
         ])
-        .with_params_info(["string: &mut ImmutableString", "len: INT", "padding: &str", "()"])
+        .with_params_info(["string: &mut String", "len: INT", "padding: &str", "()"])
         .register_into_engine(
             engine,
             |string: &mut ImmutableString, len: INT, padding: &str| -> Fallible<()> {

@@ -432,6 +432,34 @@ t.join(t, ["case"], "inner")
     );
 }
 
+/// Turning a table into maps multiplies its size; a table too large for that is refused.
+#[test]
+fn records_of_a_table_too_large_for_the_memory_budget_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = (0..200_000).map(|i| format!("A,{i}\n")).collect();
+    std::fs::write(dir.path().join("rows.csv"), format!("case,i\n{rows}")).unwrap();
+    let script = dir.path().join("records.rhai");
+    std::fs::write(
+        &script,
+        "let t = read_csv(\"rows.csv\");\nprint(t.head(10).records().len());\nt.records()\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qualkit"))
+        .args(["run", "--max-memory-mb", "16", script.to_str().unwrap()])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "10");
+    assert!(
+        stderr.contains("records.rhai:3:")
+            && stderr.contains("records: a table of 200000 rows and 2 columns")
+            && stderr.contains("16 MB budget"),
+        "{stderr}"
+    );
+}
+
 /// issue 20: a script is stopped by the clock too, whatever the operation limit.
 #[test]
 fn a_script_that_runs_past_its_time_limit_is_stopped() {
