@@ -36,11 +36,13 @@ struct CoderArg {
 /// QUALKIT_MAX_MEMORY_MB).
 #[derive(Args)]
 struct LimitArgs {
-    /// Stop a script (or cell) that runs longer than this many seconds (default: an hour).
+    /// Stop a script (or cell) that runs longer than this many seconds (default:
+    /// $QUALKIT_MAX_SECONDS, else an hour).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_seconds: Option<u64>,
     /// Stop a script (or cell) that allocates more than this many megabytes, and refuse
-    /// joins and the like that would (default: a third of the machine's memory).
+    /// joins and the like that would (default: $QUALKIT_MAX_MEMORY_MB, else a third of the
+    /// machine's memory).
     #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
     max_memory_mb: Option<u64>,
 }

@@ -100,7 +100,8 @@ fn from_env(variable: &str, default: u64) -> u64 {
     let Some(value) = std::env::var_os(variable) else {
         return default;
     };
-    // Rhai reads 0 as "no limit": a limit of nothing is refused too.
+    // Rhai reads an operation limit of 0 as "no limit"; a limit of nothing is refused for
+    // every limit alike.
     match value.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
         Some(n) if n > 0 => n,
         _ => {
