@@ -4,7 +4,8 @@
 //! Every allocation passes through [`CountingAllocator`], so the bytes in use are one atomic
 //! load away: the script engine checks them after every operation, and functions that build
 //! a large result in one step (a table join) ask first whether it fits. Responsible for the
-//! accounting only; the script layer decides what to tell the user.
+//! accounting and for refusing what would not fit; the script layer sets the budget and says
+//! why an evaluation was stopped.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

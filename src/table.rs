@@ -268,7 +268,8 @@ impl Table {
         Ok(Table::from_frame(frame))
     }
 
-    /// Joins another table on columns of the same name; `how` is "inner" or "left".
+    /// Joins another table on columns of the same name; `how` is "inner", "left" or "full".
+    /// A join too large for the running script's memory budget is refused before it is built.
     pub fn join(&self, other: &Table, on: &[String], how: &str) -> Result<Table> {
         for name in on {
             self.column(name)?;

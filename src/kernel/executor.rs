@@ -207,8 +207,8 @@ impl State {
             })
         };
         let base = std::env::current_dir().unwrap_or_default();
-        // The limits of `qualkit run` and the REPL: a runaway cell stops on its own, and an
-        // interrupt stops it sooner.
+        // The limits of `qualkit run` and the REPL, for each cell: a runaway cell stops on its
+        // own, and an interrupt stops it sooner.
         State {
             session: Session::with_output(&base, limits, sink),
             iopub,

@@ -345,7 +345,8 @@ pub mod analysis_api {
         t.group_by(&keys, &aggregates).map_err(fail)
     }
 
-    /// Joins another table on columns both have; `how` is "inner", "left" or "full".
+    /// Joins another table on columns both have; `how` is "inner", "left" or "full". A join
+    /// that pairs up more rows than the memory budget holds is refused.
     #[rhai_fn(return_raw, pure)]
     pub fn join(t: &mut Table, other: Table, on: Array, how: &str) -> Fallible<Table> {
         t.join(&other, &strings(&on, "join")?, how).map_err(fail)
