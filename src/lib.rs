@@ -6,6 +6,7 @@
 
 pub mod agreement;
 pub mod analysis;
+pub mod budget;
 pub mod cases;
 pub mod chart;
 pub mod charting;

@@ -32,10 +32,42 @@ struct CoderArg {
     coder: Option<String>,
 }
 
+/// Limits on a script, over those the environment sets (QUALKIT_MAX_SECONDS,
+/// QUALKIT_MAX_MEMORY_MB).
+#[derive(Args)]
+struct LimitArgs {
+    /// Stop a script (or cell) that runs longer than this many seconds (default:
+    /// $QUALKIT_MAX_SECONDS, else an hour).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_seconds: Option<u64>,
+    /// Stop a script (or cell) that allocates more than this many megabytes, and refuse
+    /// joins and the like that would (default: $QUALKIT_MAX_MEMORY_MB, else a third of the
+    /// machine's memory).
+    #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+    max_memory_mb: Option<u64>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> qualkit::script::Limits {
+        let mut limits = qualkit::script::Limits::default();
+        if let Some(seconds) = self.max_seconds {
+            limits = limits.with_seconds(seconds);
+        }
+        if let Some(megabytes) = self.max_memory_mb {
+            limits = limits.with_memory_mb(megabytes);
+        }
+        limits
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a saved Rhai analysis script.
-    Run { script: PathBuf },
+    Run {
+        script: PathBuf,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     /// The Jupyter kernel: `kernel install` registers it; Jupyter starts it with
     /// `kernel --connection-file FILE`.
     #[command(args_conflicts_with_subcommands = true)]
@@ -45,6 +77,9 @@ enum Command {
         /// The connection file Jupyter writes (ports and key).
         #[arg(long)]
         connection_file: Option<PathBuf>,
+        /// The limits of every cell.
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Create a new project folder.
     New {
@@ -440,11 +475,9 @@ fn main() -> ExitCode {
             }
         };
     };
-    if let Command::Run { script } = &command {
-        let mut session = qualkit::script::Session::new(
-            &qualkit::script::script_base(script),
-            Default::default(),
-        );
+    if let Command::Run { script, limits } = &command {
+        let mut session =
+            qualkit::script::Session::new(&qualkit::script::script_base(script), limits.limits());
         let interrupt = session.interrupter();
         let _ =
             ctrlc::set_handler(move || interrupt.store(true, std::sync::atomic::Ordering::Relaxed));
@@ -518,8 +551,9 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Kernel {
             connection_file: Some(file),
+            limits,
             ..
-        } => qualkit::kernel::run(&file)?,
+        } => qualkit::kernel::run(&file, limits.limits())?,
         Command::Kernel { .. } => {
             return Err(Error::argument(
                 "kernel",

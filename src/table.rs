@@ -268,7 +268,8 @@ impl Table {
         Ok(Table::from_frame(frame))
     }
 
-    /// Joins another table on columns of the same name; `how` is "inner" or "left".
+    /// Joins another table on columns of the same name; `how` is "inner", "left" or "full".
+    /// A join too large for the running script's memory budget is refused before it is built.
     pub fn join(&self, other: &Table, on: &[String], how: &str) -> Result<Table> {
         for name in on {
             self.column(name)?;
@@ -285,6 +286,16 @@ impl Table {
                 ));
             }
         };
+        let rows = self.join_rows(other, on, &how)?;
+        // Text is gathered as 16-byte views of the same buffers, and each result row also
+        // costs a pair of row indices while the join runs.
+        let row_bytes = 16 * (self.frame.width() + other.frame.width() + 1);
+        crate::budget::ensure_room(
+            "join",
+            &format!("`on` {on:?} pairs up {rows} rows"),
+            rows.saturating_mul(row_bytes),
+            "filter the tables first, or join on more columns",
+        )?;
         let keys: Vec<Expr> = on.iter().map(|k| col(k.as_str())).collect();
         let full = how == JoinType::Full;
         let mut args = JoinArgs::new(how);
@@ -299,6 +310,50 @@ impl Table {
             .collect()
             .map_err(table_error)?;
         Ok(Table::from_frame(frame))
+    }
+
+    /// How many rows a join will have, counted from how often each key occurs on each side,
+    /// so that a join of many rows to many rows can be refused before it is built.
+    fn join_rows(&self, other: &Table, on: &[String], how: &JoinType) -> Result<usize> {
+        let counts = |frame: &DataFrame, name: &str| {
+            frame
+                .clone()
+                .lazy()
+                .group_by(on.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
+                .agg([len().cast(DataType::UInt64).alias(name)])
+        };
+        let keys: Vec<Expr> = on.iter().map(|k| col(k.as_str())).collect();
+        let pairs = counts(&self.frame, "__left")
+            .join(
+                counts(&other.frame, "__right"),
+                keys.clone(),
+                keys,
+                JoinArgs::new(JoinType::Inner),
+            )
+            .select([
+                (col("__left") * col("__right")).sum().alias("pairs"),
+                col("__left").sum().alias("left"),
+                col("__right").sum().alias("right"),
+            ])
+            .collect()
+            .map_err(table_error)?;
+        let total = |name: &str| -> usize {
+            pairs
+                .column(name)
+                .ok()
+                .and_then(|c| c.u64().ok()?.get(0))
+                .unwrap_or(0) as usize
+        };
+        let (matched, left, right) = (total("pairs"), total("left"), total("right"));
+        let unmatched_left = self.rows() - left;
+        let unmatched_right = other.rows() - right;
+        Ok(match how {
+            JoinType::Left => matched.saturating_add(unmatched_left),
+            JoinType::Full => matched
+                .saturating_add(unmatched_left)
+                .saturating_add(unmatched_right),
+            _ => matched,
+        })
     }
 
     /// Writes the table as CSV (with a header row).

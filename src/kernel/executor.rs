@@ -50,13 +50,13 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn start(iopub: UnboundedSender<JupyterMessage>) -> Result<Executor> {
+    pub fn start(iopub: UnboundedSender<JupyterMessage>, limits: Limits) -> Result<Executor> {
         let (jobs, queue) = std::sync::mpsc::channel::<Job>();
         let (ready, started) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("qualkit-session".into())
             .spawn(move || {
-                let mut state = State::new(iopub);
+                let mut state = State::new(iopub, limits);
                 let _ = ready.send(state.session.interrupter());
                 for job in queue {
                     state.handle(job);
@@ -161,7 +161,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 impl State {
-    fn new(iopub: UnboundedSender<JupyterMessage>) -> State {
+    fn new(iopub: UnboundedSender<JupyterMessage>, limits: Limits) -> State {
         let running: Rc<RefCell<Option<JupyterMessage>>> = Rc::new(RefCell::new(None));
         let pages: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(Vec::new()));
         let sink = {
@@ -201,10 +201,10 @@ impl State {
             })
         };
         let base = std::env::current_dir().unwrap_or_default();
-        // The limits of `qualkit run` and the REPL: a runaway cell stops on its own, and an
-        // interrupt stops it sooner.
+        // The limits of `qualkit run` and the REPL, for each cell: a runaway cell stops on its
+        // own, and an interrupt stops it sooner.
         State {
-            session: Session::with_output(&base, Limits::default(), sink),
+            session: Session::with_output(&base, limits, sink),
             iopub,
             running,
             pages,

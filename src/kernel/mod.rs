@@ -33,6 +33,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::error::{Error, Result};
+use crate::script::Limits;
 use executor::Executor;
 
 pub const PROTOCOL_VERSION: &str = "5.3";
@@ -44,8 +45,9 @@ fn kernel_error(context: &str, e: impl std::fmt::Display) -> Error {
     Error::argument("kernel", format!("{context}: {e}"))
 }
 
-/// Runs the kernel for the connection file a Jupyter front end wrote, until shut down.
-pub fn run(connection_file: &Path) -> Result<()> {
+/// Runs the kernel for the connection file a Jupyter front end wrote, until shut down; every
+/// cell runs within `limits`.
+pub fn run(connection_file: &Path, limits: Limits) -> Result<()> {
     let text = crate::text::read_text(connection_file)?;
     let info: ConnectionInfo = serde_json::from_str(&text).map_err(|e| Error::Invalid {
         path: connection_file.to_path_buf(),
@@ -64,7 +66,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| kernel_error("starting the runtime", e))?;
-    runtime.block_on(serve(info))
+    runtime.block_on(serve(info, limits))
 }
 
 /// A request as read from a socket: the message (to reply to) and its content as JSON.
@@ -229,7 +231,7 @@ fn kernel_info() -> Value {
     })
 }
 
-async fn serve(info: ConnectionInfo) -> Result<()> {
+async fn serve(info: ConnectionInfo, limits: Limits) -> Result<()> {
     let session_id = uuid::Uuid::new_v4().to_string();
     let bind =
         |what: &'static str| move |e: jupyter_zmq_client::RuntimeError| kernel_error(what, e);
@@ -297,7 +299,7 @@ async fn serve(info: ConnectionInfo) -> Result<()> {
         }
     });
 
-    let executor = Executor::start(iopub_tx.clone())?;
+    let executor = Executor::start(iopub_tx.clone(), limits)?;
     let signatures = Signatures::default();
     let (shutdown_tx, mut shutdown_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
 

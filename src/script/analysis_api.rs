@@ -237,6 +237,21 @@ pub mod analysis_api {
     /// All rows as maps, to loop over: `for r in t.records() { print(r.case); }`.
     #[rhai_fn(return_raw, pure)]
     pub fn records(t: &mut Table) -> Fallible<Array> {
+        // Measured: a map costs about half a kilobyte (a tree node with room for 11 entries)
+        // and each entry a key and a value beyond that; text is copied out of the table.
+        let columns = t.column_names().len();
+        crate::budget::ensure_room(
+            "records",
+            &format!(
+                "a table of {} rows and {columns} columns becomes as many maps",
+                t.rows()
+            ),
+            t.rows()
+                .saturating_mul(512 + 48 * columns)
+                .saturating_add(t.frame().estimated_size()),
+            "select fewer columns or filter the rows first",
+        )
+        .map_err(fail)?;
         (0..t.rows())
             .map(|i| row(t, i as i64).map(Dynamic::from))
             .collect()
@@ -330,7 +345,8 @@ pub mod analysis_api {
         t.group_by(&keys, &aggregates).map_err(fail)
     }
 
-    /// Joins another table on columns both have; `how` is "inner", "left" or "full".
+    /// Joins another table on columns both have; `how` is "inner", "left" or "full". A join
+    /// that pairs up more rows than the memory budget holds is refused.
     #[rhai_fn(return_raw, pure)]
     pub fn join(t: &mut Table, other: Table, on: Array, how: &str) -> Fallible<Table> {
         t.join(&other, &strings(&on, "join")?, how).map_err(fail)

@@ -7,6 +7,7 @@ mod analysis_api;
 mod api;
 pub mod complete;
 mod output;
+mod sized_api;
 mod teaching_api;
 
 pub use output::{
@@ -17,21 +18,31 @@ mod exchange_api;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use rhai::module_resolvers::{FileModuleResolver, ModuleResolversCollection, StaticModuleResolver};
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope};
+
+use crate::budget::{self, Budget, Exceeded, MAX_MEMORY_VAR};
 
 /// Modules shipped with qualkit, importable by name: `import "npt" as npt;`.
 pub const STDLIB: &[(&str, &str)] = &[("npt", include_str!("../../stdlib/npt.rhai"))];
 
 /// Limits that stop a runaway script with a clear message instead of hanging or exhausting
-/// memory. `qualkit run`, the REPL and the notebook kernel all use [`Limits::default`].
+/// memory. `qualkit run`, the REPL and the notebook kernel all start from [`Limits::default`].
+///
+/// Memory is one budget for everything an evaluation allocates, checked after every
+/// operation, rather than Rhai's limits on the size of each string, array and map: those
+/// measure a whole array on every `push` (so a loop of pushes slows to a crawl) and miss
+/// map keys and most of what many values add up to.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub operations: u64,
-    pub string_size: usize,
-    pub array_size: usize,
-    pub map_size: usize,
+    /// Bytes one evaluation may allocate on top of what the process held when it began, so
+    /// the values a notebook keeps do not count against the next cell.
+    pub memory: usize,
+    /// How long one evaluation may run.
+    pub time: Option<Duration>,
     pub call_depth: usize,
 }
 
@@ -42,35 +53,87 @@ pub const DEFAULT_MAX_OPERATIONS: u64 = 50_000_000;
 /// The environment variable that sets the operation limit of every front end.
 pub const MAX_OPERATIONS_VAR: &str = "QUALKIT_MAX_OPERATIONS";
 
+/// The environment variable that sets the time limit of every front end, in seconds.
+pub const MAX_SECONDS_VAR: &str = "QUALKIT_MAX_SECONDS";
+
+/// The time limit when `QUALKIT_MAX_SECONDS` sets none: long enough for any analysis of a
+/// corpus that fits in memory, short enough that a forgotten run does not spin all day.
+pub const DEFAULT_MAX_SECONDS: u64 = 3600;
+
 impl Default for Limits {
-    /// The limits of every front end; the operation limit is `QUALKIT_MAX_OPERATIONS` when it
-    /// is set to a positive whole number, else [`DEFAULT_MAX_OPERATIONS`].
+    /// The limits of every front end: each is its environment variable when that is set to a
+    /// positive whole number, else the default. Memory defaults to a third of what the
+    /// machine (or its container) has: the budget is checked between operations, and the one
+    /// that goes past it may double a value while the old one is still held.
     fn default() -> Self {
         Limits {
-            operations: max_operations(),
-            string_size: 64 << 20,
-            array_size: 5_000_000,
-            map_size: 1_000_000,
+            operations: from_env(MAX_OPERATIONS_VAR, DEFAULT_MAX_OPERATIONS),
+            memory: (from_env(MAX_MEMORY_VAR, default_memory_mb()) as usize)
+                .saturating_mul(1 << 20),
+            time: Some(Duration::from_secs(from_env(
+                MAX_SECONDS_VAR,
+                DEFAULT_MAX_SECONDS,
+            ))),
             call_depth: 64,
         }
     }
 }
 
-fn max_operations() -> u64 {
-    let Some(value) = std::env::var_os(MAX_OPERATIONS_VAR) else {
-        return DEFAULT_MAX_OPERATIONS;
+impl Limits {
+    /// These limits with the memory budget set in megabytes (`--max-memory-mb`).
+    pub fn with_memory_mb(self, megabytes: u64) -> Limits {
+        Limits {
+            memory: (megabytes as usize).saturating_mul(1 << 20),
+            ..self
+        }
+    }
+
+    /// These limits with the time limit set in seconds (`--max-seconds`).
+    pub fn with_seconds(self, seconds: u64) -> Limits {
+        Limits {
+            time: Some(Duration::from_secs(seconds)),
+            ..self
+        }
+    }
+}
+
+fn from_env(variable: &str, default: u64) -> u64 {
+    let Some(value) = std::env::var_os(variable) else {
+        return default;
     };
-    // Rhai reads 0 as "no limit": a limit of nothing is refused too.
+    // Rhai reads an operation limit of 0 as "no limit"; a limit of nothing is refused for
+    // every limit alike.
     match value.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
         Some(n) if n > 0 => n,
         _ => {
             eprintln!(
-                "warning: {MAX_OPERATIONS_VAR}={} is not a positive whole number; the operation limit stays {DEFAULT_MAX_OPERATIONS}",
+                "warning: {variable}={} is not a positive whole number; the limit stays {default}",
                 value.to_string_lossy()
             );
-            DEFAULT_MAX_OPERATIONS
+            default
         }
     }
+}
+
+/// A third of the memory of the machine, or of the container when that has less; 2 GB where
+/// neither can be read.
+fn default_memory_mb() -> u64 {
+    let machine = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kilobytes * 1024)
+        });
+    // "max" when the container sets no limit.
+    let container = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+        .ok()
+        .and_then(|limit| limit.trim().parse::<u64>().ok());
+    let total = match (machine, container) {
+        (Some(m), Some(c)) => Some(m.min(c)),
+        (m, c) => m.or(c),
+    };
+    total.map_or(2048, |bytes| (bytes / 3) >> 20).max(1)
 }
 
 /// An error from a script, with where it happened.
@@ -101,6 +164,7 @@ pub struct Session {
     /// Functions defined by earlier evaluations, so a REPL line can call them.
     functions: rhai::AST,
     interrupt: Arc<AtomicBool>,
+    limits: Limits,
 }
 
 /// How complete a piece of input is, for front ends that collect lines.
@@ -127,12 +191,10 @@ impl Session {
         let mut engine = Engine::new();
         engine
             .set_max_operations(limits.operations)
-            .set_max_string_size(limits.string_size)
-            .set_max_array_size(limits.array_size)
-            .set_max_map_size(limits.map_size)
             .set_max_call_levels(limits.call_depth)
             .set_max_expr_depths(256, 256);
         api::register(&mut engine);
+        sized_api::register(&mut engine);
         register_display(&mut engine, &sink);
         // `help` reads the doc comments of everything registered so far, stdlib included.
         let help_engine_docs = api::help_index(&engine);
@@ -163,9 +225,19 @@ impl Session {
 
         let interrupt = Arc::new(AtomicBool::new(false));
         let flag = interrupt.clone();
-        engine.on_progress(move |_| {
-            flag.swap(false, Ordering::Relaxed)
-                .then(|| Dynamic::from("interrupted".to_string()))
+        // Called after every operation, so it must cost little: the clock is read once in 16
+        // operations (a loop of calls that take a second each overshoots by 16 seconds at most).
+        engine.on_progress(move |operations| {
+            if flag.swap(false, Ordering::Relaxed) {
+                return Some(Dynamic::from(INTERRUPTED));
+            }
+            let look_at_clock = operations % 16 == 0;
+            budget::current()?.exceeded(look_at_clock).map(|limit| {
+                Dynamic::from(match limit {
+                    Exceeded::Memory => OUT_OF_MEMORY,
+                    Exceeded::Time => OUT_OF_TIME,
+                })
+            })
         });
         let out = sink.clone();
         engine.on_print(move |s| out(Output::Stdout(s.to_string())));
@@ -176,6 +248,7 @@ impl Session {
             scope: Scope::new(),
             functions: rhai::AST::empty(),
             interrupt,
+            limits,
         }
     }
 
@@ -217,6 +290,7 @@ impl Session {
     /// code in error messages (a file name, `<repl>`).
     pub fn eval(&mut self, code: &str, source: &str) -> Result<Dynamic, ScriptError> {
         self.interrupt.store(false, Ordering::Relaxed);
+        let _budget = budget::enter(Budget::starting_now(self.limits.memory, self.limits.time));
         let ast = self
             .engine
             .compile_with_scope(&self.scope, code)
@@ -234,7 +308,7 @@ impl Session {
                 EvalAltResult::ErrorFunctionNotFound(signature, _) => self.did_you_mean(signature),
                 _ => String::new(),
             };
-            let mut error = script_error(source, *e, self.engine.max_operations());
+            let mut error = script_error(source, *e, &self.limits);
             error.message.push_str(&hint);
             error
         })
@@ -391,13 +465,29 @@ fn located(source: &str, position: Position, message: String) -> ScriptError {
     }
 }
 
-fn script_error(source: &str, error: EvalAltResult, max_operations: u64) -> ScriptError {
+/// Why the engine was told to stop, as `on_progress` reports it.
+const INTERRUPTED: &str = "interrupted";
+const OUT_OF_MEMORY: &str = "memory";
+const OUT_OF_TIME: &str = "time";
+
+fn script_error(source: &str, error: EvalAltResult, limits: &Limits) -> ScriptError {
     let position = error.position();
     let message = match &error {
         EvalAltResult::ErrorTooManyOperations(_) => format!(
-            "the script ran too long and was stopped (operation limit of {max_operations} reached; is there an endless loop? {MAX_OPERATIONS_VAR} sets the limit)"
+            "the script ran too long and was stopped (operation limit of {} reached; is there an endless loop? {MAX_OPERATIONS_VAR} sets the limit)",
+            limits.operations
         ),
-        EvalAltResult::ErrorTerminated(..) => "interrupted".into(),
+        EvalAltResult::ErrorTerminated(why, _) => match why.clone().into_string().as_deref() {
+            Ok(OUT_OF_MEMORY) => format!(
+                "the script went past its memory budget of {} and was stopped ({MAX_MEMORY_VAR} or --max-memory-mb sets the budget)",
+                budget::megabytes(limits.memory)
+            ),
+            Ok(OUT_OF_TIME) => format!(
+                "the script ran past its time limit of {} s and was stopped ({MAX_SECONDS_VAR} or --max-seconds sets the limit)",
+                limits.time.unwrap_or_default().as_secs()
+            ),
+            _ => INTERRUPTED.into(),
+        },
         EvalAltResult::ErrorDataTooLarge(what, _) => {
             format!("{what} is too large; the limit stops runaway scripts")
         }

@@ -94,7 +94,7 @@ fn an_endless_loop_stops_with_a_clear_message() {
         dir.path(),
         Limits {
             operations: 200_000,
-            ..Limits::default()
+            ..Limits::default().with_memory_mb(64)
         },
     );
     let err = s
@@ -107,7 +107,7 @@ fn an_endless_loop_stops_with_a_clear_message() {
     let err = s
         .eval("let s = \"ab\"; loop { s += s; }", "grow")
         .unwrap_err();
-    assert!(err.message.contains("too large"), "{err}");
+    assert!(err.message.contains("memory budget of 64 MB"), "{err}");
 }
 
 #[test]
@@ -312,4 +312,201 @@ fn help_signatures_use_the_names_scripts_see() {
         !text.contains("Fallible") && !text.contains("&mut"),
         "{text}"
     );
+}
+
+/// Runs `code` as a saved script with the given options and environment; returns whether it
+/// succeeded, its standard output and error, and how long it took.
+fn run_limited(
+    code: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (bool, String, String, std::time::Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("limited.rhai");
+    std::fs::write(&script, code).unwrap();
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_qualkit"))
+        .arg("run")
+        .args(args)
+        .arg(&script)
+        .envs(env.iter().copied())
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        started.elapsed(),
+    )
+}
+
+/// issue 20: each push measured the whole array (Rhai's per-value size limits), so a loop of
+/// pushes slowed quadratically and was not stopped within a minute. The time limit ends this
+/// test if that comes back.
+#[test]
+fn a_loop_of_pushes_takes_linear_time_and_stops_at_the_memory_budget() {
+    let (ok, stdout, stderr, took) = run_limited(
+        "let a = [];\nfor i in 0..200000 { a.push(i); }\nprint(a.len());\n",
+        &["--max-seconds", "60"],
+        &[],
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.trim(), "200000");
+    assert!(took.as_secs() < 30, "200,000 pushes took {took:?}");
+
+    let (ok, _, stderr, took) = run_limited(
+        "let a = [];\nlet n = 0;\nloop { a.push([n, n, n, n]); n += 1; }\n",
+        &["--max-memory-mb", "8", "--max-seconds", "60"],
+        &[],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("limited.rhai:3:") && stderr.contains("memory budget of 8 MB"),
+        "{stderr}"
+    );
+    assert!(took.as_secs() < 30, "stopping took {took:?}");
+}
+
+/// issue 20: map keys were not counted at all, and values only one at a time, so a map of
+/// long keys or of many large values grew until the process was killed.
+#[test]
+fn map_keys_and_values_count_against_the_memory_budget() {
+    for (what, code) in [
+        (
+            "long keys",
+            "let m = #{};\nlet i = 0;\nloop { let k = \"k\"; k.pad(1000, \"k\"); m[k + i] = i; i += 1; }\n",
+        ),
+        (
+            "large values",
+            "let m = #{};\nlet v = \"v\"; v.pad(1000000, \"v\");\nlet i = 0;\nloop { m[`${i}`] = v + i; i += 1; }\n",
+        ),
+    ] {
+        let (ok, _, stderr, _) = run_limited(
+            code,
+            &["--max-seconds", "60"],
+            &[("QUALKIT_MAX_MEMORY_MB", "32")],
+        );
+        assert!(!ok, "{what}");
+        assert!(
+            stderr.contains("memory budget of 32 MB")
+                && stderr.contains("QUALKIT_MAX_MEMORY_MB or --max-memory-mb"),
+            "{what}: {stderr}"
+        );
+    }
+}
+
+/// issue 20: joining a table to itself on a column with one value built every pair of rows
+/// (gigabytes) and the process aborted; the join is now counted first and refused.
+#[test]
+fn a_join_larger_than_the_memory_budget_is_refused_before_it_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = (0..3000).map(|i| format!("A,{i}\n")).collect();
+    std::fs::write(dir.path().join("rows.csv"), format!("case,i\n{rows}")).unwrap();
+    let script = dir.path().join("join.rhai");
+    std::fs::write(
+        &script,
+        r#"let small = table([#{k: "x", v: 1}, #{k: "x", v: 2}, #{k: "y", v: 3}]);
+let other = table([#{k: "x", w: 10}, #{k: "z", w: 30}]);
+print(`${small.join(other, ["k"], "inner").rows} ${small.join(other, ["k"], "left").rows} ${small.join(other, ["k"], "full").rows}`);
+let t = read_csv("rows.csv");
+t.join(t, ["case"], "inner")
+"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qualkit"))
+        .args(["run", "--max-memory-mb", "64", script.to_str().unwrap()])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    // Joins that fit are untouched.
+    assert_eq!(stdout.trim(), "2 3 4");
+    assert!(
+        stderr.contains("join.rhai:5:")
+            && stderr.contains("join: `on` [\"case\"] pairs up 9000000 rows")
+            && stderr.contains("64 MB budget"),
+        "{stderr}"
+    );
+}
+
+/// Turning a table into maps multiplies its size; a table too large for that is refused.
+#[test]
+fn records_of_a_table_too_large_for_the_memory_budget_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = (0..200_000).map(|i| format!("A,{i}\n")).collect();
+    std::fs::write(dir.path().join("rows.csv"), format!("case,i\n{rows}")).unwrap();
+    let script = dir.path().join("records.rhai");
+    std::fs::write(
+        &script,
+        "let t = read_csv(\"rows.csv\");\nprint(t.head(10).records().len());\nt.records()\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qualkit"))
+        .args(["run", "--max-memory-mb", "16", script.to_str().unwrap()])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "10");
+    assert!(
+        stderr.contains("records.rhai:3:")
+            && stderr.contains("records: a table of 200000 rows and 2 columns")
+            && stderr.contains("16 MB budget"),
+        "{stderr}"
+    );
+}
+
+/// issue 20: a script is stopped by the clock too, whatever the operation limit.
+#[test]
+fn a_script_that_runs_past_its_time_limit_is_stopped() {
+    let (ok, _, stderr, took) = run_limited(
+        "let n = 0;\nloop { n += 1; }\n",
+        &["--max-seconds", "1"],
+        &[("QUALKIT_MAX_OPERATIONS", "1000000000000")],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("limited.rhai:2:") && stderr.contains("time limit of 1 s"),
+        "{stderr}"
+    );
+    assert!(took.as_secs() < 10, "stopping took {took:?}");
+
+    let (ok, _, stderr, _) = run_limited("print(1);\n", &[], &[("QUALKIT_MAX_SECONDS", "soon")]);
+    assert!(ok);
+    assert!(
+        stderr.contains("QUALKIT_MAX_SECONDS=soon is not a positive whole number"),
+        "{stderr}"
+    );
+}
+
+/// Rhai's `pad` and `blob` build what the script asks for in one step; a length past the
+/// budget is refused rather than allocated.
+#[test]
+fn a_pad_or_blob_past_the_memory_budget_is_refused() {
+    for code in [
+        "let a = [];\na.pad(100000000000, 0);\n",
+        "let s = \"\";\ns.pad(100000000000, \"ab\");\n",
+        "let s = \"\";\ns.pad(100000000000, 'x');\n",
+        "let b = [];\nb = blob(100000000000);\n",
+    ] {
+        let (ok, _, stderr, _) = run_limited(code, &["--max-memory-mb", "64"], &[]);
+        assert!(!ok, "{code}");
+        assert!(
+            stderr.contains("limited.rhai:2:")
+                && stderr.contains("`len` 100000000000 adds")
+                && stderr.contains("64 MB budget"),
+            "{code}: {stderr}"
+        );
+    }
+    let (ok, stdout, stderr, _) = run_limited(
+        "let a = [1]; a.pad(3, 0); let s = \"7\"; s.pad(3, '0'); let t = \"ab\"; t.pad(5, \"xy\");\nprint(`${a} ${s} ${t} ${blob(2, 0x41)}`);\n",
+        &[],
+        &[],
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.trim(), "[1, 0, 0] 700 abxyx [4141]");
 }

@@ -209,6 +209,26 @@ def test_a_runaway_cell_stops_at_the_operation_limit():
         km.shutdown_kernel(now=True)
 
 
+def test_a_cell_past_its_time_limit_stops_and_the_kernel_goes_on():
+    """issue 20: a cell is stopped by the clock as `qualkit run` is (here after one second, set
+    for this kernel with QUALKIT_MAX_SECONDS), whatever the operation limit; the next cell runs."""
+    env = {**os.environ, "QUALKIT_MAX_SECONDS": "1", "QUALKIT_MAX_OPERATIONS": "1000000000000"}
+    km, kc = start_new_kernel(kernel_name="qualkit", env=env)
+    try:
+        started = time.monotonic()
+        reply, outputs = run(kc, "let n = 0;\nloop { n += 1; }")
+        assert time.monotonic() - started < 10
+        assert reply["status"] == "error"
+        assert "time limit of 1 s" in reply["evalue"], reply["evalue"]
+        assert results(outputs, "error")[0]["traceback"][0].startswith("In[1]:2:")
+        reply, outputs = run(kc, "n > 0")
+        assert reply["status"] == "ok"
+        assert results(outputs)[0]["data"]["text/plain"] == "true"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 # Starts the kernel as a Jupyter client does (naming itself in JPY_PARENT_PID), then waits.
 CLIENT = """
 import os, subprocess, sys, time
