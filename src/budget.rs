@@ -16,8 +16,10 @@ use crate::error::{Error, Result};
 
 static IN_USE: AtomicUsize = AtomicUsize::new(0);
 
-/// The system allocator, counting the bytes in use. Installed here rather than by each
-/// binary, so that no program using the library runs scripts whose memory goes uncounted.
+/// The system allocator, counting the bytes in use. A program installs it as its global
+/// allocator (`qualkit`'s binary does, in `main.rs`); the library does not, so that programs
+/// embedding it (a Rust notebook, say) keep their own allocator. Without it memory budgets
+/// see nothing in use, and only time limits stop a script.
 pub struct CountingAllocator;
 
 // SAFETY: every call is passed to the system allocator unchanged; only a counter is added.
@@ -56,9 +58,6 @@ unsafe impl GlobalAlloc for CountingAllocator {
         moved
     }
 }
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Bytes allocated and not yet freed, by every thread of the process.
 pub fn heap_in_use() -> usize {

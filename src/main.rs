@@ -13,6 +13,10 @@ use qualkit::project::{ImportMetadata, MemoTarget, StarterCodebook};
 use qualkit::segments::SegmentFilter;
 use qualkit::{Error, Project, Result};
 
+/// Counts the bytes in use, so that scripts run within their memory budget (see `budget`).
+#[global_allocator]
+static ALLOCATOR: qualkit::budget::CountingAllocator = qualkit::budget::CountingAllocator;
+
 #[derive(Parser)]
 #[command(
     name = "qualkit",

@@ -2,3 +2,7 @@
 
 mod common;
 mod core;
+
+/// Scripts evaluated in this process run within their memory budget, as in `qualkit`'s own.
+#[global_allocator]
+static ALLOCATOR: qualkit::budget::CountingAllocator = qualkit::budget::CountingAllocator;
