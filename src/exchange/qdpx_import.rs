@@ -101,7 +101,13 @@ fn read_text(
             .find_map(|candidate| archive.find(candidate).map(str::to_string))
             .ok_or_else(|| format!("{what}: its text `{path}` is not in the archive"))?;
             let bytes = archive.read(&found).map_err(|e| e.to_string())?;
-            super::xml::decode(&bytes, &found).map_err(|e| format!("{what}: {e}"))
+            let text = super::xml::decode(&bytes, &found).map_err(|e| format!("{what}: {e}"))?;
+            // The byte order mark stays: some tools count it as a position, and which ones
+            // do is judged from where the selections fall.
+            let bom = [&b"\xEF\xBB\xBF"[..], b"\xFF\xFE", b"\xFE\xFF"]
+                .iter()
+                .any(|mark| bytes.starts_with(mark));
+            Ok(if bom { format!("\u{feff}{text}") } else { text })
         }
         TextLocation::Missing { rich_text } => Err(match rich_text {
             Some(rich) => format!(
@@ -217,25 +223,43 @@ fn plan(
             }
         };
         let text = crate::text::normalise(raw.clone());
-        let recount = if positions::needs_recount(&raw) {
-            let counted: Vec<Counted> = source
-                .selections
-                .iter()
-                .map(|s| Counted {
-                    start: s.start,
-                    end: s.end,
-                    name: s.name.as_deref(),
-                })
-                .collect();
-            let (counting, map) = positions::choose(&raw, &text, &counted);
-            report.notes.push(format!(
-                "source `{}`: positions read with {}",
-                source.name,
-                counting.describe(&raw)
-            ));
-            Some(map)
-        } else {
+        // Tools count positions differently (see `positions`): the counting is judged per
+        // source by where its coded selections fall, and the report says how sure that is.
+        let coded: Vec<Counted> = source
+            .selections
+            .iter()
+            .filter(|s| !s.codings.is_empty())
+            .map(|s| Counted {
+                start: s.start,
+                end: s.end,
+                name: s.name.as_deref(),
+            })
+            .collect();
+        let recount = if coded.is_empty() {
             None
+        } else {
+            let choice = positions::choose(&raw, &text, &coded);
+            if positions::needs_recount(&raw) {
+                report.notes.push(format!(
+                    "source `{}`: positions read {} ({})",
+                    source.name,
+                    choice.counting.describe(&raw),
+                    choice.confidence()
+                ));
+            }
+            if choice.fits_poorly() {
+                report.warnings.push(format!(
+                    "source `{}`: no way of counting positions puts its selections on whole words (at best {} of {}); its codings may sit on the wrong words",
+                    source.name, choice.fitting, choice.selections
+                ));
+            } else if choice.ambiguous() {
+                report.warnings.push(format!(
+                    "source `{}`: two ways of counting positions fit its selections equally well and put them in different places; read {}, check its codings",
+                    source.name,
+                    choice.counting.describe(&raw)
+                ));
+            }
+            Some(choice.map)
         };
         let len = text.chars().count();
         let position = |p: i64| -> Option<usize> {

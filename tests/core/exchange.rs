@@ -654,6 +654,111 @@ fn positions_counted_in_utf16_units_are_recognised() {
     );
 }
 
+/// What NVivo (Windows 12, Mac 12 and 15) writes: a source file with a byte order mark and
+/// CRLF under a capitalised `Sources/`, selection positions in UTF-16 code units with the BOM
+/// not counted and CRLF as two, and empty selection names. Emoji come before most spans, so
+/// counting in code points would shift them; every imported span must hold its words.
+#[test]
+fn nvivo_positions_in_utf16_units_without_names_land_on_their_words() {
+    let body = "Interviewer: How did the service start? 😀\r\nPractice Manager: The link worker 👍 came in September.\r\nWe met every week 🙂 and the patients liked it.\r\nInterviewer: Anything else? 🤔\r\nPractice Manager: Smaller water trucks 🚚 arrived later.\r\n";
+    let spans = [
+        "The link worker 👍 came in September.",
+        "We met every week",
+        "the patients liked it.",
+        "Anything else?",
+        "Smaller water trucks 🚚 arrived later.",
+        "Practice Manager",
+    ];
+    let mut selections = String::new();
+    let mut from = 0;
+    for (i, span) in spans.iter().enumerate() {
+        // The last span repeats a label: take the second `Practice Manager`.
+        let at = if i == spans.len() - 1 {
+            body.rfind(span).unwrap()
+        } else {
+            from + body[from..].find(span).unwrap()
+        };
+        from = at;
+        let start = body[..at].encode_utf16().count();
+        let end = start + span.encode_utf16().count();
+        selections.push_str(&format!(
+            r#"<PlainTextSelection guid="{{5E000000-0000-0000-0000-00000000000{i}}}" name="" startPosition="{start}" endPosition="{end}"><Coding guid="{{C1000000-0000-0000-0000-00000000000{i}}}"><CodeRef targetGUID="{{C0000000-0000-0000-0000-000000000001}}"/></Coding></PlainTextSelection>"#
+        ));
+    }
+    let qde = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project name="NVivo 15" origin="NVivo" xmlns="urn:QDA-XML:project:1.0">
+  <CodeBook><Codes><Code guid="{{C0000000-0000-0000-0000-000000000001}}" name="Delivery" isCodable="true"/></Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{{50000000-0000-0000-0000-00000000000A}}" name="Cyan PM" plainTextPath="internal://{{50000000-0000-0000-0000-00000000000A}}.txt">{selections}</TextSource>
+  </Sources>
+</Project>"#
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("nvivo15.qdpx");
+    let with_bom = format!("\u{feff}{body}");
+    zip_file(
+        &file,
+        &[
+            ("project.qde", qde.as_bytes()),
+            (
+                "Sources/{50000000-0000-0000-0000-00000000000A}.txt",
+                with_bom.as_bytes(),
+            ),
+        ],
+    );
+    let target = tmp.path().join("target");
+    new_project(&target);
+    let report = exchange::import(&target, &file, &options()).unwrap();
+    assert!(report.warnings.is_empty(), "{report}");
+    let note = report
+        .notes
+        .iter()
+        .find(|n| n.contains("source `Cyan PM`: positions read"))
+        .unwrap_or_else(|| panic!("{report}"));
+    for said in [
+        "positions read in UTF-16 code units",
+        "CRLF line ends counted as two characters",
+        "the byte order mark not counted",
+        "(sure: 6 of 6 selections",
+    ] {
+        assert!(note.contains(said), "{note}");
+    }
+    let project = Project::open(&target).unwrap();
+    let mut got: Vec<String> = coded(&project).into_iter().map(|(_, _, t)| t).collect();
+    let mut want: Vec<String> = spans.iter().map(|s| s.to_string()).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+/// Positions that fall mid-word however they are counted are reported, not taken silently.
+#[test]
+fn selections_that_no_counting_puts_on_words_are_warned_about() {
+    let qde = r#"<Project name="x" xmlns="urn:QDA-XML:project:1.0">
+  <CodeBook><Codes><Code guid="d0000000-0000-0000-0000-000000000001" name="Praise" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="a0000000-0000-0000-0000-000000000001" name="feedback">
+    <PlainTextContent>Wonderful staff, always helpful.</PlainTextContent>
+    <PlainTextSelection guid="b0000000-0000-0000-0000-000000000001" startPosition="2" endPosition="13">
+      <Coding guid="c0000000-0000-0000-0000-000000000001"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+    </PlainTextSelection>
+  </TextSource></Sources>
+</Project>"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("shifted.qdpx");
+    zip_file(&file, &[("project.qde", qde.as_bytes())]);
+    let target = tmp.path().join("target");
+    new_project(&target);
+    let report = exchange::import(&target, &file, &options()).unwrap();
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("source `feedback`: no way of counting positions")),
+        "{report}"
+    );
+}
+
 /// The project folder's files and store, to show an import changed nothing.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
