@@ -1065,6 +1065,65 @@ fn a_codebook_goes_through_qdc_and_back() {
     );
 }
 
+/// The codebook schema names a set's member code by `guid` (the project schema says
+/// `targetGUID`): a `.qdc` with sets is written that way and its members come back in. Where
+/// `target/refi-schema/Codebook.xsd` is present (or `QUALKIT_REFI_CODEBOOK_SCHEMA` names it),
+/// the file is also validated with xmllint.
+#[test]
+fn code_sets_in_a_qdc_name_their_members_by_guid_and_come_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = sample_copy(tmp.path());
+    std::fs::write(
+        original.join("sets.yaml"),
+        "sets:\n  - name: Coherence work\n    description: For paper 1\n    codes: [npt.coherence, npt.coherence.differentiation]\n",
+    )
+    .unwrap();
+    let source = Project::open(&original).unwrap();
+    let qdc = tmp.path().join("frame.qdc");
+    exchange::export(&source, &qdc).unwrap();
+    let xml = std::fs::read_to_string(&qdc).unwrap();
+    assert_eq!(xml.matches("<MemberCode guid=").count(), 2, "{xml}");
+    assert!(!xml.contains("targetGUID"), "{xml}");
+
+    let schema = std::env::var_os("QUALKIT_REFI_CODEBOOK_SCHEMA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/refi-schema/Codebook.xsd")
+        });
+    if schema.exists() {
+        let out = std::process::Command::new("xmllint")
+            .args(["--noout", "--schema"])
+            .arg(&schema)
+            .arg(&qdc)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let target = tmp.path().join("target");
+    new_project(&target);
+    let report = exchange::import(&target, &qdc, &options()).unwrap();
+    assert!(report.warnings.is_empty(), "{report}");
+    let sets = qualkit::sets::load(&target).unwrap();
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0].name, "Coherence work");
+    let imported = Project::open(&target).unwrap();
+    let paths: Vec<String> = sets[0]
+        .codes
+        .iter()
+        .map(|c| imported.codebook.get(c).unwrap().path.clone())
+        .collect();
+    let want: Vec<String> = ["npt.coherence", "npt.coherence.differentiation"]
+        .iter()
+        .map(|c| source.codebook.get(c).unwrap().path.clone())
+        .collect();
+    assert_eq!(paths, want);
+}
+
 /// A project at `dir` whose codebook has `groups` codes of ten: a group and nine codes under
 /// it, the first of them called `Shared` in every group (a name that is not unique).
 fn project_with_codes(dir: &Path, groups: usize) -> Project {

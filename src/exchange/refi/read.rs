@@ -121,10 +121,15 @@ fn guid(element: &Element, attribute: &str) -> Guid {
     Guid::parse(element.attr(attribute).unwrap_or_default())
 }
 
+/// References to other objects: `targetGUID` as the project schema has it, or `guid` as the
+/// codebook schema has it for the members of a set.
 fn refs(element: &Element, name: &str) -> Vec<Guid> {
     element
         .children_named(name)
-        .map(|r| guid(r, "targetGUID"))
+        .map(|r| match r.attr("targetGUID") {
+            Some(target) => Guid::parse(target),
+            None => guid(r, "guid"),
+        })
         .collect()
 }
 
