@@ -759,6 +759,45 @@ fn selections_that_no_counting_puts_on_words_are_warned_about() {
     );
 }
 
+/// The record files are the whole record: Framework summaries that came in with a `.qdpx`
+/// are in `summaries.csv`, and a store rebuilt from the files still has them.
+#[test]
+fn imported_framework_summaries_reach_summaries_csv_and_survive_a_rebuilt_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = sample_copy(tmp.path());
+    let source = Project::open(&original).unwrap();
+    let want: BTreeSet<(String, String, String)> = source
+        .store()
+        .summaries()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.case, s.theme, s.text))
+        .collect();
+    assert!(!want.is_empty());
+    let qdpx = tmp.path().join("out.qdpx");
+    exchange::export(&source, &qdpx).unwrap();
+    drop(source);
+
+    let target = tmp.path().join("target");
+    new_project(&target);
+    let report = exchange::import(&target, &qdpx, &options()).unwrap();
+    assert_eq!(report.summaries, want.len(), "{report}");
+    let csv = std::fs::read_to_string(target.join("summaries.csv")).unwrap();
+    let rows = csv::Reader::from_reader(csv.as_bytes()).records().count();
+    assert_eq!(rows, want.len(), "{csv}");
+
+    std::fs::remove_dir_all(target.join(".qualkit")).unwrap();
+    let reopened = Project::open(&target).unwrap();
+    let got: BTreeSet<(String, String, String)> = reopened
+        .store()
+        .summaries()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.case, s.theme, s.text))
+        .collect();
+    assert_eq!(got, want);
+}
+
 /// The project folder's files and store, to show an import changed nothing.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
