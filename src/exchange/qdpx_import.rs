@@ -190,7 +190,25 @@ fn plan(
     let (codebook_text, code_ids) = merge_codes(project.root(), &refi.codes, &preferred, report)?;
     let variables: HashMap<&Guid, &Variable> =
         refi.variables.iter().map(|v| (&v.guid, v)).collect();
-    let (cases_text, source_case) = merge_cases(project, refi, &variables, options, report)?;
+    // Texts first: a source whose text cannot be read is not imported, so it must not be
+    // counted (or given a case) below.
+    let mut texts: Vec<std::result::Result<String, String>> = refi
+        .sources
+        .iter()
+        .map(|source| {
+            let what = format!("source `{}` (line {})", source.name, source.line);
+            read_text(archive, &source.text, &what)
+        })
+        .collect();
+    let readable: HashSet<Guid> = refi
+        .sources
+        .iter()
+        .zip(&texts)
+        .filter(|(_, t)| t.is_ok())
+        .map(|(s, _)| s.guid.clone())
+        .collect();
+    let (cases_text, source_case) =
+        merge_cases(project, refi, &variables, &readable, options, report)?;
 
     let mut notes = NoteBook::read(refi, archive, &people, report);
     let mut memos: Vec<MemoRecord> = Vec::new();
@@ -201,24 +219,32 @@ fn plan(
     let mut codings = Vec::new();
     let mut source_ids: HashMap<Guid, String> = HashMap::new();
     let mut uncoded_selections = 0;
-    for (kind, name) in &refi.other_sources {
-        report
-            .warnings
-            .push(format!("{kind} `{name}` (qualkit reads text sources only)"));
+    let mut lost_with_other_sources = 0;
+    for (kind, name, coded) in &refi.other_sources {
+        lost_with_other_sources += coded;
+        report.warnings.push(format!(
+            "{kind} `{name}` and its {coded} codings (qualkit reads text sources only)"
+        ));
     }
-    for source in &refi.sources {
-        let what = format!("source `{}` (line {})", source.name, source.line);
-        let raw = match read_text(archive, &source.text, &what) {
+    if refi.other_sources.len() > 1 && lost_with_other_sources > 0 {
+        report.warnings.push(format!(
+            "{lost_with_other_sources} codings in all with the {} sources that are not text",
+            refi.other_sources.len()
+        ));
+    }
+    for (index, source) in refi.sources.iter().enumerate() {
+        let raw = match std::mem::replace(&mut texts[index], Ok(String::new())) {
             Ok(raw) => raw,
             Err(message) => {
-                let coded = source
-                    .selections
-                    .iter()
-                    .filter(|s| !s.codings.is_empty())
-                    .count();
-                report.warnings.push(format!(
-                    "{message}; the source and its {coded} coded selections"
-                ));
+                let coded = source.codings.len()
+                    + source
+                        .selections
+                        .iter()
+                        .map(|s| s.codings.len())
+                        .sum::<usize>();
+                report
+                    .warnings
+                    .push(format!("{message}; the source and its {coded} codings"));
                 continue;
             }
         };

@@ -798,6 +798,67 @@ fn imported_framework_summaries_reach_summaries_csv_and_survive_a_rebuilt_store(
     assert_eq!(got, want);
 }
 
+/// The import report counts what it did: a source that is not imported (its text is missing)
+/// is not "put in case `unassigned`" and makes no empty case; codings inside a PDF are counted
+/// among what is lost; and a counting in code points is described in words.
+#[test]
+fn the_import_report_counts_only_imported_sources_and_the_codings_lost_with_pdfs() {
+    let text = "Great 😀 service. Staff are kind.";
+    let start = text.chars().count() - "Staff are kind.".chars().count();
+    let end = text.chars().count();
+    let qde = format!(
+        r#"<Project name="x" xmlns="urn:QDA-XML:project:1.0">
+  <CodeBook><Codes><Code guid="d0000000-0000-0000-0000-000000000001" name="Praise" isCodable="true"/></Codes></CodeBook>
+  <Cases><Case guid="f0000000-0000-0000-0000-000000000001" name="Olive"><SourceRef targetGUID="a0000000-0000-0000-0000-000000000001"/></Case></Cases>
+  <Sources>
+    <TextSource guid="a0000000-0000-0000-0000-000000000001" name="feedback">
+      <PlainTextContent>{text}</PlainTextContent>
+      <PlainTextSelection guid="b0000000-0000-0000-0000-000000000001" startPosition="{start}" endPosition="{end}">
+        <Coding guid="c0000000-0000-0000-0000-000000000001"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <TextSource guid="a0000000-0000-0000-0000-000000000002" name="lost" plainTextPath="internal://missing.txt">
+      <PlainTextSelection guid="b0000000-0000-0000-0000-000000000002" startPosition="0" endPosition="4">
+        <Coding guid="c0000000-0000-0000-0000-000000000002"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+        <Coding guid="c0000000-0000-0000-0000-000000000003"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <PDFSource guid="a0000000-0000-0000-0000-000000000003" name="scan.pdf" path="internal://scan.pdf">
+      <PDFSelection guid="b0000000-0000-0000-0000-000000000003" page="1" firstX="0" firstY="0" secondX="9" secondY="9">
+        <Coding guid="c0000000-0000-0000-0000-000000000004"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+        <Coding guid="c0000000-0000-0000-0000-000000000005"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+      </PDFSelection>
+      <Coding guid="c0000000-0000-0000-0000-000000000006"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+    </PDFSource>
+  </Sources>
+</Project>"#
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("report.qdpx");
+    zip_file(&file, &[("project.qde", qde.as_bytes())]);
+    let target = tmp.path().join("target");
+    new_project(&target);
+    let report = exchange::import(&target, &file, &options()).unwrap();
+    let said = report.to_string();
+    assert!(!said.contains("unassigned"), "{said}");
+    assert!(
+        said.contains("PDFSource `scan.pdf` and its 3 codings"),
+        "{said}"
+    );
+    assert!(said.contains("its 2 codings"), "{said}");
+    assert!(
+        said.contains("source `feedback`: positions read in code points (an emoji counts one)"),
+        "{said}"
+    );
+    assert!(!said.contains("read with in"), "{said}");
+    let project = Project::open(&target).unwrap();
+    assert!(project.cases.get("unassigned").is_none());
+    assert_eq!(
+        coded(&project),
+        vec![("importer".into(), "Praise".into(), "Staff are kind.".into())]
+    );
+}
+
 /// The project folder's files and store, to show an import changed nothing.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();

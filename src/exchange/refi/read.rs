@@ -61,6 +61,7 @@ pub fn project(root: &Element, shown: &str, warnings: &mut Vec<String>) -> Resul
                 other => project.other_sources.push((
                     other.to_string(),
                     source.attr("name").unwrap_or_default().to_string(),
+                    count_codings(source),
                 )),
             }
         }
@@ -115,6 +116,15 @@ pub fn codebook(
         root.listed("Codes", "Code").map(code).collect(),
         root.listed("Sets", "Set").map(set).collect(),
     ))
+}
+
+/// Codings anywhere inside an element (on the source or on its selections of any kind).
+fn count_codings(element: &Element) -> usize {
+    element
+        .children
+        .iter()
+        .map(|c| usize::from(c.name == "Coding") + count_codings(c))
+        .sum()
 }
 
 fn guid(element: &Element, attribute: &str) -> Guid {
