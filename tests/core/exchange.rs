@@ -1362,3 +1362,31 @@ fn import_and_export_are_reachable_from_the_command_line() {
     let (ok, _, err) = qualkit(&["export", dir.to_str().unwrap(), "/tmp/x.unknown"]);
     assert!(!ok && err.contains("cannot export to `.unknown`"), "{err}");
 }
+
+/// Excel counts a cell's 32,767 characters in UTF-16 code units: text full of emoji is cut
+/// there (never inside an emoji) instead of failing, and the cut cells are reported.
+#[test]
+fn xlsx_cells_over_excels_limit_in_utf16_units_are_cut_whole_and_reported() {
+    use qualkit::table::{Table, Values};
+    let emoji = "😀".repeat(20_000);
+    let edge = format!("{}{}", "a".repeat(32_766), "😀".repeat(5));
+    let table = Table::new(vec![(
+        "quote".to_string(),
+        Values::Text(vec![Some(emoji), Some(edge), Some("short".into())]),
+    )])
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("quotes.xlsx");
+    let warnings = exchange::xlsx::write_tables(&out, &[("quotes", &table)]).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("sheet `quotes`: 2 cells are longer than a spreadsheet cell holds"),
+        "{warnings:?}"
+    );
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut book, "quotes").unwrap();
+    let cells: Vec<String> = range.rows().map(|r| r[0].to_string()).collect();
+    assert_eq!(cells[1], "😀".repeat(16_383));
+    assert_eq!(cells[2], "a".repeat(32_766));
+    assert_eq!(cells[3], "short");
+}
