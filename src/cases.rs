@@ -57,6 +57,7 @@ impl Cases {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        crate::text::check_csv_quotes(path, text)?;
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let csv_error = |e: csv::Error| Error::Csv {
             path: path.to_path_buf(),

@@ -25,6 +25,7 @@ pub(crate) fn read(
         .unwrap_or(file)
         .to_path_buf();
     let text = crate::text::read_text(file)?;
+    crate::text::check_csv_quotes(&shown, &text)?;
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let csv_error = |e: csv::Error| Error::Csv {
         path: shown.clone(),

@@ -388,12 +388,16 @@ struct AutocodeArgs {
     /// The code to apply (not needed with --dictionary).
     #[arg(long, required_unless_present = "dictionary")]
     code: Option<String>,
-    /// Find this text (case-insensitive unless --case-sensitive).
+    /// Find this text as whole words (case-insensitive unless --case-sensitive); with
+    /// --inside-words, inside words too.
     #[arg(long, group = "rule")]
     literal: Option<String>,
-    /// Find this text as a whole word or phrase.
+    /// Find this text as a whole word or phrase (the same as --literal).
     #[arg(long, group = "rule")]
     word: Option<String>,
+    /// Let --literal and --dictionary terms match inside words ("truck" in "trucks").
+    #[arg(long)]
+    inside_words: bool,
     /// Find matches of this regular expression.
     #[arg(long, group = "rule")]
     regex: Option<String>,
@@ -892,10 +896,7 @@ fn autocode(args: AutocodeArgs) -> Result<()> {
     let rule = if let Some(text) = args.literal {
         Rule::Search {
             code,
-            search: Search::Literal {
-                text,
-                case_sensitive,
-            },
+            search: Search::text(text, case_sensitive, args.inside_words),
             scope,
         }
     } else if let Some(text) = args.word {
@@ -920,6 +921,7 @@ fn autocode(args: AutocodeArgs) -> Result<()> {
     } else if let Some(path) = args.dictionary {
         let mut dictionary = Dictionary::load(&path, &project.codebook)?;
         dictionary.case_sensitive = case_sensitive;
+        dictionary.whole_words = !args.inside_words;
         Rule::Dictionary { dictionary, scope }
     } else {
         return Err(qualkit::Error::Argument {

@@ -13,6 +13,22 @@ const CHECKPOINT: usize = 64;
 
 /// Decodes `bytes` as UTF-8, naming the line and column of the first invalid byte.
 pub fn decode_utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
+    // NUL is valid UTF-8 but never text: a file full of them is UTF-16 without a byte order
+    // mark, which read as UTF-8 would be stored as text with a NUL between letters.
+    if let Some(first) = bytes.iter().position(|&b| b == 0) {
+        let line = bytes[..first].iter().filter(|&&b| b == b'\n').count() + 1;
+        let sample = &bytes[..bytes.len().min(4096)];
+        let nuls = sample.iter().filter(|&&b| b == 0).count();
+        let message = if nuls * 4 >= sample.len() {
+            "the file looks like UTF-16 without a byte order mark; save it as UTF-8 (or UTF-16 with a byte order mark)"
+        } else {
+            "a NUL byte, which text does not hold; is this a text file?"
+        };
+        return Err(Error::Invalid {
+            path: path.to_path_buf(),
+            message: format!("line {line}: {message}"),
+        });
+    }
     String::from_utf8(bytes).map_err(|error| {
         let valid = error.utf8_error().valid_up_to();
         let bytes = error.as_bytes();
@@ -32,6 +48,38 @@ pub fn decode_utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
             byte: valid,
         }
     })
+}
+
+/// Checks that every quoted field of a CSV text closes: an unbalanced quote would make the
+/// rows after it one cell, silently. The error names the line where the quote opened.
+pub fn check_csv_quotes(path: &Path, text: &str) -> Result<()> {
+    let mut line = 1;
+    let mut opened_at: Option<usize> = None;
+    let mut field_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (opened_at, c) {
+            (Some(_), '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+            }
+            (Some(_), '"') => opened_at = None,
+            (None, '"') if field_start => opened_at = Some(line),
+            _ => {}
+        }
+        if c == '\n' {
+            line += 1;
+        }
+        // Only a quote that opens a field quotes it; elsewhere the reader takes it as is.
+        field_start = opened_at.is_none() && matches!(c, ',' | '\n' | '\r');
+    }
+    match opened_at {
+        Some(at) => Err(Error::Csv {
+            path: path.to_path_buf(),
+            line: at as u64,
+            message: "a quoted field opens here and never closes, so every row after it would be read as one cell; close the quote (a quote inside a quoted field is written twice)".into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The text as qualkit keeps it: without a byte order mark, with LF line endings (a lone CR,

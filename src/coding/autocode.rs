@@ -1,6 +1,13 @@
 //! Rule-based coding over a whole corpus: text search (literal, whole word, regex), speakers
 //! and roles, and dictionaries of many terms per code matched in one pass (aho-corasick).
 //! Rules produce spans; the project stores them as one bulk transaction.
+//!
+//! One rule for text, from the command line, scripts and dictionaries alike: a term matches
+//! as whole words, case-insensitively: a match neither starts nor ends inside a word, so
+//! "truck" does not code "trucks" (list both, or match inside words, which is the option:
+//! `--inside-words`, `autocode_text_inside_words`). Every term of a dictionary is looked for at
+//! every place, so a longer term that fails there ("water truck" in "water trucks") does not
+//! hide a shorter one that fits ("trucks").
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -53,6 +60,21 @@ pub enum Search {
 }
 
 impl Search {
+    /// Text to find by the one rule: as whole words, unless `inside_words`.
+    pub fn text(text: String, case_sensitive: bool, inside_words: bool) -> Search {
+        if inside_words {
+            Search::Literal {
+                text,
+                case_sensitive,
+            }
+        } else {
+            Search::Word {
+                text,
+                case_sensitive,
+            }
+        }
+    }
+
     pub fn compile(&self) -> Result<Regex> {
         let (pattern, case_sensitive) = match self {
             Search::Literal {
@@ -62,7 +84,26 @@ impl Search {
             Search::Word {
                 text,
                 case_sensitive,
-            } => (format!(r"\b{}\b", regex::escape(text)), *case_sensitive),
+            } => {
+                // An edge only where the term has a word character there: "(CLP)" and
+                // "N.H.S." are whole words too.
+                let edge = |c: Option<char>| {
+                    if c.is_some_and(char::is_alphanumeric) {
+                        r"\b"
+                    } else {
+                        ""
+                    }
+                };
+                (
+                    format!(
+                        "{}{}{}",
+                        edge(text.chars().next()),
+                        regex::escape(text),
+                        edge(text.chars().next_back())
+                    ),
+                    *case_sensitive,
+                )
+            }
             Search::Regex { pattern } => (pattern.clone(), true),
         };
         if pattern.is_empty() {
@@ -190,7 +231,10 @@ impl Dictionary {
             // A DFA searches fastest; up to a few thousand terms it stays small.
             .kind((self.entries.len() <= 5_000).then_some(AhoCorasickKind::DFA))
             .ascii_case_insensitive(!self.case_sensitive)
-            .match_kind(MatchKind::LeftmostLongest)
+            // Every match of every term, overlapping ones too: with leftmost-longest, a
+            // longer term that is then refused as not whole words would hide a shorter one
+            // at the same place.
+            .match_kind(MatchKind::Standard)
             .build(self.entries.iter().map(|(_, t)| t))
             .map_err(|e| Error::argument("dictionary", e.to_string()))
     }
@@ -307,7 +351,7 @@ pub fn find<'r>(rule: &'r Rule, documents: &[&Document]) -> Result<Vec<Hit<'r>>>
                         by_code.iter_mut().for_each(Vec::clear);
                         let text = &doc.text;
                         let mut cursor = doc.char_cursor();
-                        for m in automaton.find_iter(&**text) {
+                        for m in automaton.find_overlapping_iter(&**text) {
                             if dictionary.whole_words && !is_whole_word(text, m.start(), m.end()) {
                                 continue;
                             }

@@ -321,6 +321,7 @@ pub(crate) fn merge_cases(
     project: &Project,
     refi: &RefiProject,
     variables: &HashMap<&Guid, &Variable>,
+    imported: &HashSet<Guid>,
     options: &ImportOptions,
     report: &mut ExchangeReport,
 ) -> Result<(Option<String>, SourceCases)> {
@@ -420,7 +421,8 @@ pub(crate) fn merge_cases(
             ));
         }
     }
-    // Sources in no case go to the case given for the import, or to `unassigned`.
+    // Sources in no case go to the case given for the import, or to `unassigned`; only
+    // those that are imported count (a source without text makes no document).
     let fallback = options
         .metadata
         .case
@@ -429,7 +431,7 @@ pub(crate) fn merge_cases(
     let homeless = refi
         .sources
         .iter()
-        .filter(|s| !by_source.contains_key(&s.guid))
+        .filter(|s| imported.contains(&s.guid) && !by_source.contains_key(&s.guid))
         .count();
     if homeless > 0 {
         if !rows.iter().any(|r| r["case"] == fallback) {

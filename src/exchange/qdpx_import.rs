@@ -101,7 +101,13 @@ fn read_text(
             .find_map(|candidate| archive.find(candidate).map(str::to_string))
             .ok_or_else(|| format!("{what}: its text `{path}` is not in the archive"))?;
             let bytes = archive.read(&found).map_err(|e| e.to_string())?;
-            super::xml::decode(&bytes, &found).map_err(|e| format!("{what}: {e}"))
+            let text = super::xml::decode(&bytes, &found).map_err(|e| format!("{what}: {e}"))?;
+            // The byte order mark stays: some tools count it as a position, and which ones
+            // do is judged from where the selections fall.
+            let bom = [&b"\xEF\xBB\xBF"[..], b"\xFF\xFE", b"\xFE\xFF"]
+                .iter()
+                .any(|mark| bytes.starts_with(mark));
+            Ok(if bom { format!("\u{feff}{text}") } else { text })
         }
         TextLocation::Missing { rich_text } => Err(match rich_text {
             Some(rich) => format!(
@@ -184,7 +190,25 @@ fn plan(
     let (codebook_text, code_ids) = merge_codes(project.root(), &refi.codes, &preferred, report)?;
     let variables: HashMap<&Guid, &Variable> =
         refi.variables.iter().map(|v| (&v.guid, v)).collect();
-    let (cases_text, source_case) = merge_cases(project, refi, &variables, options, report)?;
+    // Texts first: a source whose text cannot be read is not imported, so it must not be
+    // counted (or given a case) below.
+    let mut texts: Vec<std::result::Result<String, String>> = refi
+        .sources
+        .iter()
+        .map(|source| {
+            let what = format!("source `{}` (line {})", source.name, source.line);
+            read_text(archive, &source.text, &what)
+        })
+        .collect();
+    let readable: HashSet<Guid> = refi
+        .sources
+        .iter()
+        .zip(&texts)
+        .filter(|(_, t)| t.is_ok())
+        .map(|(s, _)| s.guid.clone())
+        .collect();
+    let (cases_text, source_case) =
+        merge_cases(project, refi, &variables, &readable, options, report)?;
 
     let mut notes = NoteBook::read(refi, archive, &people, report);
     let mut memos: Vec<MemoRecord> = Vec::new();
@@ -195,47 +219,73 @@ fn plan(
     let mut codings = Vec::new();
     let mut source_ids: HashMap<Guid, String> = HashMap::new();
     let mut uncoded_selections = 0;
-    for (kind, name) in &refi.other_sources {
-        report
-            .warnings
-            .push(format!("{kind} `{name}` (qualkit reads text sources only)"));
+    let mut lost_with_other_sources = 0;
+    for (kind, name, coded) in &refi.other_sources {
+        lost_with_other_sources += coded;
+        report.warnings.push(format!(
+            "{kind} `{name}` and its {coded} codings (qualkit reads text sources only)"
+        ));
     }
-    for source in &refi.sources {
-        let what = format!("source `{}` (line {})", source.name, source.line);
-        let raw = match read_text(archive, &source.text, &what) {
+    if refi.other_sources.len() > 1 && lost_with_other_sources > 0 {
+        report.warnings.push(format!(
+            "{lost_with_other_sources} codings in all with the {} sources that are not text",
+            refi.other_sources.len()
+        ));
+    }
+    for (index, source) in refi.sources.iter().enumerate() {
+        let raw = match std::mem::replace(&mut texts[index], Ok(String::new())) {
             Ok(raw) => raw,
             Err(message) => {
-                let coded = source
-                    .selections
-                    .iter()
-                    .filter(|s| !s.codings.is_empty())
-                    .count();
-                report.warnings.push(format!(
-                    "{message}; the source and its {coded} coded selections"
-                ));
+                let coded = source.codings.len()
+                    + source
+                        .selections
+                        .iter()
+                        .map(|s| s.codings.len())
+                        .sum::<usize>();
+                report
+                    .warnings
+                    .push(format!("{message}; the source and its {coded} codings"));
                 continue;
             }
         };
         let text = crate::text::normalise(raw.clone());
-        let recount = if positions::needs_recount(&raw) {
-            let counted: Vec<Counted> = source
-                .selections
-                .iter()
-                .map(|s| Counted {
-                    start: s.start,
-                    end: s.end,
-                    name: s.name.as_deref(),
-                })
-                .collect();
-            let (counting, map) = positions::choose(&raw, &text, &counted);
-            report.notes.push(format!(
-                "source `{}`: positions read with {}",
-                source.name,
-                counting.describe(&raw)
-            ));
-            Some(map)
-        } else {
+        // Tools count positions differently (see `positions`): the counting is judged per
+        // source by where its coded selections fall, and the report says how sure that is.
+        let coded: Vec<Counted> = source
+            .selections
+            .iter()
+            .filter(|s| !s.codings.is_empty())
+            .map(|s| Counted {
+                start: s.start,
+                end: s.end,
+                name: s.name.as_deref(),
+            })
+            .collect();
+        let recount = if coded.is_empty() {
             None
+        } else {
+            let choice = positions::choose(&raw, &text, &coded);
+            if positions::needs_recount(&raw) {
+                report.notes.push(format!(
+                    "source `{}`: positions read {} ({})",
+                    source.name,
+                    choice.counting.describe(&raw),
+                    choice.confidence()
+                ));
+            }
+            if choice.fits_poorly() {
+                report.warnings.push(format!(
+                    "source `{}`: no way of counting positions puts its selections on whole words (at best {} of {}); its codings may sit on the wrong words",
+                    source.name, choice.fitting, choice.selections
+                ));
+            } else if choice.ambiguous() {
+                report.warnings.push(format!(
+                    "source `{}`: two ways of counting positions fit its selections equally well and put them in different places; read {}, check its codings",
+                    source.name,
+                    choice.counting.describe(&raw)
+                ));
+            }
+            Some(choice.map)
         };
         let len = text.chars().count();
         let position = |p: i64| -> Option<usize> {

@@ -11,14 +11,31 @@ use crate::error::{Error, Result};
 use crate::project::Project;
 use crate::table::{CellValue, Table, Values};
 
-/// The most characters Excel keeps in one cell.
-const EXCEL_CELL_CHARS: usize = 32_767;
+/// The most Excel keeps in one cell, counted in UTF-16 code units (an emoji counts two).
+const EXCEL_CELL_UNITS: usize = 32_767;
 /// Excel's row limit, header included.
 const EXCEL_ROWS: usize = 1_048_576;
 
+/// Text cut to what a spreadsheet cell holds, never inside a character; `None` when it fits.
+fn cut_to_cell(text: &str) -> Option<String> {
+    if text.len() <= EXCEL_CELL_UNITS || text.encode_utf16().count() <= EXCEL_CELL_UNITS {
+        return None;
+    }
+    let mut units = 0;
+    Some(
+        text.chars()
+            .take_while(|c| {
+                units += c.len_utf16();
+                units <= EXCEL_CELL_UNITS
+            })
+            .collect(),
+    )
+}
+
 /// Writes tables to one workbook, a sheet each, named after `name` (made unique and cut to
-/// Excel's 31 characters).
-pub fn write_tables(path: &Path, tables: &[(&str, &Table)]) -> Result<()> {
+/// Excel's 31 characters). Returns warnings: the cells cut to what a spreadsheet cell holds,
+/// by sheet.
+pub fn write_tables(path: &Path, tables: &[(&str, &Table)]) -> Result<Vec<String>> {
     let fail = |e: XlsxError| Error::Invalid {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -32,7 +49,9 @@ pub fn write_tables(path: &Path, tables: &[(&str, &Table)]) -> Result<()> {
     let plain = Format::new().set_align(FormatAlign::Top);
     let mut workbook = Workbook::new();
     let mut names: Vec<String> = Vec::new();
+    let mut warnings = Vec::new();
     for (name, table) in tables {
+        let mut cut = 0;
         if table.rows() + 1 > EXCEL_ROWS {
             return Err(Error::Invalid {
                 path: path.to_path_buf(),
@@ -78,11 +97,17 @@ pub fn write_tables(path: &Path, tables: &[(&str, &Table)]) -> Result<()> {
                         widest = widest.max(5);
                     }
                     CellValue::Text(s) => {
-                        let kept: String = s.chars().take(EXCEL_CELL_CHARS).collect();
+                        let kept = match cut_to_cell(s) {
+                            Some(kept) => {
+                                cut += 1;
+                                std::borrow::Cow::Owned(kept)
+                            }
+                            None => std::borrow::Cow::Borrowed(s.as_str()),
+                        };
                         widest =
                             widest.max(kept.lines().map(|l| l.chars().count()).max().unwrap_or(0));
                         sheet
-                            .write_string_with_format(r, c, kept, &wrapped)
+                            .write_string_with_format(r, c, kept.as_ref(), &wrapped)
                             .map_err(fail)?;
                     }
                 }
@@ -90,6 +115,11 @@ pub fn write_tables(path: &Path, tables: &[(&str, &Table)]) -> Result<()> {
             sheet
                 .set_column_width(c, (widest as f64 + 2.0).clamp(8.0, 60.0))
                 .map_err(fail)?;
+        }
+        if cut > 0 {
+            warnings.push(format!(
+                "sheet `{sheet_name}`: {cut} cells are longer than a spreadsheet cell holds ({EXCEL_CELL_UNITS} UTF-16 code units) and were cut there; write the table as CSV to keep them whole"
+            ));
         }
         sheet.set_freeze_panes(1, 0).map_err(fail)?;
         if !columns.is_empty() {
@@ -106,18 +136,8 @@ pub fn write_tables(path: &Path, tables: &[(&str, &Table)]) -> Result<()> {
         let _ = std::fs::remove_file(&temporary);
         fail(e)
     })?;
-    std::fs::rename(&temporary, path).map_err(|e| Error::io(path, e))
-}
-
-/// Whether any text cell is longer than a spreadsheet cell holds (it is cut there).
-pub fn cut_cells(table: &Table) -> usize {
-    table
-        .column_names()
-        .iter()
-        .filter_map(|c| table.values(c).ok())
-        .flatten()
-        .filter(|v| matches!(v, CellValue::Text(s) if s.chars().count() > EXCEL_CELL_CHARS))
-        .count()
+    std::fs::rename(&temporary, path).map_err(|e| Error::io(path, e))?;
+    Ok(warnings)
 }
 
 fn unique_sheet_name(wanted: &str, taken: &[String]) -> String {
@@ -382,13 +402,7 @@ pub fn export_project(project: &Project, out: &Path) -> Result<ExchangeReport> {
         written: vec![out.to_path_buf()],
         ..Default::default()
     };
-    let cut = cut_cells(&codings_table);
-    if cut > 0 {
-        report.warnings.push(format!(
-            "{cut} quotes are longer than a spreadsheet cell holds and were cut at {EXCEL_CELL_CHARS} characters"
-        ));
-    }
-    write_tables(
+    report.warnings = write_tables(
         out,
         &[
             ("codings", &codings_table),
@@ -405,7 +419,10 @@ pub fn export_project(project: &Project, out: &Path) -> Result<ExchangeReport> {
 /// A Framework matrix as a workbook: the matrix itself (a row per case, a column per theme,
 /// each cell its summary, or the quotes while there is none) and the long form with every
 /// quote and where it is.
-pub fn write_framework(path: &Path, matrix: &crate::analysis::FrameworkMatrix) -> Result<()> {
+pub fn write_framework(
+    path: &Path,
+    matrix: &crate::analysis::FrameworkMatrix,
+) -> Result<Vec<String>> {
     let mut columns = vec![(
         "case".to_string(),
         Values::Text(matrix.cases.iter().cloned().map(Some).collect()),

@@ -35,6 +35,10 @@ pub fn cues(path: &Path, text: &str) -> Result<Vec<Cue>> {
     while i < lines.len() {
         let line = lines[i].trim();
         let Some((start, _end)) = timing(line) else {
+            // A cue whose timing cannot be read would be lost with its words: say where.
+            if line.contains("-->") || looks_like_timing(line) {
+                return Err(bad_timing(path, i, line));
+            }
             // Headers, NOTE/STYLE/REGION blocks, cue numbers and ids: skipped up to a timing line.
             if line.starts_with("NOTE") || line.starts_with("STYLE") || line.starts_with("REGION") {
                 while i < lines.len() && !lines[i].trim().is_empty() {
@@ -47,7 +51,16 @@ pub fn cues(path: &Path, text: &str) -> Result<Vec<Cue>> {
         i += 1;
         let mut said: Vec<String> = Vec::new();
         let mut speaker: Option<String> = None;
-        while i < lines.len() && !lines[i].trim().is_empty() {
+        // A cue ends at a blank line, or (files written without blank lines) where the next
+        // cue's timing line, or its number before one, begins.
+        let next_cue = |j: usize| {
+            let line = lines[j].trim();
+            line.contains("-->")
+                || (!line.is_empty()
+                    && line.chars().all(|c| c.is_ascii_digit())
+                    && lines.get(j + 1).is_some_and(|l| timing(l.trim()).is_some()))
+        };
+        while i < lines.len() && !lines[i].trim().is_empty() && !next_cue(i) {
             let (voice, content) = strip_tags(lines[i].trim());
             if speaker.is_none() {
                 speaker = voice;
@@ -79,6 +92,29 @@ pub fn cues(path: &Path, text: &str) -> Result<Vec<Cue>> {
         });
     }
     Ok(cues)
+}
+
+/// A line that starts with a time and holds another, like a mistyped timing line
+/// (`00:00:03.000 -> 00:00:05.000`).
+fn looks_like_timing(line: &str) -> bool {
+    let times = line
+        .split(|c: char| c.is_whitespace() || c == '>' || c == '-')
+        .filter(|t| t.contains(':') && normalise_time(t).is_some())
+        .count();
+    line.split_whitespace()
+        .next()
+        .is_some_and(|t| normalise_time(t).is_some() && t.contains(':'))
+        && times >= 2
+}
+
+fn bad_timing(path: &Path, index: usize, line: &str) -> Error {
+    Error::Invalid {
+        path: path.to_path_buf(),
+        message: format!(
+            "line {}: `{line}` is not a cue timing (expected `00:00:01.000 --> 00:00:04.000`); the cue would be lost",
+            index + 1
+        ),
+    }
 }
 
 /// The start of a timing line `00:01:02.500 --> 00:01:05.000` (SubRip writes `,` for `.`);

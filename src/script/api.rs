@@ -562,6 +562,26 @@ pub mod project_api {
         run_rule(p, &rule)
     }
 
+    /// Like `autocode_text`, but `text` may match inside words too ("truck" codes "trucks").
+    ///
+    /// ```rhai
+    /// p.autocode_text_inside_words("theme.shared-learning", "learn", "sentence");
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn autocode_text_inside_words(
+        p: &mut ProjectRef,
+        code: &str,
+        text: &str,
+        scope: &str,
+    ) -> Fallible<i64> {
+        let rule = Rule::Search {
+            code: code.to_string(),
+            search: Search::text(text.to_string(), false, true),
+            scope: scope.parse::<Scope>().map_err(fail)?,
+        };
+        run_rule(p, &rule)
+    }
+
     /// Codes every match of a regular expression across the corpus with `code`, widened to
     /// `scope` ("match", "sentence", "paragraph" or "turn"). Returns the codings added.
     #[rhai_fn(return_raw, pure)]

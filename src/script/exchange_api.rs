@@ -37,6 +37,13 @@ fn report_map(report: ExchangeReport) -> Map {
     m
 }
 
+/// What a workbook could not hold whole, on standard error where a script's warnings go.
+fn warn_all(path: &str, warnings: Vec<String>) {
+    for w in warnings {
+        eprintln!("warning: {path}: {w}");
+    }
+}
+
 #[export_module]
 pub mod exchange_api {
     use super::*;
@@ -91,7 +98,10 @@ pub mod exchange_api {
     #[rhai_fn(name = "to_xlsx", return_raw, pure)]
     pub fn table_to_xlsx(t: &mut Table, path: &str) -> Fallible<()> {
         let name = t.title().unwrap_or("table").to_string();
-        exchange::xlsx::write_tables(std::path::Path::new(path), &[(&name, t)]).map_err(fail)
+        let warnings = exchange::xlsx::write_tables(std::path::Path::new(path), &[(&name, t)])
+            .map_err(fail)?;
+        warn_all(path, warnings);
+        Ok(())
     }
 
     /// Writes several tables to one workbook, a sheet each, named by the map's keys.
@@ -109,7 +119,10 @@ pub mod exchange_api {
             named.push((name.to_string(), table));
         }
         let refs: Vec<(&str, &Table)> = named.iter().map(|(n, t)| (n.as_str(), t)).collect();
-        exchange::xlsx::write_tables(std::path::Path::new(path), &refs).map_err(fail)
+        let warnings =
+            exchange::xlsx::write_tables(std::path::Path::new(path), &refs).map_err(fail)?;
+        warn_all(path, warnings);
+        Ok(())
     }
 
     /// Writes the Framework matrix to an Excel workbook: the matrix (a row per case, a
@@ -120,7 +133,10 @@ pub mod exchange_api {
     /// ```
     #[rhai_fn(name = "to_xlsx", return_raw, pure)]
     pub fn framework_to_xlsx(m: &mut FrameworkMatrix, path: &str) -> Fallible<()> {
-        exchange::xlsx::write_framework(std::path::Path::new(path), m).map_err(fail)
+        let warnings =
+            exchange::xlsx::write_framework(std::path::Path::new(path), m).map_err(fail)?;
+        warn_all(path, warnings);
+        Ok(())
     }
 
     /// Writes the Framework matrix (one row per cell, quotes included) to a Parquet file.

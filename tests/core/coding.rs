@@ -671,3 +671,96 @@ fn a_coder_split_over_two_codings_files_keeps_one_of_two_overlapping_codings() {
         ]
     );
 }
+
+fn trucks() -> Fixture {
+    let f = Fixture::new();
+    f.write(
+        "h1.txt",
+        transcript(
+            "Cobalt",
+            &[("Kay", "CLP")],
+            "Kay: Then smaller water trucks came. A water truck, then more trucks.\n",
+        ),
+    );
+    f
+}
+
+fn coded_texts(p: &qualkit::Project) -> Vec<String> {
+    let mut texts: Vec<String> = p
+        .segments(&SegmentFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|s| s.text)
+        .collect();
+    texts.sort();
+    texts
+}
+
+/// A longer term refused as not whole words ("water truck" in "water trucks") no longer
+/// hides a shorter term of the same code at the same place ("trucks").
+#[test]
+fn dictionary_terms_starting_at_the_same_place_are_all_tried() {
+    let f = trucks();
+    let dict = f.root().join("dict.yaml");
+    std::fs::write(&dict, "learn: [trucks, water truck]\n").unwrap();
+    let mut p = f.open();
+    let dictionary = Dictionary::load(&dict, &p.codebook).unwrap();
+    p.autocode(
+        "auto",
+        &Rule::Dictionary {
+            dictionary,
+            scope: Scope::Match,
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(coded_texts(&p), ["trucks", "trucks", "water truck"]);
+}
+
+/// The command line's `--literal`, a dictionary and the script's `autocode_text` follow one
+/// rule: whole words; `--inside-words` and `autocode_text_inside_words` match inside words.
+#[test]
+fn text_autocoding_matches_whole_words_everywhere_unless_asked_otherwise() {
+    let run = |extra: &[&str]| {
+        let f = trucks();
+        let root = f.root().display().to_string();
+        let mut args = vec!["autocode", &root, "--code", "learn", "--literal", "truck"];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = crate::common::qualkit(&args);
+        assert!(ok, "{out}{err}");
+        coded_texts(&f.open())
+    };
+    assert_eq!(run(&[]), ["truck"]);
+    assert_eq!(run(&["--inside-words"]), ["truck", "truck", "truck"]);
+
+    let script = |function: &str| {
+        let f = trucks();
+        let code = format!(
+            r#"let p = project({:?}); p.coder = "ak"; p.{function}("learn", "truck", "match")"#,
+            f.root().display().to_string()
+        );
+        qualkit::script::Session::new(f.root(), qualkit::script::Limits::default())
+            .eval(&code, "t")
+            .unwrap()
+            .as_int()
+            .unwrap()
+    };
+    assert_eq!(script("autocode_text"), 1);
+    assert_eq!(script("autocode_text_inside_words"), 3);
+
+    let f = trucks();
+    let dict = f.root().join("dict.yaml");
+    std::fs::write(&dict, "learn: [truck]\n").unwrap();
+    let mut p = f.open();
+    let dictionary = Dictionary::load(&dict, &p.codebook).unwrap();
+    p.autocode(
+        "auto",
+        &Rule::Dictionary {
+            dictionary,
+            scope: Scope::Match,
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(coded_texts(&p), ["truck"]);
+}

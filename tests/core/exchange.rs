@@ -654,6 +654,211 @@ fn positions_counted_in_utf16_units_are_recognised() {
     );
 }
 
+/// What NVivo (Windows 12, Mac 12 and 15) writes: a source file with a byte order mark and
+/// CRLF under a capitalised `Sources/`, selection positions in UTF-16 code units with the BOM
+/// not counted and CRLF as two, and empty selection names. Emoji come before most spans, so
+/// counting in code points would shift them; every imported span must hold its words.
+#[test]
+fn nvivo_positions_in_utf16_units_without_names_land_on_their_words() {
+    let body = "Interviewer: How did the service start? 😀\r\nPractice Manager: The link worker 👍 came in September.\r\nWe met every week 🙂 and the patients liked it.\r\nInterviewer: Anything else? 🤔\r\nPractice Manager: Smaller water trucks 🚚 arrived later.\r\n";
+    let spans = [
+        "The link worker 👍 came in September.",
+        "We met every week",
+        "the patients liked it.",
+        "Anything else?",
+        "Smaller water trucks 🚚 arrived later.",
+        "Practice Manager",
+    ];
+    let mut selections = String::new();
+    let mut from = 0;
+    for (i, span) in spans.iter().enumerate() {
+        // The last span repeats a label: take the second `Practice Manager`.
+        let at = if i == spans.len() - 1 {
+            body.rfind(span).unwrap()
+        } else {
+            from + body[from..].find(span).unwrap()
+        };
+        from = at;
+        let start = body[..at].encode_utf16().count();
+        let end = start + span.encode_utf16().count();
+        selections.push_str(&format!(
+            r#"<PlainTextSelection guid="{{5E000000-0000-0000-0000-00000000000{i}}}" name="" startPosition="{start}" endPosition="{end}"><Coding guid="{{C1000000-0000-0000-0000-00000000000{i}}}"><CodeRef targetGUID="{{C0000000-0000-0000-0000-000000000001}}"/></Coding></PlainTextSelection>"#
+        ));
+    }
+    let qde = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project name="NVivo 15" origin="NVivo" xmlns="urn:QDA-XML:project:1.0">
+  <CodeBook><Codes><Code guid="{{C0000000-0000-0000-0000-000000000001}}" name="Delivery" isCodable="true"/></Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{{50000000-0000-0000-0000-00000000000A}}" name="Cyan PM" plainTextPath="internal://{{50000000-0000-0000-0000-00000000000A}}.txt">{selections}</TextSource>
+  </Sources>
+</Project>"#
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("nvivo15.qdpx");
+    let with_bom = format!("\u{feff}{body}");
+    zip_file(
+        &file,
+        &[
+            ("project.qde", qde.as_bytes()),
+            (
+                "Sources/{50000000-0000-0000-0000-00000000000A}.txt",
+                with_bom.as_bytes(),
+            ),
+        ],
+    );
+    let target = tmp.path().join("target");
+    new_project(&target);
+    let report = exchange::import(&target, &file, &options()).unwrap();
+    assert!(report.warnings.is_empty(), "{report}");
+    let note = report
+        .notes
+        .iter()
+        .find(|n| n.contains("source `Cyan PM`: positions read"))
+        .unwrap_or_else(|| panic!("{report}"));
+    for said in [
+        "positions read in UTF-16 code units",
+        "CRLF line ends counted as two characters",
+        "the byte order mark not counted",
+        "(sure: 6 of 6 selections",
+    ] {
+        assert!(note.contains(said), "{note}");
+    }
+    let project = Project::open(&target).unwrap();
+    let mut got: Vec<String> = coded(&project).into_iter().map(|(_, _, t)| t).collect();
+    let mut want: Vec<String> = spans.iter().map(|s| s.to_string()).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+/// Positions that fall mid-word however they are counted are reported, not taken silently.
+#[test]
+fn selections_that_no_counting_puts_on_words_are_warned_about() {
+    let qde = r#"<Project name="x" xmlns="urn:QDA-XML:project:1.0">
+  <CodeBook><Codes><Code guid="d0000000-0000-0000-0000-000000000001" name="Praise" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="a0000000-0000-0000-0000-000000000001" name="feedback">
+    <PlainTextContent>Wonderful staff, always helpful.</PlainTextContent>
+    <PlainTextSelection guid="b0000000-0000-0000-0000-000000000001" startPosition="2" endPosition="13">
+      <Coding guid="c0000000-0000-0000-0000-000000000001"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+    </PlainTextSelection>
+  </TextSource></Sources>
+</Project>"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("shifted.qdpx");
+    zip_file(&file, &[("project.qde", qde.as_bytes())]);
+    let target = tmp.path().join("target");
+    new_project(&target);
+    let report = exchange::import(&target, &file, &options()).unwrap();
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("source `feedback`: no way of counting positions")),
+        "{report}"
+    );
+}
+
+/// The record files are the whole record: Framework summaries that came in with a `.qdpx`
+/// are in `summaries.csv`, and a store rebuilt from the files still has them.
+#[test]
+fn imported_framework_summaries_reach_summaries_csv_and_survive_a_rebuilt_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = sample_copy(tmp.path());
+    let source = Project::open(&original).unwrap();
+    let want: BTreeSet<(String, String, String)> = source
+        .store()
+        .summaries()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.case, s.theme, s.text))
+        .collect();
+    assert!(!want.is_empty());
+    let qdpx = tmp.path().join("out.qdpx");
+    exchange::export(&source, &qdpx).unwrap();
+    drop(source);
+
+    let target = tmp.path().join("target");
+    new_project(&target);
+    let report = exchange::import(&target, &qdpx, &options()).unwrap();
+    assert_eq!(report.summaries, want.len(), "{report}");
+    let csv = std::fs::read_to_string(target.join("summaries.csv")).unwrap();
+    let rows = csv::Reader::from_reader(csv.as_bytes()).records().count();
+    assert_eq!(rows, want.len(), "{csv}");
+
+    std::fs::remove_dir_all(target.join(".qualkit")).unwrap();
+    let reopened = Project::open(&target).unwrap();
+    let got: BTreeSet<(String, String, String)> = reopened
+        .store()
+        .summaries()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.case, s.theme, s.text))
+        .collect();
+    assert_eq!(got, want);
+}
+
+/// The import report counts what it did: a source that is not imported (its text is missing)
+/// is not "put in case `unassigned`" and makes no empty case; codings inside a PDF are counted
+/// among what is lost; and a counting in code points is described in words.
+#[test]
+fn the_import_report_counts_only_imported_sources_and_the_codings_lost_with_pdfs() {
+    let text = "Great 😀 service. Staff are kind.";
+    let start = text.chars().count() - "Staff are kind.".chars().count();
+    let end = text.chars().count();
+    let qde = format!(
+        r#"<Project name="x" xmlns="urn:QDA-XML:project:1.0">
+  <CodeBook><Codes><Code guid="d0000000-0000-0000-0000-000000000001" name="Praise" isCodable="true"/></Codes></CodeBook>
+  <Cases><Case guid="f0000000-0000-0000-0000-000000000001" name="Olive"><SourceRef targetGUID="a0000000-0000-0000-0000-000000000001"/></Case></Cases>
+  <Sources>
+    <TextSource guid="a0000000-0000-0000-0000-000000000001" name="feedback">
+      <PlainTextContent>{text}</PlainTextContent>
+      <PlainTextSelection guid="b0000000-0000-0000-0000-000000000001" startPosition="{start}" endPosition="{end}">
+        <Coding guid="c0000000-0000-0000-0000-000000000001"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <TextSource guid="a0000000-0000-0000-0000-000000000002" name="lost" plainTextPath="internal://missing.txt">
+      <PlainTextSelection guid="b0000000-0000-0000-0000-000000000002" startPosition="0" endPosition="4">
+        <Coding guid="c0000000-0000-0000-0000-000000000002"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+        <Coding guid="c0000000-0000-0000-0000-000000000003"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <PDFSource guid="a0000000-0000-0000-0000-000000000003" name="scan.pdf" path="internal://scan.pdf">
+      <PDFSelection guid="b0000000-0000-0000-0000-000000000003" page="1" firstX="0" firstY="0" secondX="9" secondY="9">
+        <Coding guid="c0000000-0000-0000-0000-000000000004"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+        <Coding guid="c0000000-0000-0000-0000-000000000005"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+      </PDFSelection>
+      <Coding guid="c0000000-0000-0000-0000-000000000006"><CodeRef targetGUID="d0000000-0000-0000-0000-000000000001"/></Coding>
+    </PDFSource>
+  </Sources>
+</Project>"#
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("report.qdpx");
+    zip_file(&file, &[("project.qde", qde.as_bytes())]);
+    let target = tmp.path().join("target");
+    new_project(&target);
+    let report = exchange::import(&target, &file, &options()).unwrap();
+    let said = report.to_string();
+    assert!(!said.contains("unassigned"), "{said}");
+    assert!(
+        said.contains("PDFSource `scan.pdf` and its 3 codings"),
+        "{said}"
+    );
+    assert!(said.contains("its 2 codings"), "{said}");
+    assert!(
+        said.contains("source `feedback`: positions read in code points (an emoji counts one)"),
+        "{said}"
+    );
+    assert!(!said.contains("read with in"), "{said}");
+    let project = Project::open(&target).unwrap();
+    assert!(project.cases.get("unassigned").is_none());
+    assert_eq!(
+        coded(&project),
+        vec![("importer".into(), "Praise".into(), "Staff are kind.".into())]
+    );
+}
+
 /// The project folder's files and store, to show an import changed nothing.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
@@ -960,6 +1165,65 @@ fn a_codebook_goes_through_qdc_and_back() {
     );
 }
 
+/// The codebook schema names a set's member code by `guid` (the project schema says
+/// `targetGUID`): a `.qdc` with sets is written that way and its members come back in. Where
+/// `target/refi-schema/Codebook.xsd` is present (or `QUALKIT_REFI_CODEBOOK_SCHEMA` names it),
+/// the file is also validated with xmllint.
+#[test]
+fn code_sets_in_a_qdc_name_their_members_by_guid_and_come_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = sample_copy(tmp.path());
+    std::fs::write(
+        original.join("sets.yaml"),
+        "sets:\n  - name: Coherence work\n    description: For paper 1\n    codes: [npt.coherence, npt.coherence.differentiation]\n",
+    )
+    .unwrap();
+    let source = Project::open(&original).unwrap();
+    let qdc = tmp.path().join("frame.qdc");
+    exchange::export(&source, &qdc).unwrap();
+    let xml = std::fs::read_to_string(&qdc).unwrap();
+    assert_eq!(xml.matches("<MemberCode guid=").count(), 2, "{xml}");
+    assert!(!xml.contains("targetGUID"), "{xml}");
+
+    let schema = std::env::var_os("QUALKIT_REFI_CODEBOOK_SCHEMA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/refi-schema/Codebook.xsd")
+        });
+    if schema.exists() {
+        let out = std::process::Command::new("xmllint")
+            .args(["--noout", "--schema"])
+            .arg(&schema)
+            .arg(&qdc)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let target = tmp.path().join("target");
+    new_project(&target);
+    let report = exchange::import(&target, &qdc, &options()).unwrap();
+    assert!(report.warnings.is_empty(), "{report}");
+    let sets = qualkit::sets::load(&target).unwrap();
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0].name, "Coherence work");
+    let imported = Project::open(&target).unwrap();
+    let paths: Vec<String> = sets[0]
+        .codes
+        .iter()
+        .map(|c| imported.codebook.get(c).unwrap().path.clone())
+        .collect();
+    let want: Vec<String> = ["npt.coherence", "npt.coherence.differentiation"]
+        .iter()
+        .map(|c| source.codebook.get(c).unwrap().path.clone())
+        .collect();
+    assert_eq!(paths, want);
+}
+
 /// A project at `dir` whose codebook has `groups` codes of ten: a group and nine codes under
 /// it, the first of them called `Shared` in every group (a name that is not unique).
 fn project_with_codes(dir: &Path, groups: usize) -> Project {
@@ -1097,4 +1361,32 @@ fn import_and_export_are_reachable_from_the_command_line() {
     assert!(csv.contains("Ann,Magenta interview,coherence.differentiation,"));
     let (ok, _, err) = qualkit(&["export", dir.to_str().unwrap(), "/tmp/x.unknown"]);
     assert!(!ok && err.contains("cannot export to `.unknown`"), "{err}");
+}
+
+/// Excel counts a cell's 32,767 characters in UTF-16 code units: text full of emoji is cut
+/// there (never inside an emoji) instead of failing, and the cut cells are reported.
+#[test]
+fn xlsx_cells_over_excels_limit_in_utf16_units_are_cut_whole_and_reported() {
+    use qualkit::table::{Table, Values};
+    let emoji = "😀".repeat(20_000);
+    let edge = format!("{}{}", "a".repeat(32_766), "😀".repeat(5));
+    let table = Table::new(vec![(
+        "quote".to_string(),
+        Values::Text(vec![Some(emoji), Some(edge), Some("short".into())]),
+    )])
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("quotes.xlsx");
+    let warnings = exchange::xlsx::write_tables(&out, &[("quotes", &table)]).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("sheet `quotes`: 2 cells are longer than a spreadsheet cell holds"),
+        "{warnings:?}"
+    );
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut book, "quotes").unwrap();
+    let cells: Vec<String> = range.rows().map(|r| r[0].to_string()).collect();
+    assert_eq!(cells[1], "😀".repeat(16_383));
+    assert_eq!(cells[2], "a".repeat(32_766));
+    assert_eq!(cells[3], "short");
 }

@@ -108,6 +108,50 @@ fn subrip_captions_with_names_in_the_text_are_read_too() {
     );
 }
 
+/// A cue whose timing line cannot be read is refused naming the file and line, not dropped
+/// with its words; an `.srt` written without blank lines keeps its timing lines out of the
+/// speech.
+#[test]
+fn caption_timing_errors_name_the_line_and_run_on_subrip_cues_are_split() {
+    let fixture = Fixture::new();
+    let run_on = fixture.root().join("run-on.srt");
+    std::fs::write(
+        &run_on,
+        "1\n00:00:01,000 --> 00:00:03,000\nAnn Lee: We met on Tuesday.\n2\n00:00:03,000 --> 00:00:05,000\nBen Ode: Good.\n",
+    )
+    .unwrap();
+    fixture
+        .open()
+        .import_documents(&[run_on], false, &magenta())
+        .unwrap();
+    let project = fixture.open();
+    assert_eq!(
+        &*project.document("run-on").unwrap().text,
+        "Ann Lee (00:00:01.000): We met on Tuesday.\n\nBen Ode (00:00:03.000): Good.\n"
+    );
+
+    for (name, timing, line) in [
+        ("arrow.vtt", "00:00:03.000 -> 00:00:05.000", "line 6"),
+        ("clock.vtt", "00:0x:05.000 --> 00:00:07.000", "line 6"),
+    ] {
+        let bad = fixture.root().join(name);
+        std::fs::write(
+            &bad,
+            format!("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nAnn Lee: Fine.\n\n{timing}\nBen Ode: Lost?\n"),
+        )
+        .unwrap();
+        let error = fixture
+            .open()
+            .import_documents(&[bad], false, &magenta())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(name) && error.contains(line) && error.contains("not a cue timing"),
+            "{error}"
+        );
+    }
+}
+
 /// issue 20: importing captions without a case, or with one cases.csv does not list, blamed
 /// `call.txt:1`, the transcript they would have become; the error names the file given.
 #[test]

@@ -417,6 +417,33 @@ fn a_survey_row_with_an_unknown_case_or_short_row_names_its_line() {
     );
 }
 
+/// A quote that never closes would make every row after it one answer; a file saved as
+/// UTF-16 without a byte order mark would be stored with a NUL between letters. Both are
+/// refused naming the file and line.
+#[test]
+fn an_unbalanced_csv_quote_and_utf16_without_a_bom_are_refused_naming_file_and_line() {
+    let f = Fixture::new();
+    f.write(
+        "s.csv",
+        "id,case,answer\n1,Magenta,\"It was fine\n2,Magenta,ok\n3,Magenta,good\n",
+    );
+    let msg = open_error(&f);
+    assert!(
+        msg.contains("s.csv:2:") && msg.contains("never closes"),
+        "{msg}"
+    );
+
+    let f = Fixture::new();
+    let text = "---\ncase: Magenta\n---\nInterviewer: Hello.\n";
+    let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    f.write("u.txt", utf16);
+    let msg = open_error(&f);
+    assert!(
+        msg.contains("u.txt") && msg.contains("line 1") && msg.contains("UTF-16"),
+        "{msg}"
+    );
+}
+
 #[test]
 fn cases_csv_without_a_case_column_is_refused() {
     let f = Fixture::new();

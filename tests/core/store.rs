@@ -46,6 +46,7 @@ fn killing_a_large_autocoding_leaves_the_store_as_it_was() {
                 "learn",
                 "--literal",
                 "a",
+                "--inside-words",
                 "--coder",
                 "bulk",
             ])

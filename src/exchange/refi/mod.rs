@@ -114,8 +114,8 @@ pub struct RefiProject {
     pub variables: Vec<Variable>,
     pub cases: Vec<RefiCase>,
     pub sources: Vec<TextSource>,
-    /// Sources that are not text (PDF, picture, audio, video): (kind, name).
-    pub other_sources: Vec<(String, String)>,
+    /// Sources that are not text (PDF, picture, audio, video): (kind, name, codings in it).
+    pub other_sources: Vec<(String, String, usize)>,
     pub notes: Vec<Note>,
     pub links: Vec<Link>,
     pub sets: Vec<RefiSet>,

@@ -61,6 +61,7 @@ pub fn project(root: &Element, shown: &str, warnings: &mut Vec<String>) -> Resul
                 other => project.other_sources.push((
                     other.to_string(),
                     source.attr("name").unwrap_or_default().to_string(),
+                    count_codings(source),
                 )),
             }
         }
@@ -117,14 +118,28 @@ pub fn codebook(
     ))
 }
 
+/// Codings anywhere inside an element (on the source or on its selections of any kind).
+fn count_codings(element: &Element) -> usize {
+    element
+        .children
+        .iter()
+        .map(|c| usize::from(c.name == "Coding") + count_codings(c))
+        .sum()
+}
+
 fn guid(element: &Element, attribute: &str) -> Guid {
     Guid::parse(element.attr(attribute).unwrap_or_default())
 }
 
+/// References to other objects: `targetGUID` as the project schema has it, or `guid` as the
+/// codebook schema has it for the members of a set.
 fn refs(element: &Element, name: &str) -> Vec<Guid> {
     element
         .children_named(name)
-        .map(|r| guid(r, "targetGUID"))
+        .map(|r| match r.attr("targetGUID") {
+            Some(target) => Guid::parse(target),
+            None => guid(r, "guid"),
+        })
         .collect()
 }
 

@@ -114,7 +114,7 @@ pub fn project(project: &RefiProject) -> String {
         }
         w.close("Links");
     }
-    sets(&mut w, &project.sets);
+    sets(&mut w, &project.sets, "targetGUID");
     if let Some(d) = &project.description {
         w.text("Description", &[], d);
     }
@@ -133,7 +133,9 @@ pub fn codebook(origin: &str, code_tree: &[RefiCode], code_sets: &[RefiSet]) -> 
         &[("xmlns", CODEBOOK_NAMESPACE), ("origin", origin)],
     );
     codes(&mut w, code_tree);
-    sets(&mut w, code_sets);
+    // The codebook schema names a member by `guid`, where the project schema says
+    // `targetGUID`.
+    sets(&mut w, code_sets, "guid");
     w.close("CodeBook");
     w.finish()
 }
@@ -251,7 +253,7 @@ fn text_source(w: &mut XmlWriter, element: &str, s: &TextSource) {
     w.close(element);
 }
 
-fn sets(w: &mut XmlWriter, sets: &[RefiSet]) {
+fn sets(w: &mut XmlWriter, sets: &[RefiSet], member_code: &str) {
     if sets.is_empty() {
         return;
     }
@@ -262,7 +264,7 @@ fn sets(w: &mut XmlWriter, sets: &[RefiSet]) {
             w.text("Description", &[], d);
         }
         for code in &set.codes {
-            w.empty("MemberCode", &[("targetGUID", code.as_str())]);
+            w.empty("MemberCode", &[(member_code, code.as_str())]);
         }
         for source in &set.sources {
             w.empty("MemberSource", &[("targetGUID", source.as_str())]);
