@@ -522,14 +522,7 @@ fn show_notes(project: &mut Project) {
 fn coder_name(arg: &CoderArg, project: &Project) -> String {
     arg.coder
         .clone()
-        .or_else(|| {
-            std::env::var("QUALKIT_CODER")
-                .ok()
-                .filter(|s| !s.is_empty())
-        })
-        .or_else(|| project.config.coder.clone())
-        .or_else(|| std::env::var("USER").ok().filter(|s| !s.is_empty()))
-        .unwrap_or_default()
+        .unwrap_or_else(|| qualkit::project::default_coder(&project.config))
 }
 
 fn run(command: Command) -> Result<()> {
@@ -1160,8 +1153,10 @@ fn show(table: &qualkit::table::Table, out: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
+/// The name of the folder `dir` (which need not exist yet).
 fn folder_name(dir: &Path) -> String {
     dir.canonicalize()
+        .or_else(|_| std::path::absolute(dir))
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "qualkit project".into())

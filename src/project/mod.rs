@@ -763,13 +763,46 @@ pub enum MemoTarget {
 }
 
 /// Who is working when no coder is named: `$QUALKIT_CODER`, then `coder` in qualkit.toml,
-/// then `$USER`.
+/// then `$USER`, then the name of the account the process runs as (containers and CI often
+/// set no `$USER`).
 pub fn default_coder(config: &Config) -> String {
     let env = |name: &str| std::env::var(name).ok().filter(|s| !s.trim().is_empty());
     env("QUALKIT_CODER")
-        .or_else(|| config.coder.clone())
+        .or_else(|| config.coder.clone().filter(|c| !c.trim().is_empty()))
         .or_else(|| env("USER"))
-        .unwrap_or_else(|| "qualkit".to_string())
+        .or_else(account_name)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The login name of the account this process runs as.
+#[cfg(unix)]
+fn account_name() -> Option<String> {
+    // SAFETY: `passwd` is plain data (integers and pointers); all zeroes is a valid value.
+    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buffer = vec![0 as libc::c_char; 4096];
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes only into `entry` and `buffer`, whose sizes it is given, and
+    // sets `found` to `&entry` or null; the name is read before either goes out of scope.
+    let status = unsafe {
+        libc::getpwuid_r(
+            libc::getuid(),
+            &mut entry,
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut found,
+        )
+    };
+    if status != 0 || found.is_null() || entry.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success `pw_name` points at a NUL-terminated string inside `buffer`.
+    let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) };
+    Some(name.to_string_lossy().into_owned()).filter(|n| !n.is_empty())
+}
+
+#[cfg(not(unix))]
+fn account_name() -> Option<String> {
+    std::env::var("USERNAME").ok().filter(|n| !n.is_empty())
 }
 
 pub(crate) fn check_coder(coder: &str) -> Result<()> {

@@ -50,12 +50,7 @@ pub(super) fn fail(error: impl std::fmt::Display) -> Box<EvalAltResult> {
 }
 
 fn default_coder(project: &Project) -> String {
-    std::env::var("QUALKIT_CODER")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .or_else(|| project.config.coder.clone())
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "unknown".into())
+    crate::project::default_coder(&project.config)
 }
 
 /// A case as a map: its name and attributes.

@@ -173,3 +173,42 @@ fn new_keeps_a_cases_file_that_is_already_there() {
         "case,integration\nMagenta,FIP\n"
     );
 }
+
+/// `qualkit new DIR` names the project after its folder, and with no coder named anywhere
+/// (no `$USER`, as in containers and CI) work is recorded under the account's name.
+#[test]
+fn a_new_project_is_named_by_its_folder_and_an_unnamed_coder_is_the_account() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("deep-end-study");
+    let d = dir.to_str().unwrap();
+    let (ok, _, err) = qualkit(&["new", d]);
+    assert!(ok, "{err}");
+    let config = std::fs::read_to_string(dir.join("qualkit.toml")).unwrap();
+    assert!(config.contains("name = \"deep-end-study\""), "{config}");
+    std::fs::write(dir.join("cases.csv"), "case,integration\nMagenta,FIP\n").unwrap();
+    let src = tmp.path().join("i.txt");
+    std::fs::write(&src, transcript("Magenta", &[], "A: We all talk now.\n")).unwrap();
+    let (ok, _, err) = qualkit(&["import", d, src.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = qualkit(&["codebook", d, "add", "Talk"]);
+    assert!(ok, "{err}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qualkit"))
+        .args(["code", d, "i", "Talk", "--quote", "We all talk"])
+        .env_remove("QUALKIT_CODER")
+        .env_remove("USER")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The account the tests run as (root in CI containers, a person elsewhere).
+    let account = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let account = String::from_utf8_lossy(&account.stdout).trim().to_string();
+    assert!(stdout.contains(&format!("by {account}")), "{stdout}");
+}
