@@ -349,11 +349,21 @@ impl Project {
             }
         }
         drop(ids);
+        // Whether each document the old cache knew changed since: one hash per document,
+        // not one per coding.
+        let changed: HashMap<&str, bool> = self
+            .documents
+            .par_iter()
+            .filter_map(|d| {
+                let before = placed_on.get(&d.id)?;
+                Some((d.id.as_str(), *before != crate::text::fingerprint(&d.text)))
+            })
+            .collect();
         let fit = Fit {
             documents: &self.documents,
             by_id: &self.by_id,
             codebook: &self.codebook,
-            placed_on: &placed_on,
+            changed: &changed,
         };
         let checked: Vec<(&CodingRow, Check)> = rows_by_file
             .par_iter()
@@ -617,9 +627,9 @@ struct Fit<'p> {
     documents: &'p [Document],
     by_id: &'p HashMap<String, usize>,
     codebook: &'p crate::codebook::Codebook,
-    /// Document id -> fingerprint of the text its codings were placed on, as the cache
-    /// being replaced knew it.
-    placed_on: &'p HashMap<String, String>,
+    /// Document id -> whether its text changed since its codings were placed, for the
+    /// documents the cache being replaced knew.
+    changed: &'p HashMap<&'p str, bool>,
 }
 
 /// What becomes of a coding of the record when the cache is built.
@@ -641,10 +651,7 @@ impl Fit<'_> {
         }
         let document = &self.documents[i];
         // Whether the text changed since the codings were placed: unknown without the cache.
-        let changed = self
-            .placed_on
-            .get(&document.id)
-            .map(|fingerprint| *fingerprint != crate::text::fingerprint(&document.text));
+        let changed = self.changed.get(document.id.as_str()).copied();
         if row.detached {
             return match changed {
                 Some(false) => Check::Misfit(format!(

@@ -18,20 +18,11 @@ fn path_of(root: &Path, fingerprint: &str) -> PathBuf {
 }
 
 /// Keeps a copy of `text` unless one is kept already. A copy that cannot be written is only
-/// a lost convenience, so failures are ignored. Copies are not synced to disk: one torn by a
-/// crash fails its fingerprint check and is not used.
+/// a lost convenience, so failures are ignored.
 pub(crate) fn keep(root: &Path, text: &str) {
-    let fingerprint = crate::text::fingerprint(text);
-    let path = path_of(root, &fingerprint);
-    if path.exists() {
-        return;
-    }
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let scratch = path.with_extension(format!("{}.tmp", std::process::id()));
-    if std::fs::write(&scratch, text).is_err() || std::fs::rename(&scratch, &path).is_err() {
-        let _ = std::fs::remove_file(&scratch);
+    let path = path_of(root, &crate::text::fingerprint(text));
+    if !path.exists() {
+        let _ = crate::record::atomic::write_atomic(&path, text.as_bytes());
     }
 }
 
