@@ -256,6 +256,17 @@ impl Codebook {
         }
     }
 
+    /// The ids of the code named `key` (id, path or unique name) and of every code below it:
+    /// what a filter "by code" keeps.
+    pub fn ids_below(&self, key: &str) -> Result<std::collections::HashSet<String>> {
+        let id = &self.resolve(key)?.id;
+        Ok(self
+            .descendants_and_self(id)
+            .into_iter()
+            .map(|c| c.id.clone())
+            .collect())
+    }
+
     /// The code and everything below it.
     pub fn descendants_and_self(&self, id: &str) -> Vec<&Code> {
         let mut out = Vec::new();
@@ -427,7 +438,7 @@ fn code_line(text: &str, index: usize) -> Option<usize> {
         .flatten()
 }
 
-fn is_hex_color(s: &str) -> bool {
+pub(crate) fn is_hex_color(s: &str) -> bool {
     s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
 

@@ -42,6 +42,19 @@ fn is_item_start(line: &str) -> bool {
     ["- id:", "- name:"].iter().any(|p| t.starts_with(p))
 }
 
+/// Where the block of the item starting at line `start` (its `-` at column `indent`) ends:
+/// at the next line as far left, less the comments just above that line, which are the next
+/// item's.
+fn block_end(lines: &[String], start: usize, indent: usize) -> usize {
+    let mut end = (start + 1..lines.len())
+        .find(|&j| is_significant(&lines[j]) && indent_of(&lines[j]) <= indent)
+        .unwrap_or(lines.len());
+    while end > start + 1 && lines[end - 1].trim_start().starts_with('#') {
+        end -= 1;
+    }
+    end
+}
+
 /// A YAML scalar for `value`, quoted where YAML needs it.
 fn scalar(value: &str) -> String {
     serde_norway::to_string(value)
@@ -58,20 +71,9 @@ impl CodebookText {
         for (i, line) in lines.iter().enumerate() {
             if is_item_start(line) {
                 let indent = indent_of(line);
-                let mut end = lines.len();
-                for (j, later) in lines.iter().enumerate().skip(i + 1) {
-                    if is_significant(later) && indent_of(later) <= indent {
-                        end = j;
-                        break;
-                    }
-                }
-                // Comments just above the next item are that item's.
-                while end > i + 1 && lines[end - 1].trim_start().starts_with('#') {
-                    end -= 1;
-                }
                 items.push(Item {
                     start: i,
-                    end,
+                    end: block_end(&lines, i, indent),
                     indent,
                 });
             }
@@ -220,17 +222,7 @@ impl CodebookText {
     /// The end of `id`'s block, found again after lines were inserted into it.
     fn item_end_after_insert(&self, codebook: &Codebook, id: &str) -> usize {
         let item = self.item(codebook, id);
-        let mut end = self.lines.len();
-        for j in item.start + 1..self.lines.len() {
-            if is_significant(&self.lines[j]) && indent_of(&self.lines[j]) <= item.indent {
-                end = j;
-                break;
-            }
-        }
-        while end > item.start + 1 && self.lines[end - 1].trim_start().starts_with('#') {
-            end -= 1;
-        }
-        end
+        block_end(&self.lines, item.start, item.indent)
     }
 
     /// Adds a new code under `parent` (or at the top).

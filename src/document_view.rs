@@ -16,20 +16,11 @@ pub struct ViewFilter {
 /// The document's text with line numbers, offsets and coding brackets.
 pub fn terminal(project: &Project, document: &str, filter: &ViewFilter) -> Result<String> {
     let doc = project.document(document)?;
-    let codes: Option<std::collections::HashSet<String>> = match &filter.code {
-        Some(c) => {
-            let id = project.codebook.resolve(c)?.id.clone();
-            Some(
-                project
-                    .codebook
-                    .descendants_and_self(&id)
-                    .into_iter()
-                    .map(|c| c.id.clone())
-                    .collect(),
-            )
-        }
-        None => None,
-    };
+    let codes = filter
+        .code
+        .as_deref()
+        .map(|c| project.codebook.ids_below(c))
+        .transpose()?;
     let mut codings: Vec<_> = project
         .codings()?
         .into_iter()

@@ -1058,17 +1058,10 @@ fn list_codings(
     detached: bool,
 ) -> Result<()> {
     let project = open_project(dir)?;
-    let codes: Option<std::collections::HashSet<String>> = match &code {
-        Some(c) => Some(
-            project
-                .codebook
-                .descendants_and_self(&project.codebook.resolve(c)?.id.clone())
-                .into_iter()
-                .map(|c| c.id.clone())
-                .collect(),
-        ),
-        None => None,
-    };
+    let codes = code
+        .as_deref()
+        .map(|c| project.codebook.ids_below(c))
+        .transpose()?;
     let keep = |doc: &str, code: &str, who: &str| {
         document.as_deref().is_none_or(|d| d == doc)
             && codes.as_ref().is_none_or(|cs| cs.contains(code))

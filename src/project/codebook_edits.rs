@@ -77,9 +77,7 @@ impl Project {
                     None => (None, path),
                 };
                 if let Some(color) = color
-                    && !(color.len() == 7
-                        && color.starts_with('#')
-                        && color[1..].chars().all(|c| c.is_ascii_hexdigit()))
+                    && !crate::codebook::is_hex_color(color)
                 {
                     return Err(Error::argument(
                         "--color",
@@ -147,11 +145,7 @@ impl Project {
             }
             CodebookEdit::Remove { code, with_codings } => {
                 let id = book.resolve(code)?.id.clone();
-                let below: HashSet<String> = book
-                    .descendants_and_self(&id)
-                    .iter()
-                    .map(|c| c.id.clone())
-                    .collect();
+                let below = book.ids_below(&id)?;
                 let coded: Vec<Coding> = codings
                     .iter()
                     .filter(|c| below.contains(&c.code))

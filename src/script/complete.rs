@@ -38,6 +38,17 @@ fn is_name_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// The name `text` ends with (empty if it ends otherwise).
+fn trailing_name(text: &str) -> &str {
+    let start = text
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_name_char(c))
+        .last()
+        .map_or(text.len(), |(i, _)| i);
+    &text[start..]
+}
+
 impl Completions {
     pub fn of(session: &Session) -> Completions {
         let mut out = Completions {
@@ -128,30 +139,16 @@ impl Completions {
         }
         let before: String = code[..start].iter().collect();
         if let Some(module) = before.strip_suffix("::") {
-            let name: String = module
-                .chars()
-                .rev()
-                .take_while(|&c| is_name_char(c))
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            let functions = self.modules.get(&name).into_iter().flatten();
+            let name = trailing_name(module);
+            let functions = self.modules.get(name).into_iter().flatten();
             return (start, pick(&mut functions.into_iter(), &token));
         }
         if let Some(receiver) = before.strip_suffix('.') {
-            let name: String = receiver
-                .chars()
-                .rev()
-                .take_while(|&c| is_name_char(c))
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
+            let name = trailing_name(receiver);
             let plain_variable =
                 !name.is_empty() && !receiver[..receiver.len() - name.len()].ends_with(['.', ':']);
             let known = plain_variable
-                .then(|| self.variables.get(&name))
+                .then(|| self.variables.get(name))
                 .flatten()
                 .and_then(|ty| self.methods.get(ty));
             return match known {
