@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
+use super::comms::{Answer, Comms, WIDGET_VIEW_MIME};
 use super::{message, publish};
 use crate::error::Result;
 use crate::script::{Completeness, Limits, MimeBundle, Output, Session, mime_bundle, render_text};
@@ -38,6 +39,16 @@ enum Job {
         done: oneshot::Sender<Value>,
     },
     History {
+        content: Value,
+        done: oneshot::Sender<Value>,
+    },
+    /// `comm_open`, `comm_msg` or `comm_close` from the front end; answers go to iopub.
+    Comm {
+        parent: Box<JupyterMessage>,
+        content: Value,
+        done: oneshot::Sender<Value>,
+    },
+    CommInfo {
         content: Value,
         done: oneshot::Sender<Value>,
     },
@@ -117,6 +128,24 @@ impl Executor {
         .await
     }
 
+    /// Delivers a comm message from the front end to the widget it is for.
+    pub async fn comm(&self, parent: &JupyterMessage, content: &Value) {
+        self.ask(|done| Job::Comm {
+            parent: Box::new(parent.clone()),
+            content: content.clone(),
+            done,
+        })
+        .await;
+    }
+
+    pub async fn comm_info(&self, content: &Value) -> Value {
+        self.ask(|done| Job::CommInfo {
+            content: content.clone(),
+            done,
+        })
+        .await
+    }
+
     pub async fn history(&self, content: &Value) -> Value {
         self.ask(|done| Job::History {
             content: content.clone(),
@@ -142,10 +171,33 @@ struct State {
     pages: Rc<RefCell<Vec<String>>>,
     execution_count: i64,
     history: Vec<Entry>,
+    comms: Rc<RefCell<Comms>>,
 }
 
-fn bundle_json(bundle: &MimeBundle) -> Value {
+/// A value's forms as a display's `data`. A widget is opened as a comm first (once per
+/// widget), and its view goes beside the text and HTML that front ends without widgets show.
+fn bundle_json(
+    bundle: &MimeBundle,
+    parent: &JupyterMessage,
+    iopub: &UnboundedSender<JupyterMessage>,
+    comms: &RefCell<Comms>,
+) -> Value {
     let mut data = serde_json::Map::new();
+    if let Some(widget) = &bundle.widget {
+        let known = comms.borrow().find(widget).map(str::to_string);
+        let id = match known {
+            Some(id) => id,
+            None => {
+                let (id, content) = comms.borrow_mut().open(widget);
+                publish(iopub, message(parent, "comm_open", content));
+                id
+            }
+        };
+        data.insert(
+            WIDGET_VIEW_MIME.into(),
+            json!({ "model_id": id, "version_major": 2, "version_minor": 1 }),
+        );
+    }
     data.insert("text/plain".into(), bundle.text.clone().into());
     if let Some(html) = &bundle.html {
         data.insert("text/html".into(), html.clone().into());
@@ -164,10 +216,12 @@ impl State {
     fn new(iopub: UnboundedSender<JupyterMessage>, limits: Limits) -> State {
         let running: Rc<RefCell<Option<JupyterMessage>>> = Rc::new(RefCell::new(None));
         let pages: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(Vec::new()));
+        let comms: Rc<RefCell<Comms>> = Rc::default();
         let sink = {
             let running = running.clone();
             let pages = pages.clone();
             let iopub = iopub.clone();
+            let comms = comms.clone();
             Rc::new(move |output: Output| {
                 let Some(parent) = running.borrow().clone() else {
                     return;
@@ -190,7 +244,7 @@ impl State {
                     Output::Display(bundle) => message(
                         &parent,
                         "display_data",
-                        json!({ "data": bundle_json(&bundle), "metadata": {} }),
+                        json!({ "data": bundle_json(&bundle, &parent, &iopub, &comms), "metadata": {} }),
                     ),
                     Output::Clear { wait } => {
                         message(&parent, "clear_output", json!({ "wait": wait }))
@@ -210,6 +264,7 @@ impl State {
             pages,
             execution_count: 0,
             history: Vec::new(),
+            comms,
         }
     }
 
@@ -233,6 +288,18 @@ impl State {
             }
             Job::History { content, done } => {
                 let _ = done.send(self.history(&content));
+            }
+            Job::Comm {
+                parent,
+                content,
+                done,
+            } => {
+                self.comm(&parent, &content);
+                let _ = done.send(Value::Null);
+            }
+            Job::CommInfo { content, done } => {
+                let target = content["target_name"].as_str();
+                let _ = done.send(self.comms.borrow().info(target));
             }
         }
     }
@@ -277,7 +344,7 @@ impl State {
                             message(
                                 parent,
                                 "execute_result",
-                                json!({ "execution_count": count, "data": bundle_json(&bundle), "metadata": {} }),
+                                json!({ "execution_count": count, "data": bundle_json(&bundle, parent, &self.iopub, &self.comms), "metadata": {} }),
                             ),
                         );
                     }
@@ -328,6 +395,21 @@ impl State {
                     "ename": ename, "evalue": error.message, "traceback": traceback
                 })
             }
+        }
+    }
+
+    fn comm(&mut self, parent: &JupyterMessage, content: &Value) {
+        // What a widget does may print (a warning from the project, say): under this request.
+        *self.running.borrow_mut() = Some(parent.clone());
+        let answer = self
+            .comms
+            .borrow_mut()
+            .receive(&parent.header.msg_type, content);
+        *self.running.borrow_mut() = None;
+        match answer {
+            Answer::Nothing => {}
+            Answer::Message(content) => publish(&self.iopub, message(parent, "comm_msg", content)),
+            Answer::Close(content) => publish(&self.iopub, message(parent, "comm_close", content)),
         }
     }
 

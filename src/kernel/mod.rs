@@ -13,6 +13,7 @@
 //! lives on its own thread ([`executor`]); the control channel stays responsive while a cell
 //! runs, so an interrupt stops the cell and keeps the session's variables.
 
+mod comms;
 mod executor;
 pub mod install;
 mod parent;
@@ -231,6 +232,52 @@ fn kernel_info() -> Value {
     })
 }
 
+/// How long the shell queue must stay empty after a failed cell before cells run again.
+/// Run All sends every cell at once, so they are all waiting when one fails.
+const QUEUED_WINDOW: Duration = Duration::from_millis(10);
+
+/// The reply to a shell request, if it has one.
+async fn answer(
+    request: &Request,
+    executor: &Executor,
+    shutdown: &UnboundedSender<()>,
+) -> Option<(&'static str, Value)> {
+    match request.msg_type() {
+        "kernel_info_request" => Some(("kernel_info_reply", kernel_info())),
+        "execute_request" => Some((
+            "execute_reply",
+            executor.execute(&request.message, &request.content).await,
+        )),
+        "complete_request" => Some(("complete_reply", executor.complete(&request.content).await)),
+        "inspect_request" => Some(("inspect_reply", executor.inspect(&request.content).await)),
+        "is_complete_request" => Some((
+            "is_complete_reply",
+            executor.is_complete(&request.content).await,
+        )),
+        "history_request" => Some(("history_reply", executor.history(&request.content).await)),
+        "comm_info_request" => Some((
+            "comm_info_reply",
+            executor.comm_info(&request.content).await,
+        )),
+        "comm_open" | "comm_msg" | "comm_close" => {
+            executor.comm(&request.message, &request.content).await;
+            None
+        }
+        "shutdown_request" => {
+            let restart = request.content["restart"].as_bool().unwrap_or(false);
+            let _ = shutdown.send(());
+            Some((
+                "shutdown_reply",
+                json!({ "status": "ok", "restart": restart }),
+            ))
+        }
+        other => {
+            eprintln!("qualkit kernel: shell: `{other}` is not supported");
+            None
+        }
+    }
+}
+
 async fn serve(info: ConnectionInfo, limits: Limits) -> Result<()> {
     let session_id = uuid::Uuid::new_v4().to_string();
     let bind =
@@ -360,44 +407,41 @@ async fn serve(info: ConnectionInfo, limits: Limits) -> Result<()> {
     });
 
     let (mut shell_send, mut shell_recv) = shell.split();
+    // After a cell fails with `stop_on_error`, the requests already queued behind it (Run All)
+    // are aborted, not run: until the queue has been quiet this long.
+    let mut aborting = false;
     loop {
-        let request = tokio::select! {
-            request = read(&mut shell_recv, "shell", &signatures) => request,
-            _ = shutdown_rx.recv() => break,
+        let request = if aborting {
+            tokio::select! {
+                biased;
+                request = read(&mut shell_recv, "shell", &signatures) => request,
+                _ = tokio::time::sleep(QUEUED_WINDOW) => {
+                    aborting = false;
+                    continue;
+                }
+                _ = shutdown_rx.recv() => break,
+            }
+        } else {
+            tokio::select! {
+                request = read(&mut shell_recv, "shell", &signatures) => request,
+                _ = shutdown_rx.recv() => break,
+            }
         };
         let Some(request) = request else { continue };
         status(&iopub_tx, &request.message, "busy");
-        let reply = match request.msg_type() {
-            "kernel_info_request" => Some(("kernel_info_reply", kernel_info())),
-            "execute_request" => Some((
-                "execute_reply",
-                executor.execute(&request.message, &request.content).await,
-            )),
-            "complete_request" => {
-                Some(("complete_reply", executor.complete(&request.content).await))
-            }
-            "inspect_request" => Some(("inspect_reply", executor.inspect(&request.content).await)),
-            "is_complete_request" => Some((
-                "is_complete_reply",
-                executor.is_complete(&request.content).await,
-            )),
-            "history_request" => Some(("history_reply", executor.history(&request.content).await)),
-            "comm_info_request" => {
-                Some(("comm_info_reply", json!({ "status": "ok", "comms": {} })))
-            }
-            "shutdown_request" => {
-                let restart = request.content["restart"].as_bool().unwrap_or(false);
-                let _ = shutdown_tx.send(());
-                Some((
-                    "shutdown_reply",
-                    json!({ "status": "ok", "restart": restart }),
-                ))
-            }
-            other => {
-                eprintln!("qualkit kernel: shell: `{other}` is not supported");
-                None
-            }
+        let reply = if aborting && request.msg_type() == "execute_request" {
+            Some(("execute_reply", json!({ "status": "aborted" })))
+        } else {
+            answer(&request, &executor, &shutdown_tx).await
         };
+        if let Some((kind, content)) = &reply
+            && *kind == "execute_reply"
+            && content["status"] == "error"
+            && request.content["stop_on_error"].as_bool().unwrap_or(true)
+            && !request.content["silent"].as_bool().unwrap_or(false)
+        {
+            aborting = true;
+        }
         if let Some((kind, content)) = reply
             && let Err(e) = shell_send
                 .send(message(&request.message, kind, content))

@@ -382,18 +382,6 @@ pub mod project_api {
         Ok(m)
     }
 
-    /// A document's text with line numbers, the code point offset each line starts at, and
-    /// every coding as a bracket in the margin with its id and code.
-    ///
-    /// ```rhai
-    /// print(p.show("cobalt-gp"));
-    /// ```
-    #[rhai_fn(return_raw, pure)]
-    pub fn show(p: &mut ProjectRef, document: &str) -> Fallible<String> {
-        crate::document_view::terminal(&p.project.borrow(), document, &Default::default())
-            .map_err(fail)
-    }
-
     /// Adds a code at `path` (`"Parent/Name"`, or `"Name"` for a top code); returns its id.
     /// codebook.yaml keeps its comments and order.
     ///
@@ -831,6 +819,7 @@ pub(super) fn register(engine: &mut Engine) {
     super::teaching_api::register(engine);
     super::agreement_api::register(engine);
     super::exchange_api::register(engine);
+    super::annotate::register(engine);
 }
 
 /// Help text (signatures and doc comments) of every registered function, by name.

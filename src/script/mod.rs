@@ -4,11 +4,13 @@
 
 mod agreement_api;
 mod analysis_api;
+mod annotate;
 mod api;
 pub mod complete;
 mod output;
 mod sized_api;
 mod teaching_api;
+pub mod widget;
 
 pub use output::{
     MimeBundle, Output, OutputSink, mime_bundle, render_html, render_text, terminal_sink,

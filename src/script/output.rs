@@ -27,6 +27,8 @@ pub struct MimeBundle {
     pub text: String,
     pub html: Option<String>,
     pub svg: Option<String>,
+    /// A live widget, for front ends that have them (the others show `text` and `html`).
+    pub widget: Option<super::widget::WidgetHandle>,
 }
 
 /// Receives everything a session shows.
@@ -58,6 +60,12 @@ pub fn render_text(value: &Dynamic) -> String {
     if let Some(chart) = value.read_lock::<crate::chart::Chart>() {
         return chart.to_string();
     }
+    if let Some(view) = value.read_lock::<crate::document_view::DocumentView>() {
+        return view.terminal();
+    }
+    if let Some(widget) = value.read_lock::<super::annotate::AnnotatorRef>() {
+        return widget.fallback().text;
+    }
     value.to_string()
 }
 
@@ -68,6 +76,12 @@ pub fn render_html(value: &Dynamic) -> Option<String> {
     }
     if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
         return Some(matrix.render_html());
+    }
+    if let Some(view) = value.read_lock::<crate::document_view::DocumentView>() {
+        return Some(view.html());
+    }
+    if let Some(widget) = value.read_lock::<super::annotate::AnnotatorRef>() {
+        return widget.fallback().html;
     }
     None
 }
@@ -80,5 +94,8 @@ pub fn mime_bundle(value: &Dynamic) -> MimeBundle {
         svg: value
             .read_lock::<crate::chart::Chart>()
             .map(|chart| chart.svg().to_string()),
+        widget: value
+            .read_lock::<super::annotate::AnnotatorRef>()
+            .map(|widget| widget.widget()),
     }
 }

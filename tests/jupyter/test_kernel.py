@@ -316,3 +316,140 @@ def test_completion_knows_variables_functions_and_the_project_codes(kernel):
     kc.inspect("p.matrix(", 5)
     reply = kc.get_shell_msg(timeout=TIMEOUT)["content"]
     assert reply["found"] and "Matrix coding" in reply["data"]["text/plain"]
+
+
+def sample_copy(tmp_path):
+    """A copy of the sample project, so a test may code it."""
+    import shutil
+
+    target = tmp_path / "deep-end"
+    shutil.copytree("data/deep-end", target, ignore=shutil.ignore_patterns(".qualkit"))
+    return target
+
+
+def shell_request(kc, msg_type, content):
+    """Sends a shell message; returns the iopub messages under it until the kernel is idle."""
+    msg = kc.session.msg(msg_type, content)
+    kc.shell_channel.send(msg)
+    seen = []
+    deadline = time.time() + TIMEOUT
+    while time.time() < deadline:
+        m = kc.get_iopub_msg(timeout=TIMEOUT)
+        if m["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
+            continue
+        seen.append(m)
+        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+            return seen
+    raise AssertionError(f"no idle after {msg_type}")
+
+
+def widget_update(messages):
+    updates = [m["content"]["data"] for m in messages if m["msg_type"] == "comm_msg"]
+    assert updates, [m["msg_type"] for m in messages]
+    assert updates[-1]["method"] == "update"
+    return updates[-1]["state"]
+
+
+def coding_rows(project, coder):
+    import csv
+
+    path = project / "codings" / f"{coder}.csv"
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_annotate_is_a_widget_that_codes_through_its_comm(kernel, tmp_path):
+    _, kc = kernel
+    project = sample_copy(tmp_path)
+    reply, _ = run(kc, f'let p = project("{project}"); p.coder = "widget-tester";')
+    assert reply["status"] == "ok", reply
+    reply, outputs = run(kc, 'p.annotate("cobalt-p2-interview-gp")')
+    assert reply["status"] == "ok", reply
+    opens = [m["content"] for m in outputs if m["msg_type"] == "comm_open"]
+    assert len(opens) == 1
+    comm = opens[0]
+    assert comm["target_name"] == "jupyter.widget"
+    assert comm["metadata"]["version"].startswith("2.")
+    state = comm["data"]["state"]
+    assert state["_model_module"] == "anywidget" and state["_view_name"] == "AnyView"
+    assert "export default" in state["_esm"]
+    assert 'class="qk-lines"' in state["html"]
+    assert state["coder"] == "widget-tester"
+    assert any(c["id"] == "npt.coherence" for c in state["codes"])
+    data = results(outputs)[0]["data"]
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == comm["comm_id"]
+    assert "needs a notebook front end with Jupyter widgets" in data["text/html"], "the fallback says why"
+
+    shell_request(kc, "comm_info_request", {"target_name": "jupyter.widget"})
+    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    assert comm["comm_id"] in reply["content"]["comms"]
+
+    # A selection with white space around it, as a drag often makes.
+    quote = "links worker"
+    _, outputs = run(kc, f'p.document("cobalt-p2-interview-gp").text.index_of("{quote}")')
+    doc_text_start = int(results(outputs)[0]["data"]["text/plain"])
+    assert doc_text_start >= 1
+    messages = shell_request(kc, "comm_msg", {
+        "comm_id": comm["comm_id"],
+        "data": {"method": "custom", "content": {
+            "action": "code", "start": doc_text_start - 1, "end": doc_text_start + len(quote),
+            "code": "npt.coherence"}},
+    })
+    state = widget_update(messages)
+    assert state["message"]["kind"] == "ok", state["message"]
+    assert "Coded" in state["message"]["text"]
+    rows = coding_rows(project, "widget-tester")
+    assert [(r["code"], r["quote"]) for r in rows] == [("npt.coherence", quote)]
+    assert rows[0]["id"] in state["html"], "the new stripe is drawn"
+
+    # A code that does not exist: an error in the widget, nothing stored.
+    messages = shell_request(kc, "comm_msg", {
+        "comm_id": comm["comm_id"],
+        "data": {"method": "custom", "content": {"action": "code", "start": 0, "end": 4, "code": "no.such.code"}},
+    })
+    state = widget_update(messages)
+    assert state["message"]["kind"] == "error"
+    assert len(coding_rows(project, "widget-tester")) == 1
+
+    messages = shell_request(kc, "comm_msg", {
+        "comm_id": comm["comm_id"],
+        "data": {"method": "custom", "content": {"action": "uncode", "id": rows[0]["id"]}},
+    })
+    assert widget_update(messages)["message"]["kind"] == "ok"
+    assert coding_rows(project, "widget-tester") == []
+    log = (project / "log.jsonl").read_text(encoding="utf-8")
+    assert '"widget-tester"' in log
+
+
+def test_comms_to_unknown_targets_are_closed(kernel):
+    _, kc = kernel
+    messages = shell_request(kc, "comm_open", {"comm_id": "abc", "target_name": "nobody.here", "data": {}})
+    closes = [m for m in messages if m["msg_type"] == "comm_close"]
+    assert closes and closes[0]["content"]["comm_id"] == "abc"
+
+
+def test_run_all_stops_at_an_error(kernel):
+    _, kc = kernel
+    first = kc.execute("let n = 1;")
+    failing = kc.execute('throw "stop here";')
+    queued = kc.execute("n = 2;")
+    replies = {}
+    while len(replies) < 3:
+        m = kc.get_shell_msg(timeout=TIMEOUT)
+        replies[m["parent_header"]["msg_id"]] = m["content"]
+    assert replies[first]["status"] == "ok"
+    assert replies[failing]["status"] == "error"
+    assert replies[queued]["status"] == "aborted"
+    time.sleep(0.2)  # a cell run by hand afterwards runs
+    reply, outputs = run(kc, "n")
+    assert results(outputs)[0]["data"]["text/plain"] == "1", "the queued cell did not run"
+    # Without stop_on_error the next cell runs.
+    failing = kc.execute('throw "again";', stop_on_error=False)
+    queued = kc.execute("n = 3;")
+    replies = {}
+    while len(replies) < 2:
+        m = kc.get_shell_msg(timeout=TIMEOUT)
+        replies[m["parent_header"]["msg_id"]] = m["content"]
+    assert replies[queued]["status"] == "ok"
