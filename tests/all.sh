@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Every test: the Rust tests (with exports validated against the REFI-QDA schema), then the
 # Jupyter suites (the jupyter_kernel_test conformance suite, the kernel driven by
-# jupyter_client, every notebook run by nbclient) in a Python venv this script creates in .venv.
+# jupyter_client, every notebook run by nbclient, and JupyterLab driven in Debian's Chromium
+# by Playwright) in a Python venv this script creates in .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tests/refi-schema.sh  # xmllint and the REFI-QDA schema, for the export validation test
 cargo test
 cargo build --bin qualkit   # the kernel the Jupyter tests drive: target/debug/qualkit
+
+# The browser tests drive Debian's Chromium (Playwright's own browsers are not downloaded).
+if [ ! -x /usr/bin/chromium ]; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get install -y -q chromium >/dev/null ||
+        { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q chromium >/dev/null; }
+fi
 
 venv=.venv
 if [ ! -x "$venv/bin/pytest" ] || ! cmp -s tests/jupyter/requirements.txt "$venv/requirements.txt"; then

@@ -49,7 +49,7 @@ pub(super) fn render(view: &DocumentView, note: Option<&str>) -> String {
     legend(view, &mut out);
     out.push_str(
         "<div class=\"qk-lines-box\" style=\"max-height:40em;overflow-y:auto;border:1px solid #e3e3e3\">\
-         <table class=\"qk-lines\" style=\"border-collapse:collapse;border:none;width:100%;margin:0\"><tbody>",
+         <table class=\"qk-lines\" style=\"border-collapse:collapse;border:none;width:100%;margin:0;table-layout:auto;font-size:inherit\"><tbody>",
     );
     // Which coding draws each lane of the current line, and whether it starts or ends there.
     let mut by_line: Vec<Vec<usize>> = vec![Vec::new(); view.lines.len()];
@@ -62,7 +62,7 @@ pub(super) fn render(view: &DocumentView, note: Option<&str>) -> String {
         let turn_starts = line.label.is_some();
         let _ = write!(
             out,
-            "<tr data-line=\"{}\"{}><td class=\"qk-ln\" title=\"offset {}\" style=\"color:#999;text-align:right;padding:0 6px 0 2px;vertical-align:top;user-select:none;font-variant-numeric:tabular-nums;border:none\">{}</td>",
+            "<tr data-line=\"{}\"{} style=\"background:none\"><td class=\"qk-ln\" title=\"offset {}\" style=\"width:1%;white-space:nowrap;color:#999;text-align:right;padding:0 6px 0 2px;vertical-align:top;user-select:none;font-variant-numeric:tabular-nums;border:none;line-height:inherit\">{}</td>",
             line.number,
             if turn_starts {
                 " class=\"qk-turn\""
@@ -79,7 +79,7 @@ pub(super) fn render(view: &DocumentView, note: Option<&str>) -> String {
         for lane in lanes {
             match lane {
                 None => out.push_str(
-                    "<td class=\"qk-lane\" style=\"width:5px;min-width:5px;padding:0;border:none;border-left:2px solid transparent\"></td>",
+                    "<td class=\"qk-lane\" style=\"width:5px;min-width:5px;padding:0;border:none;border-left:2px solid transparent;background:none\"></td>",
                 ),
                 Some(c) => {
                     let c = &view.codings[c];
@@ -107,7 +107,7 @@ pub(super) fn render(view: &DocumentView, note: Option<&str>) -> String {
         };
         let _ = write!(
             out,
-            "<td class=\"qk-text\" data-start=\"{}\" data-end=\"{}\" style=\"white-space:pre-wrap;word-break:break-word;text-align:left;padding:0 0 0 8px;{border}\">",
+            "<td class=\"qk-text\" data-start=\"{}\" data-end=\"{}\" style=\"white-space:pre-wrap;word-break:break-word;text-align:left;vertical-align:top;padding:0 4px 0 8px;line-height:inherit;{border}\">",
             line.start, line.end
         );
         match &line.label {

@@ -189,7 +189,10 @@ fn bundle_json(
             Some(id) => id,
             None => {
                 let (id, content) = comms.borrow_mut().open(widget);
-                publish(iopub, message(parent, "comm_open", content));
+                let mut open = message(parent, "comm_open", content);
+                // Widget front ends read the protocol version from the message's metadata.
+                open.metadata = json!({ "version": super::comms::WIDGET_PROTOCOL });
+                publish(iopub, open);
                 id
             }
         };
