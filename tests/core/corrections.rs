@@ -466,7 +466,7 @@ let undone = p.revert(entry.id);
 if undone.codings_removed != 1 {{ throw "removed " + undone.codings_removed; }}
 if p.log().len() != n + 2 {{ throw "log has " + p.log().len(); }}
 if p.memos()[0].text != "her first month" {{ throw "memo " + p.memos()[0].text; }}
-if !p.show("clinic").contains("coh.comm") {{ throw "show"; }}
+if !p.show("clinic").to_string().contains("coh.comm") {{ throw "show"; }}
 let s = p.segments("coh")[0];
 if s.coder != "ak" || s.id != "{coding}" {{ throw `segment ${{s.id}} by ${{s.coder}}`; }}
 print("all seen");
