@@ -224,16 +224,21 @@ pub mod project_api {
             .collect()
     }
 
-    /// All coded segments, ordered by document and position.
+    /// All coded segments, ordered by document and position (one coder's only after
+    /// `coded_by`).
     ///
     /// ```rhai
     /// let gp = p.segments().filter(|s| s.role == "GP");
     /// ```
     #[rhai_fn(name = "segments", return_raw, pure)]
     pub fn all_segments(p: &mut ProjectRef) -> Fallible<Array> {
+        let filter = SegmentFilter {
+            coder: p.view.clone(),
+            ..Default::default()
+        };
         p.project
             .borrow()
-            .segments(&SegmentFilter::default())
+            .segments(&filter)
             .map(segments_array)
             .map_err(fail)
     }
@@ -247,6 +252,7 @@ pub mod project_api {
     pub fn segments_of(p: &mut ProjectRef, code: &str) -> Fallible<Array> {
         let filter = SegmentFilter {
             code: Some(code.to_string()),
+            coder: p.view.clone(),
             ..Default::default()
         };
         p.project

@@ -126,6 +126,9 @@ fn scripts_show_the_view_and_a_widget_outside_notebooks_says_why() {
         format!(
             r#"let p = project("{root}");
 p.code("clinic", "learn", "We still talk.");
+p.coder = "other";
+p.code("clinic", "coh", "How did it start?");
+print(`tester's segments: ${{p.coded_by("tester").segments().len()}}, ${{p.coded_by("tester").segments("coh").len()}}`);
 print(p.show("clinic", #{{coder: "tester"}}));
 print(p.annotate("clinic"));
 try {{ p.show("clinic", #{{coders: "x"}}); }} catch (e) {{ print(`refused: ${{e}}`); }}
@@ -137,6 +140,8 @@ try {{ p.show("nowhere"); }} catch (e) {{ print(`refused: ${{e}}`); }}
     let (ok, out, err) = qualkit(&["run", script.to_str().unwrap()]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("1 codings shown"), "{out}");
+    // `coded_by` narrows segments too, as it does every analysis.
+    assert!(out.contains("tester's segments: 1, 0"), "{out}");
     assert!(out.contains("learn (tester)"), "{out}");
     assert!(
         out.contains("Coding by selecting text needs a notebook front end with Jupyter widgets"),

@@ -18,4 +18,4 @@ def test_notebook_runs_without_errors(path):
 
 def test_every_notebook_was_found():
     names = {p.name for p in NOTEBOOKS}
-    assert {"01-tour.ipynb", "02-teaching-npt.ipynb", "03-deep-end.ipynb"} <= names
+    assert {"01-tour.ipynb", "02-teaching-npt.ipynb", "03-deep-end.ipynb", "04-coding-by-selection.ipynb"} <= names
