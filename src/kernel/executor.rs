@@ -215,6 +215,63 @@ fn is_name_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// The names Shift+Tab may be asking about, best first: the name under the cursor (with its
+/// module, as in `npt::explain`), then the function whose call's parentheses hold the cursor.
+fn inspected_names(code: &[char], cursor: usize) -> Vec<String> {
+    let part = |c: char| is_name_char(c) || c == ':';
+    let name_around = |at: usize| -> Option<String> {
+        let mut start = at;
+        while start > 0 && part(code[start - 1]) {
+            start -= 1;
+        }
+        let mut end = at;
+        while end < code.len() && part(code[end]) {
+            end += 1;
+        }
+        let name: String = code[start..end].iter().collect();
+        let name = name.trim_matches(':').to_string();
+        (!name.is_empty()).then_some(name)
+    };
+    let mut names = Vec::new();
+    if let Some(name) = name_around(cursor) {
+        names.push(name);
+    }
+    // The innermost call still open before the cursor, skipping strings.
+    let mut depth = 0usize;
+    let mut in_string: Option<char> = None;
+    let mut opens = Vec::new();
+    for (i, &c) in code[..cursor].iter().enumerate() {
+        match (in_string, c) {
+            (Some(q), c) if c == q => in_string = None,
+            (Some(_), _) => {}
+            (None, '"' | '`') => in_string = Some(c),
+            (None, '(') => {
+                opens.push(i);
+                depth += 1;
+            }
+            (None, ')') if depth > 0 => {
+                opens.pop();
+                depth -= 1;
+            }
+            _ => {}
+        }
+    }
+    for &open in opens.iter().rev() {
+        let mut end = open;
+        while end > 0 && code[end - 1] == ' ' {
+            end -= 1;
+        }
+        if end > 0
+            && is_name_char(code[end - 1])
+            && let Some(name) = name_around(end)
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    names
+}
+
 impl State {
     fn new(iopub: UnboundedSender<JupyterMessage>, limits: Limits) -> State {
         let running: Rc<RefCell<Option<JupyterMessage>>> = Rc::new(RefCell::new(None));
@@ -442,21 +499,15 @@ impl State {
 
     fn inspect(&self, content: &Value) -> Value {
         let (code, cursor) = Self::cursor(content);
-        let mut start = cursor;
-        while start > 0 && is_name_char(code[start - 1]) {
-            start -= 1;
-        }
-        let mut end = cursor;
-        while end < code.len() && is_name_char(code[end]) {
-            end += 1;
-        }
-        let name: String = code[start..end].iter().collect();
-        match self.session.help(&name) {
-            Some(text) if !name.is_empty() => json!({
+        let help = inspected_names(&code, cursor)
+            .into_iter()
+            .find_map(|name| self.session.help(&name));
+        match help {
+            Some(text) => json!({
                 "status": "ok", "found": true,
                 "data": { "text/plain": text }, "metadata": {}
             }),
-            _ => json!({ "status": "ok", "found": false, "data": {}, "metadata": {} }),
+            None => json!({ "status": "ok", "found": false, "data": {}, "metadata": {} }),
         }
     }
 

@@ -318,6 +318,18 @@ def test_completion_knows_variables_functions_and_the_project_codes(kernel):
     assert reply["found"] and "Matrix coding" in reply["data"]["text/plain"]
 
 
+def test_inspection_inside_a_calls_parentheses(kernel):
+    _, kc = kernel
+    run(kc, 'let p = project("data/deep-end");')
+    for code in ['p.matrix("case", ', 'p.matrix("case", "npt").heatmap(', 'p.kwic("links", #{width: 40, ']:
+        kc.inspect(code, len(code))
+        reply = kc.get_shell_msg(timeout=TIMEOUT)["content"]
+        assert reply["found"], code
+    code = 'p.matrix("case", "npt")'
+    kc.inspect(code, code.index("case"))
+    assert "Matrix coding" in kc.get_shell_msg(timeout=TIMEOUT)["content"]["data"]["text/plain"]
+
+
 def sample_copy(tmp_path):
     """A copy of the sample project, so a test may code it."""
     import shutil
