@@ -9,7 +9,11 @@
 //!
 //! The kernel ends when the client that started it has gone ([`parent`]).
 //!
-//! Shell requests run one at a time, each wrapped in busy/idle on iopub. The Rhai session
+//! Values that are widgets (`p.annotate`) open a comm to the front end ([`comms`]); what the
+//! user does there comes back as comm messages on the shell channel.
+//!
+//! Shell requests run one at a time, each wrapped in busy/idle on iopub; after a cell fails
+//! with `stop_on_error`, the execute requests already queued behind it are aborted. The Rhai session
 //! lives on its own thread ([`executor`]); the control channel stays responsive while a cell
 //! runs, so an interrupt stops the cell and keeps the session's variables.
 
