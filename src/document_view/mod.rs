@@ -90,9 +90,9 @@ impl DocumentView {
             .map(|c| project.codebook.ids_below(c))
             .transpose()?;
         let mut codings: Vec<_> = project
-            .codings()?
+            .store()
+            .codings_in(&doc.id)?
             .into_iter()
-            .filter(|c| c.document == doc.id)
             .filter(|c| codes.as_ref().is_none_or(|cs| cs.contains(&c.code)))
             .filter(|c| filter.coder.as_deref().is_none_or(|who| who == c.coder))
             .collect();

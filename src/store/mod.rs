@@ -840,6 +840,12 @@ impl Store {
         self.query_codings("", [])
     }
 
+    /// The codings of one document, ordered by start, code, coder (a document view redrawn
+    /// after each coding reads only its own).
+    pub fn codings_in(&self, document: &str) -> Result<Vec<Coding>> {
+        self.query_codings("WHERE c.document = ?1", [document])
+    }
+
     /// Calls `each(document, code, coder, start, end)` for every coding, in no particular
     /// order and without building a [`Coding`] per row: indexing a million codings this way
     /// takes a fraction of the time and memory of [`Store::codings`].
