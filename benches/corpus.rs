@@ -36,6 +36,10 @@ const WORKLOADS: &[(&str, &str)] = &[
     ),
     ("open", "open the project and index all its codings"),
     (
+        "view",
+        "draw the document view (HTML) of the most coded document, as the coding widget does after each action",
+    ),
+    (
         "reanchor",
         "re-anchor every coding of a 1 MB transcript after 100 scattered edits",
     ),
@@ -305,6 +309,30 @@ fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
                         analysis.coding_count() as u64
                     }
                 }
+            })
+        }
+        "view" => {
+            let project = open();
+            let mut per_document: std::collections::HashMap<String, usize> = Default::default();
+            project
+                .store()
+                .scan_codings(|document, _, _, _, _| {
+                    *per_document.entry(document.to_string()).or_default() += 1;
+                })
+                .expect("codings scanned");
+            let (document, _) = per_document
+                .into_iter()
+                .max_by_key(|(d, n)| (*n, d.clone()))
+                .expect("a coded document");
+            let bytes = project.document(&document).expect("document").text.len();
+            measure(workload, bytes, runs, || {
+                let view = qualkit::document_view::DocumentView::build(
+                    &project,
+                    &document,
+                    &Default::default(),
+                )
+                .expect("view");
+                view.html().len() as u64
             })
         }
         "hand" => {
