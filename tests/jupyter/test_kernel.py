@@ -425,6 +425,28 @@ def test_annotate_is_a_widget_that_codes_through_its_comm(kernel, tmp_path):
     assert state["message"]["kind"] == "error"
     assert len(coding_rows(project, "widget-tester")) == 1
 
+    def ask(content):
+        return widget_update(shell_request(kc, "comm_msg", {
+            "comm_id": comm["comm_id"], "data": {"method": "custom", "content": content}}))
+
+    # Recode it, write its memo: the coding panel's buttons.
+    assert ask({"action": "recode", "id": rows[0]["id"], "code": "npt.coherence.differentiation"})["message"]["kind"] == "ok"
+    assert coding_rows(project, "widget-tester")[0]["code"] == "npt.coherence.differentiation"
+    state = ask({"action": "memo", "id": rows[0]["id"], "text": "first mention of the gap"})
+    assert state["message"]["kind"] == "ok"
+    assert [c["memo"] for c in state["codings"] if c["id"] == rows[0]["id"]] == ["first mention of the gap"]
+    assert "first mention of the gap" in (project / "memos.csv").read_text(encoding="utf-8")
+    # Switch coder: the next coding is stored under the new name; a blank name is refused.
+    assert ask({"action": "coder", "coder": "   "})["message"]["kind"] == "error"
+    state = ask({"action": "coder", "coder": "second-coder"})
+    assert state["coder"] == "second-coder"
+    assert ask({"action": "code", "start": doc_text_start, "end": doc_text_start + len(quote), "code": "npt.coherence"})["message"]["kind"] == "ok"
+    assert [r["quote"] for r in coding_rows(project, "second-coder")] == [quote]
+    # Hostile requests get an error in the widget, never a dead kernel.
+    for bad in [{"action": "code", "start": -1, "end": 5, "code": "npt"}, {"action": "code", "start": 10**15, "end": 10**15 + 1, "code": "npt"},
+                {"action": "explode"}, {}, {"action": "uncode", "id": 7}]:
+        assert ask(bad)["message"]["kind"] == "error", bad
+
     messages = shell_request(kc, "comm_msg", {
         "comm_id": comm["comm_id"],
         "data": {"method": "custom", "content": {"action": "uncode", "id": rows[0]["id"]}},
