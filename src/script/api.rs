@@ -812,6 +812,76 @@ pub mod project_api {
     }
 }
 
+/// A value as a table, for values that show as one: a project (what it holds), a segment
+/// and a list of segments (one row each).
+pub(super) fn as_table(value: &Dynamic) -> Option<crate::table::Table> {
+    if let Some(segment) = value.read_lock::<Segment>() {
+        return crate::segments::segments_table(std::slice::from_ref(&*segment)).ok();
+    }
+    if let Some(array) = value.read_lock::<Array>() {
+        if array.is_empty() || !array.iter().all(|v| v.is::<Segment>()) {
+            return None;
+        }
+        let segments: Vec<Segment> = array.iter().map(|v| v.clone_cast::<Segment>()).collect();
+        return crate::segments::segments_table(&segments).ok();
+    }
+    let p = value.read_lock::<ProjectRef>()?;
+    project_table(&p)
+}
+
+/// A project as a table of what it holds: documents, cases, codes, codings by coder.
+fn project_table(p: &ProjectRef) -> Option<crate::table::Table> {
+    use crate::table::{Table, Values};
+    let project = p.project.borrow();
+    let summary = project.summary().ok()?;
+    let mut rows: Vec<(String, String)> = vec![
+        ("folder".into(), project.root().display().to_string()),
+        ("coder".into(), p.coder.clone()),
+        (
+            "documents".into(),
+            format!("{} ({} words)", summary.documents, summary.words),
+        ),
+        (
+            "cases".into(),
+            format!(
+                "{}: {}",
+                summary.cases.len(),
+                summary
+                    .cases
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        (
+            "codes".into(),
+            format!(
+                "{} ({} used), codebook version {}",
+                summary.codes, summary.codes_used, summary.codebook_version
+            ),
+        ),
+    ];
+    for (coder, n) in &summary.codings_by_coder {
+        rows.push((format!("codings by {coder}"), n.to_string()));
+    }
+    rows.push(("memos".into(), summary.memos.to_string()));
+    if let Some(view) = &p.view {
+        rows.push(("analyses see".into(), format!("codings by {view} only")));
+    }
+    Table::new(vec![
+        (
+            "project".to_string(),
+            Values::Text(rows.iter().map(|r| Some(r.0.clone())).collect()),
+        ),
+        (
+            summary.name.clone(),
+            Values::Text(rows.iter().map(|r| Some(r.1.clone())).collect()),
+        ),
+    ])
+    .ok()
+}
+
 fn run_rule(p: &mut ProjectRef, rule: &Rule) -> Fallible<i64> {
     let coder = p.coder.clone();
     p.project

@@ -43,8 +43,8 @@ pub fn terminal_sink() -> OutputSink {
     })
 }
 
-/// How a value shows as text: tables and matrices as terminal tables, everything else as
-/// Rhai prints it.
+/// How a value shows as text: tables, matrices, projects and segments as terminal tables,
+/// everything else as Rhai prints it.
 pub fn render_text(value: &Dynamic) -> String {
     if let Some(table) = value.read_lock::<crate::table::Table>() {
         return table.to_string();
@@ -58,10 +58,14 @@ pub fn render_text(value: &Dynamic) -> String {
     if let Some(chart) = value.read_lock::<crate::chart::Chart>() {
         return chart.to_string();
     }
+    if let Some(table) = super::api::as_table(value) {
+        return table.to_string();
+    }
     value.to_string()
 }
 
-/// The HTML form of values that have one (tables, Framework matrices), for notebooks.
+/// The HTML form of values that have one (tables, Framework matrices, projects, segments),
+/// for notebooks.
 pub fn render_html(value: &Dynamic) -> Option<String> {
     if let Some(table) = value.read_lock::<crate::table::Table>() {
         return Some(table.render_html(crate::table::SHOWN_ROWS));
@@ -69,7 +73,7 @@ pub fn render_html(value: &Dynamic) -> Option<String> {
     if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
         return Some(matrix.render_html());
     }
-    None
+    super::api::as_table(value).map(|table| table.render_html(crate::table::SHOWN_ROWS))
 }
 
 /// Every form of a value.

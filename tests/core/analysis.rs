@@ -488,7 +488,7 @@ fn values_render_for_evcxr_notebooks() {
     assert!(chart.svg().starts_with("<svg") && chart.svg().ends_with("</svg>"));
     assert!(chart.svg().contains(">Magenta</text>"));
     // Every value of the matrix is written in its cell.
-    assert_eq!(chart.svg().matches(">1</text>").count(), 4);
+    assert_eq!(chart.svg().matches(">1</text></g>").count(), 4);
 }
 
 #[test]

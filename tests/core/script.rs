@@ -52,7 +52,7 @@ fn the_deep_end_script_runs_and_reports_the_groups() {
     for heading in [
         "Framework matrix: 7 cases × 4 themes",
         "Comparison by integration",
-        "theme.shared-learning: case by phase (coded passages)",
+        "Coded passages of Shared learning by case and phase",
         "Continuity of CLP",
         "Character-level agreement of ak and rb",
         "│ (overall) ",
