@@ -897,52 +897,10 @@ pub(super) fn register(engine: &mut Engine) {
         .register_type_with_name::<DocumentRef>("Document")
         .register_type_with_name::<Segment>("Segment");
     engine.register_global_module(exported_module!(project_api).into());
-    super::analysis_api::register(engine);
-    super::teaching_api::register(engine);
-    super::agreement_api::register(engine);
-    super::exchange_api::register(engine);
-}
-
-/// Help text (signatures and doc comments) of every registered function, by name.
-pub(super) fn help_index(engine: &Engine) -> std::collections::HashMap<String, String> {
-    let mut index: std::collections::HashMap<String, Vec<String>> =
-        std::collections::HashMap::new();
-    let Ok(json) = engine.gen_fn_metadata_to_json(false) else {
-        return Default::default();
-    };
-    let metadata: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-    for f in metadata["functions"].as_array().into_iter().flatten() {
-        let Some(name) = f["name"].as_str() else {
-            continue;
-        };
-        let name = name.trim_start_matches("get$").trim_start_matches("set$");
-        let signature = rhai_signature(f["signature"].as_str().unwrap_or(name));
-        let docs: Vec<String> = f["docComments"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|block| block.as_str())
-            .flat_map(|block| {
-                block
-                    .lines()
-                    .map(|l| l.trim().trim_start_matches("///").to_string())
-                    .collect::<Vec<_>>()
-            })
-            .map(|l| l.strip_prefix(' ').map(str::to_string).unwrap_or(l))
-            .collect();
-        index
-            .entry(name.to_string())
-            .or_default()
-            .push(format!("{signature}\n{}", docs.join("\n").trim()));
-    }
-    index
-        .into_iter()
-        .map(|(k, v)| (k, v.join("\n\n")))
-        .collect()
 }
 
 /// A signature in the names scripts use, not the Rust types behind them.
-fn rhai_signature(signature: &str) -> String {
+pub(super) fn rhai_signature(signature: &str) -> String {
     let mut s = signature
         .replace("get$", "")
         .replace("set$", "")
