@@ -139,7 +139,10 @@ fn is_coding(name: &str) -> bool {
 
 /// The short name a signature gives a type (`&mut ProjectRef` -> `Project`).
 fn short_type(name: &str) -> String {
-    let name = name.trim().trim_start_matches("&mut ").trim_start_matches('&');
+    let name = name
+        .trim()
+        .trim_start_matches("&mut ")
+        .trim_start_matches('&');
     let name = name.rsplit("::").next().unwrap_or(name);
     match name {
         "ProjectRef" => "Project",
@@ -164,7 +167,10 @@ fn area_of(group: Option<&str>, name: &str, receiver: &str, returns: &str) -> &'
     } else if matches!(receiver, "Nomad" | "Exercise") {
         "teaching"
     } else if let Some(area @ ("agreement" | "exchange" | "teaching")) = group {
-        AREAS.iter().find(|a| a.0 == area).map_or("queries", |a| a.0)
+        AREAS
+            .iter()
+            .find(|a| a.0 == area)
+            .map_or("queries", |a| a.0)
     } else if receiver == "Table" || (receiver != "Project" && returns.contains("Table")) {
         "tables"
     } else if group == Some("queries") || receiver == "Query" {
@@ -522,7 +528,11 @@ fn markdown_html(markdown: &str) -> String {
         }
     }
     if let Some(lines) = code {
-        let _ = write!(out, "<pre><code>{}</code></pre>", escape_html(&lines.join("\n")));
+        let _ = write!(
+            out,
+            "<pre><code>{}</code></pre>",
+            escape_html(&lines.join("\n"))
+        );
     }
     flush(&mut out, &mut paragraph, &mut list);
     out

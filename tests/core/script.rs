@@ -196,7 +196,7 @@ fn help_shows_doc_comments() {
     let text = s.help("segments").unwrap();
     assert!(text.contains("Segments coded with `code`"), "{text}");
     let from_script = s
-        .eval(r#"help("autocode_text")"#, "t")
+        .eval(r#"help_text("autocode_text")"#, "t")
         .unwrap()
         .into_string()
         .unwrap();
