@@ -1,5 +1,11 @@
-//! The interactive prompt: history, multi-line input, tab completion and `:help`, over the
-//! same [`Session`] that runs saved scripts. An error is printed and the session goes on.
+//! The interactive prompt: history, multi-line input, tab completion, `:help` and `:save`,
+//! over the same [`Session`] that runs saved scripts. An error is printed and the session
+//! goes on.
+//!
+//! History is written after every input, so a crash or a closed terminal loses nothing, to
+//! `$XDG_STATE_HOME/qualkit/history` (`~/.local/state/qualkit/history`): the REPL starts
+//! in any folder, often before a project is opened, and a project folder is shared with
+//! colleagues and kept under version control, where one person's typing does not belong.
 
 use std::borrow::Cow;
 use std::sync::atomic::Ordering;
@@ -11,7 +17,9 @@ use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
 
-use crate::script::{Limits, Session};
+use std::path::{Path, PathBuf};
+
+use crate::script::{Completeness, Limits, Session};
 
 struct Completion {
     completions: crate::script::complete::Completions,
@@ -55,6 +63,39 @@ impl Highlighter for Completion {
 impl Validator for Completion {}
 impl Helper for Completion {}
 
+/// Where history is kept: `$XDG_STATE_HOME/qualkit/history`, else
+/// `~/.local/state/qualkit/history`; `None` with neither variable set.
+pub fn history_path() -> Option<PathBuf> {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(state.join("qualkit").join("history"))
+}
+
+/// The inputs of a session that ran without error, as a script `qualkit run` can run: an
+/// input that showed a value displays it, so the script shows what the session showed.
+fn session_script(session: &Session, inputs: &[(String, bool)]) -> String {
+    let mut script = String::from(
+        "// Saved from the qualkit REPL with :save: the inputs that ran without error.\n",
+    );
+    for (input, showed_value) in inputs {
+        let input = input.trim();
+        let expression = input.trim_end_matches(';').trim_end();
+        let shown = format!("display({expression});");
+        if *showed_value && session.completeness(&shown) == Completeness::Complete {
+            script.push_str(&shown);
+        } else {
+            script.push_str(input);
+            if !input.ends_with([';', '}']) {
+                script.push(';');
+            }
+        }
+        script.push('\n');
+    }
+    script
+}
+
 /// Runs the prompt until end of input or `:quit`.
 pub fn run() -> rustyline::Result<()> {
     let mut session = Session::new(std::path::Path::new("."), Limits::default());
@@ -62,16 +103,27 @@ pub fn run() -> rustyline::Result<()> {
     // Ctrl-C while a cell runs stops it; at the prompt rustyline handles it.
     let _ = ctrlc::set_handler(move || interrupt.store(true, Ordering::Relaxed));
     let mut editor: Editor<Completion, rustyline::history::DefaultHistory> = Editor::new()?;
-    let history =
-        std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".qualkit_history"));
+    let history = history_path();
     if let Some(h) = &history {
         let _ = editor.load_history(h);
+        if let Some(folder) = h.parent() {
+            let _ = std::fs::create_dir_all(folder);
+        }
     }
     println!(
-        "qualkit {} (Rhai). :help NAME for help, :quit to leave.",
+        "qualkit {} (Rhai). help() lists functions, :help NAME explains one, :save FILE keeps \
+         the session as a script, :quit leaves.",
         env!("CARGO_PKG_VERSION")
     );
     let mut buffer = String::new();
+    // Inputs that ran without error, and whether each showed a value.
+    let mut inputs: Vec<(String, bool)> = Vec::new();
+    let remember = |editor: &mut Editor<Completion, _>, entry: &str| {
+        let _ = editor.add_history_entry(entry);
+        if let Some(h) = &history {
+            let _ = editor.append_history(h);
+        }
+    };
     loop {
         editor.set_helper(Some(Completion {
             completions: crate::script::complete::Completions::of(&session),
@@ -97,11 +149,28 @@ pub fn run() -> rustyline::Result<()> {
             }
             if let Some(name) = trimmed.strip_prefix(":help") {
                 let name = name.trim();
-                match session.help(if name.is_empty() { "project" } else { name }) {
+                match session.help(name) {
                     Some(text) => println!("{text}"),
-                    None => println!("no function called `{name}`"),
+                    None => println!("no function or area called `{name}`; :help lists them"),
                 }
-                let _ = editor.add_history_entry(trimmed);
+                remember(&mut editor, trimmed);
+                continue;
+            }
+            if let Some(file) = trimmed.strip_prefix(":save") {
+                let file = file.trim();
+                remember(&mut editor, trimmed);
+                if file.is_empty() {
+                    eprintln!("error: :save needs a file name, e.g. :save analysis.rhai");
+                    continue;
+                }
+                let script = session_script(&session, &inputs);
+                match crate::record::atomic::write_atomic(Path::new(file), script.as_bytes()) {
+                    Ok(()) => println!(
+                        "saved {} inputs to {file}; run it with: qualkit run {file}",
+                        inputs.len()
+                    ),
+                    Err(e) => eprintln!("error: {e}"),
+                }
                 continue;
             }
         }
@@ -110,16 +179,16 @@ pub fn run() -> rustyline::Result<()> {
         if !session.is_complete(&buffer) {
             continue;
         }
-        let _ = editor.add_history_entry(buffer.trim_end());
+        remember(&mut editor, buffer.trim_end());
         match session.eval(&buffer, "<repl>") {
-            Ok(value) if value.is_unit() => {}
-            Ok(value) => println!("{}", crate::script::render_text(&value)),
+            Ok(value) if value.is_unit() => inputs.push((buffer.clone(), false)),
+            Ok(value) => {
+                println!("{}", crate::script::render_text(&value));
+                inputs.push((buffer.clone(), true));
+            }
             Err(error) => eprintln!("error: {error}"),
         }
         buffer.clear();
-    }
-    if let Some(h) = &history {
-        let _ = editor.save_history(h);
     }
     Ok(())
 }

@@ -129,3 +129,32 @@ impl Project {
             .collect())
     }
 }
+
+/// Segments as a table, one row each: where it is, who speaks, its codes and its text. This
+/// is how a segment, or a list of them, shows in the REPL, scripts and notebooks.
+pub fn segments_table(segments: &[Segment]) -> Result<crate::table::Table> {
+    use crate::table::{Table, Values};
+    let text = |f: &dyn Fn(&Segment) -> String| {
+        Values::Text(segments.iter().map(|s| Some(f(s))).collect())
+    };
+    let number = |f: &dyn Fn(&Segment) -> usize| {
+        Values::Integer(segments.iter().map(|s| Some(f(s) as i64)).collect())
+    };
+    let title = match segments.len() {
+        1 => "1 segment".to_string(),
+        n => format!("{n} segments"),
+    };
+    Ok(Table::new(vec![
+        ("case".to_string(), text(&|s| s.case.clone())),
+        ("document".to_string(), text(&|s| s.document.clone())),
+        (
+            "speaker".to_string(),
+            text(&|s| s.speaker.clone().unwrap_or_default()),
+        ),
+        ("start".to_string(), number(&|s| s.start)),
+        ("end".to_string(), number(&|s| s.end)),
+        ("codes".to_string(), text(&|s| s.codes.join(", "))),
+        ("text".to_string(), text(&|s| s.text.clone())),
+    ])?
+    .with_title(title))
+}

@@ -544,8 +544,18 @@ impl Table {
             let _ = write!(out, "<caption>{}</caption>", escape_html(title));
         }
         out.push_str("<thead><tr>");
-        for name in self.column_names() {
-            let _ = write!(out, "<th>{}</th>", escape_html(&name));
+        // A header sits over its column's text: left over text, right over numbers.
+        for column in self.frame.columns() {
+            let align = if column.dtype().is_primitive_numeric() {
+                "right"
+            } else {
+                "left"
+            };
+            let _ = write!(
+                out,
+                "<th style=\"text-align:{align}\">{}</th>",
+                escape_html(column.name())
+            );
         }
         out.push_str("</tr></thead><tbody>");
         let shown = self.rows().min(max_rows);

@@ -310,10 +310,14 @@ impl FrameworkMatrix {
     /// The matrix as HTML: summaries, and under each the quotes it rests on.
     pub fn render_html(&self) -> String {
         let mut out = String::from(
-            "<div class=\"qualkit-framework\"><table><caption>Framework matrix</caption><thead><tr><th>case</th>",
+            "<div class=\"qualkit-framework\"><table><caption>Framework matrix</caption><thead><tr><th style=\"text-align:left\">case</th>",
         );
         for (_, name) in &self.themes {
-            let _ = write!(out, "<th>{}</th>", escape_html(name));
+            let _ = write!(
+                out,
+                "<th style=\"text-align:left\">{}</th>",
+                escape_html(name)
+            );
         }
         out.push_str("</tr></thead><tbody>");
         for (r, case) in self.cases.iter().enumerate() {

@@ -212,13 +212,7 @@ impl<'p> Analysis<'p> {
             };
             table_columns.push((label.clone(), values));
         }
-        let what = match columns {
-            MatrixColumns::Codes(_) => format!("{} by code", rows.label()),
-            MatrixColumns::Dimension(column, code) => {
-                format!("{code}: {} by {}", rows.label(), column.label())
-            }
-        };
-        Ok(Table::new(table_columns)?.with_title(format!("{} ({})", what, measure_label(measure))))
+        Ok(Table::new(table_columns)?.with_title(self.matrix_title(rows, columns, measure)))
     }
 
     /// Counts passages (with the words in each) into cells by row position.
@@ -283,6 +277,48 @@ impl<'p> Analysis<'p> {
     }
 
     /// Column labels for codes: their names, or their paths where names repeat.
+    /// What a matrix shows, in words a chart can carry as its title: "Coded passages by case
+    /// and NPT code", "Coded passages of Shared learning by case and phase".
+    fn matrix_title(&self, rows: &Dimension, columns: &MatrixColumns, measure: Measure) -> String {
+        let mut what = measure_label(measure).to_string();
+        if let Some(first) = what.get(..1) {
+            what = format!("{}{}", first.to_uppercase(), &what[1..]);
+        }
+        let name = |id: &str| {
+            self.corpus
+                .codebook
+                .resolve(id)
+                .map_or_else(|_| id.to_string(), |c| c.name.clone())
+        };
+        match columns {
+            MatrixColumns::Codes(codes) => {
+                let parents: HashSet<Option<String>> = codes
+                    .iter()
+                    .map(|c| {
+                        self.corpus
+                            .codebook
+                            .resolve(c)
+                            .ok()
+                            .and_then(|c| c.parent.clone())
+                    })
+                    .collect();
+                // Codes with one parent are named after it ("NPT code").
+                let mut parents = parents.into_iter();
+                let kind = match (parents.next(), parents.next()) {
+                    (Some(Some(parent)), None) => format!("{} code", name(&parent)),
+                    _ => "code".to_string(),
+                };
+                format!("{what} by {} and {kind}", rows.label())
+            }
+            MatrixColumns::Dimension(column, code) => format!(
+                "{what} of {} by {} and {}",
+                name(code),
+                rows.label(),
+                column.label()
+            ),
+        }
+    }
+
     pub(crate) fn code_labels(&self, codes: &[String]) -> Result<Vec<String>> {
         let resolved = codes
             .iter()

@@ -90,6 +90,20 @@ pub fn keyword_in_context(corpus: &Corpus, search: &Search, width: usize) -> Res
                 .collect(),
         )
     };
+    // Context stops at the edges of the match's speaker turn, so it never shows the next
+    // speaker's label or timestamp; where the document has no turns, at a blank line.
+    let bounds = |h: &Hit| -> (usize, usize) {
+        let doc = &docs[h.0];
+        match doc.turn_at(h.1) {
+            Some(turn) => (
+                doc.byte_of(turn.start).unwrap_or(0).min(h.3),
+                doc.byte_of(turn.end).unwrap_or(doc.text.len()).max(h.4),
+            ),
+            None => (0, doc.text.len()),
+        }
+    };
+    let paragraph_start = |before: &str| before.rfind("\n\n").map_or(0, |i| i + 2);
+    let paragraph_end = |after: &str| after.find("\n\n").unwrap_or(after.len());
     let columns = vec![
         ("document".to_string(), text(&|h| docs[h.0].id.clone())),
         ("case".to_string(), text(&|h| docs[h.0].case.clone())),
@@ -107,14 +121,16 @@ pub fn keyword_in_context(corpus: &Corpus, search: &Search, width: usize) -> Res
         (
             "left".to_string(),
             text(&|h| {
-                let before = &docs[h.0].text[..h.3];
+                let (from, _) = bounds(h);
+                let before = &docs[h.0].text[from..h.3];
                 let from = before
                     .char_indices()
                     .rev()
                     .take(width)
                     .last()
-                    .map_or(h.3, |(b, _)| b);
-                super::matrix::one_line(&before[from..])
+                    .map_or(before.len(), |(b, _)| b);
+                let before = &before[from..];
+                super::matrix::one_line(&before[paragraph_start(before)..])
             }),
         ),
         (
@@ -124,12 +140,14 @@ pub fn keyword_in_context(corpus: &Corpus, search: &Search, width: usize) -> Res
         (
             "right".to_string(),
             text(&|h| {
-                let after = &docs[h.0].text[h.4..];
+                let (_, to) = bounds(h);
+                let after = &docs[h.0].text[h.4..to];
                 let to = after
                     .char_indices()
                     .nth(width)
                     .map_or(after.len(), |(b, _)| b);
-                super::matrix::one_line(&after[..to])
+                let after = &after[..to];
+                super::matrix::one_line(&after[..paragraph_end(after)])
             }),
         ),
     ];

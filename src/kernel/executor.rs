@@ -499,13 +499,19 @@ impl State {
 
     fn inspect(&self, content: &Value) -> Value {
         let (code, cursor) = Self::cursor(content);
-        let help = inspected_names(&code, cursor)
+        let name = inspected_names(&code, cursor)
             .into_iter()
-            .find_map(|name| self.session.help(&name));
+            .find(|name| self.session.help(name).is_some());
+        let help = name.and_then(|name| {
+            Some((
+                self.session.help(&name)?,
+                self.session.help_markdown(&name)?,
+            ))
+        });
         match help {
-            Some(text) => json!({
+            Some((text, markdown)) => json!({
                 "status": "ok", "found": true,
-                "data": { "text/plain": text }, "metadata": {}
+                "data": { "text/plain": text, "text/markdown": markdown }, "metadata": {}
             }),
             None => json!({ "status": "ok", "found": false, "data": {}, "metadata": {} }),
         }

@@ -221,12 +221,14 @@ fn kernel_info() -> Value {
             "version": "1",
             "mimetype": "text/x-rhai",
             "file_extension": ".rhai",
-            "pygments_lexer": "rust",
-            "codemirror_mode": "rust",
+            // Rhai reads like JavaScript: its mode colours backtick templates and `${}` as
+            // strings, which the Rust mode does not.
+            "pygments_lexer": "javascript",
+            "codemirror_mode": "javascript",
             "nbconvert_exporter": "script"
         },
         "banner": format!(
-            "qualkit {} (Rhai): scriptable qualitative analysis. help(\"project\") to start.",
+            "qualkit {} (Rhai): scriptable qualitative analysis. help() lists every function by area.",
             env!("CARGO_PKG_VERSION")
         ),
         "help_links": [
@@ -235,10 +237,6 @@ fn kernel_info() -> Value {
         "debugger": false
     })
 }
-
-/// How long the shell queue must stay empty after a failed cell before cells run again.
-/// Run All sends every cell at once, so they are all waiting when one fails.
-const QUEUED_WINDOW: Duration = Duration::from_millis(10);
 
 /// The reply to a shell request, if it has one.
 async fn answer(
@@ -411,19 +409,19 @@ async fn serve(info: ConnectionInfo, limits: Limits) -> Result<()> {
     });
 
     let (mut shell_send, mut shell_recv) = shell.split();
-    // After a cell fails with `stop_on_error`, the requests already queued behind it (Run All)
-    // are aborted, not run: until the queue has been quiet this long.
+    // Requests already waiting behind a cell that fails with `stop_on_error` (Run All sends
+    // every cell at once) are aborted, not run; what the client sends once it has the error
+    // runs as usual.
     let mut aborting = false;
     loop {
         let request = if aborting {
             tokio::select! {
                 biased;
                 request = read(&mut shell_recv, "shell", &signatures) => request,
-                _ = tokio::time::sleep(QUEUED_WINDOW) => {
+                _ = std::future::ready(()) => {
                     aborting = false;
                     continue;
                 }
-                _ = shutdown_rx.recv() => break,
             }
         } else {
             tokio::select! {

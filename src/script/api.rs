@@ -806,6 +806,76 @@ pub mod project_api {
     }
 }
 
+/// A value as a table, for values that show as one: a project (what it holds), a segment
+/// and a list of segments (one row each).
+pub(super) fn as_table(value: &Dynamic) -> Option<crate::table::Table> {
+    if let Some(segment) = value.read_lock::<Segment>() {
+        return crate::segments::segments_table(std::slice::from_ref(&*segment)).ok();
+    }
+    if let Some(array) = value.read_lock::<Array>() {
+        if array.is_empty() || !array.iter().all(|v| v.is::<Segment>()) {
+            return None;
+        }
+        let segments: Vec<Segment> = array.iter().map(|v| v.clone_cast::<Segment>()).collect();
+        return crate::segments::segments_table(&segments).ok();
+    }
+    let p = value.read_lock::<ProjectRef>()?;
+    project_table(&p)
+}
+
+/// A project as a table of what it holds: documents, cases, codes, codings by coder.
+fn project_table(p: &ProjectRef) -> Option<crate::table::Table> {
+    use crate::table::{Table, Values};
+    let project = p.project.borrow();
+    let summary = project.summary().ok()?;
+    let mut rows: Vec<(String, String)> = vec![
+        ("folder".into(), project.root().display().to_string()),
+        ("coder".into(), p.coder.clone()),
+        (
+            "documents".into(),
+            format!("{} ({} words)", summary.documents, summary.words),
+        ),
+        (
+            "cases".into(),
+            format!(
+                "{}: {}",
+                summary.cases.len(),
+                summary
+                    .cases
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        (
+            "codes".into(),
+            format!(
+                "{} ({} used), codebook version {}",
+                summary.codes, summary.codes_used, summary.codebook_version
+            ),
+        ),
+    ];
+    for (coder, n) in &summary.codings_by_coder {
+        rows.push((format!("codings by {coder}"), n.to_string()));
+    }
+    rows.push(("memos".into(), summary.memos.to_string()));
+    if let Some(view) = &p.view {
+        rows.push(("analyses see".into(), format!("codings by {view} only")));
+    }
+    Table::new(vec![
+        (
+            "project".to_string(),
+            Values::Text(rows.iter().map(|r| Some(r.0.clone())).collect()),
+        ),
+        (
+            summary.name.clone(),
+            Values::Text(rows.iter().map(|r| Some(r.1.clone())).collect()),
+        ),
+    ])
+    .ok()
+}
+
 fn run_rule(p: &mut ProjectRef, rule: &Rule) -> Fallible<i64> {
     let coder = p.coder.clone();
     p.project
@@ -821,53 +891,10 @@ pub(super) fn register(engine: &mut Engine) {
         .register_type_with_name::<DocumentRef>("Document")
         .register_type_with_name::<Segment>("Segment");
     engine.register_global_module(exported_module!(project_api).into());
-    super::analysis_api::register(engine);
-    super::teaching_api::register(engine);
-    super::agreement_api::register(engine);
-    super::exchange_api::register(engine);
-    super::annotate::register(engine);
-}
-
-/// Help text (signatures and doc comments) of every registered function, by name.
-pub(super) fn help_index(engine: &Engine) -> std::collections::HashMap<String, String> {
-    let mut index: std::collections::HashMap<String, Vec<String>> =
-        std::collections::HashMap::new();
-    let Ok(json) = engine.gen_fn_metadata_to_json(false) else {
-        return Default::default();
-    };
-    let metadata: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-    for f in metadata["functions"].as_array().into_iter().flatten() {
-        let Some(name) = f["name"].as_str() else {
-            continue;
-        };
-        let name = name.trim_start_matches("get$").trim_start_matches("set$");
-        let signature = rhai_signature(f["signature"].as_str().unwrap_or(name));
-        let docs: Vec<String> = f["docComments"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|block| block.as_str())
-            .flat_map(|block| {
-                block
-                    .lines()
-                    .map(|l| l.trim().trim_start_matches("///").to_string())
-                    .collect::<Vec<_>>()
-            })
-            .map(|l| l.strip_prefix(' ').map(str::to_string).unwrap_or(l))
-            .collect();
-        index
-            .entry(name.to_string())
-            .or_default()
-            .push(format!("{signature}\n{}", docs.join("\n").trim()));
-    }
-    index
-        .into_iter()
-        .map(|(k, v)| (k, v.join("\n\n")))
-        .collect()
 }
 
 /// A signature in the names scripts use, not the Rust types behind them.
-fn rhai_signature(signature: &str) -> String {
+pub(super) fn rhai_signature(signature: &str) -> String {
     let mut s = signature
         .replace("get$", "")
         .replace("set$", "")

@@ -7,17 +7,21 @@ mod analysis_api;
 mod annotate;
 mod api;
 pub mod complete;
+mod help;
 mod output;
 mod sized_api;
 mod teaching_api;
 pub mod widget;
 
+pub use help::{AREAS, HelpIndex};
 pub use output::{
     MimeBundle, Output, OutputSink, mime_bundle, render_html, render_text, terminal_sink,
 };
 mod exchange_api;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -167,6 +171,10 @@ pub struct Session {
     functions: rhai::AST,
     interrupt: Arc<AtomicBool>,
     limits: Limits,
+    /// What `help` shows, read from the engine; read again when a module is imported.
+    help: Rc<RefCell<HelpIndex>>,
+    /// Where each function was registered, for help's areas.
+    groups: help::Groups,
 }
 
 /// How complete a piece of input is, for front ends that collect lines.
@@ -195,21 +203,20 @@ impl Session {
             .set_max_operations(limits.operations)
             .set_max_call_levels(limits.call_depth)
             .set_max_expr_depths(256, 256);
-        api::register(&mut engine);
-        sized_api::register(&mut engine);
-        register_display(&mut engine, &sink);
-        // `help` reads the doc comments of everything registered so far, stdlib included.
-        let help_engine_docs = api::help_index(&engine);
-        rhai::FuncRegistration::new("help")
-            .with_comments([
-                "/// Shows the signatures and documentation of a function: `help(\"segments\")`.",
-            ])
-            .with_params_info(["name: &str", "String"])
-            .register_into_engine(&mut engine, move |name: &str| -> String {
-                help_engine_docs.get(name).cloned().unwrap_or_else(|| {
-                    format!("no function called `{name}`; try help(\"project\")")
-                })
-            });
+        // Each group of bindings is recorded, so help can list functions by area.
+        let mut groups = help::Groups::default();
+        groups.record(&mut engine, "project", api::register);
+        groups.record(&mut engine, "queries", analysis_api::register);
+        groups.record(&mut engine, "teaching", teaching_api::register);
+        groups.record(&mut engine, "agreement", agreement_api::register);
+        groups.record(&mut engine, "exchange", exchange_api::register);
+        groups.record(&mut engine, "coding", annotate::register);
+        groups.record(&mut engine, "language", sized_api::register);
+        let help = Rc::new(RefCell::new(HelpIndex::default()));
+        groups.record(&mut engine, "output", |engine| {
+            register_display(engine, &sink);
+            register_help(engine, &sink, &help);
+        });
 
         let mut stdlib = StaticModuleResolver::new();
         for (name, source) in STDLIB {
@@ -224,6 +231,9 @@ impl Session {
         resolvers.push(stdlib);
         resolvers.push(FileModuleResolver::new_with_path(base));
         engine.set_module_resolver(resolvers);
+
+        // Read once everything is registered, stdlib modules included.
+        *help.borrow_mut() = HelpIndex::of(&engine, &groups);
 
         let interrupt = Arc::new(AtomicBool::new(false));
         let flag = interrupt.clone();
@@ -251,6 +261,8 @@ impl Session {
             functions: rhai::AST::empty(),
             interrupt,
             limits,
+            help,
+            groups,
         }
     }
 
@@ -333,6 +345,7 @@ impl Session {
             );
             if let Ok(module) = resolved {
                 self.engine.register_static_module(&import[2], module);
+                *self.help.borrow_mut() = HelpIndex::of(&self.engine, &self.groups);
             }
         }
     }
@@ -386,9 +399,22 @@ impl Session {
         }
     }
 
-    /// The help text for a function: its signatures and doc comments.
+    /// Help as plain text for a terminal or `text/plain`: a function's signatures and doc
+    /// comments (examples indented, no Markdown fences), an area's functions (`"coding"`),
+    /// or with an empty name every function by area. `None` for a name that is neither.
     pub fn help(&self, name: &str) -> Option<String> {
-        api::help_index(&self.engine).remove(name)
+        self.help.borrow().text(name)
+    }
+
+    /// The same help as Markdown, for notebooks (`text/markdown`): each signature and
+    /// example in a ```` ```rhai ```` fence. `name` may be a module function, `npt::explain`.
+    pub fn help_markdown(&self, name: &str) -> Option<String> {
+        self.help.borrow().markdown(name)
+    }
+
+    /// The same help as HTML (what `help("name")` displays in a notebook cell).
+    pub fn help_html(&self, name: &str) -> Option<String> {
+        self.help.borrow().html(name)
     }
 
     /// Function and method names, for completion.
@@ -438,7 +464,7 @@ fn register_display(engine: &mut Engine, sink: &OutputSink) {
     let out = sink.clone();
     rhai::FuncRegistration::new("page")
         .with_comments([
-            "/// Shows long text in the notebook's pager (printed in a terminal):\n/// `page(help(\"matrix\"))`.",
+            "/// Shows long text in the notebook's pager (printed in a terminal):\n/// `page(help_text(\"matrix\"))`.",
         ])
         .with_params_info(["text: Dynamic", "()"])
         .register_into_engine(engine, move |text: Dynamic| out(Output::Page(render_text(&text))));
@@ -456,6 +482,53 @@ fn register_display(engine: &mut Engine, sink: &OutputSink) {
         ])
         .with_params_info(["wait: bool", "()"])
         .register_into_engine(engine, move |wait: bool| out(Output::Clear { wait }));
+}
+
+/// `help()`, `help("name")` and `help_text("name")`. Help is shown as it is called, as
+/// `print` is, so it appears in scripts (`qualkit run`) as well as the REPL and notebooks.
+fn register_help(engine: &mut Engine, sink: &OutputSink, index: &Rc<RefCell<HelpIndex>>) {
+    let show = |index: &Rc<RefCell<HelpIndex>>, sink: &OutputSink, name: &str| {
+        let index = index.borrow();
+        let bundle = match index.text(name) {
+            Some(text) => MimeBundle {
+                text,
+                html: index.html(name),
+                ..MimeBundle::default()
+            },
+            None => MimeBundle {
+                text: not_found(name),
+                ..MimeBundle::default()
+            },
+        };
+        sink(Output::Display(bundle));
+    };
+    let (out, help) = (sink.clone(), index.clone());
+    rhai::FuncRegistration::new("help")
+        .with_comments([
+            "/// Lists every function by area (project, coding, queries, Framework, agreement...).\n///\n/// ```rhai\n/// help()\n/// ```",
+        ])
+        .with_params_info(["()"])
+        .register_into_engine(engine, move || show(&help, &out, ""));
+    let (out, help) = (sink.clone(), index.clone());
+    rhai::FuncRegistration::new("help")
+        .with_comments([
+            "/// Shows the signatures and documentation of a function, or the functions of an\n/// area (`help(\"coding\")`), in scripts as in the REPL and notebooks.\n///\n/// ```rhai\n/// help(\"segments\")\n/// help(\"npt::explain\")\n/// ```",
+        ])
+        .with_params_info(["name: &str", "()"])
+        .register_into_engine(engine, move |name: &str| show(&help, &out, name));
+    let help = index.clone();
+    rhai::FuncRegistration::new("help_text")
+        .with_comments([
+            "/// The help of a function or area as text, to keep, search or page.\n///\n/// ```rhai\n/// page(help_text(\"matrix\"))\n/// ```",
+        ])
+        .with_params_info(["name: &str", "String"])
+        .register_into_engine(engine, move |name: &str| -> String {
+            help.borrow().text(name).unwrap_or_else(|| not_found(name))
+        });
+}
+
+fn not_found(name: &str) -> String {
+    format!("no function or area called `{name}`; help() lists them all")
 }
 
 fn located(source: &str, position: Position, message: String) -> ScriptError {

@@ -45,8 +45,8 @@ pub fn terminal_sink() -> OutputSink {
     })
 }
 
-/// How a value shows as text: tables and matrices as terminal tables, everything else as
-/// Rhai prints it.
+/// How a value shows as text: tables, matrices, projects and segments as terminal tables,
+/// everything else as Rhai prints it.
 pub fn render_text(value: &Dynamic) -> String {
     if let Some(table) = value.read_lock::<crate::table::Table>() {
         return table.to_string();
@@ -66,10 +66,14 @@ pub fn render_text(value: &Dynamic) -> String {
     if let Some(widget) = value.read_lock::<super::annotate::AnnotatorRef>() {
         return widget.fallback().text;
     }
+    if let Some(table) = super::api::as_table(value) {
+        return table.to_string();
+    }
     value.to_string()
 }
 
-/// The HTML form of values that have one (tables, Framework matrices), for notebooks.
+/// The HTML form of values that have one (tables, Framework matrices, projects, segments),
+/// for notebooks.
 pub fn render_html(value: &Dynamic) -> Option<String> {
     if let Some(table) = value.read_lock::<crate::table::Table>() {
         return Some(table.render_html(crate::table::SHOWN_ROWS));
@@ -83,7 +87,7 @@ pub fn render_html(value: &Dynamic) -> Option<String> {
     if let Some(widget) = value.read_lock::<super::annotate::AnnotatorRef>() {
         return widget.fallback().html;
     }
-    None
+    super::api::as_table(value).map(|table| table.render_html(crate::table::SHOWN_ROWS))
 }
 
 /// Every form of a value.

@@ -3,6 +3,7 @@ mod analysis;
 mod cli;
 mod coding;
 mod corrections;
+mod display;
 mod document_view;
 mod exchange;
 mod formats;

@@ -52,7 +52,7 @@ fn the_deep_end_script_runs_and_reports_the_groups() {
     for heading in [
         "Framework matrix: 7 cases × 4 themes",
         "Comparison by integration",
-        "theme.shared-learning: case by phase (coded passages)",
+        "Coded passages of Shared learning by case and phase",
         "Continuity of CLP",
         "Character-level agreement of ak and rb",
         "│ (overall) ",
@@ -196,7 +196,7 @@ fn help_shows_doc_comments() {
     let text = s.help("segments").unwrap();
     assert!(text.contains("Segments coded with `code`"), "{text}");
     let from_script = s
-        .eval(r#"help("autocode_text")"#, "t")
+        .eval(r#"help_text("autocode_text")"#, "t")
         .unwrap()
         .into_string()
         .unwrap();

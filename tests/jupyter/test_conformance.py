@@ -21,7 +21,7 @@ class QualkitKernelTests(jkt.KernelTests):
     incomplete_code_samples = ["fn f(a) {", "let x = [1, 2,", "if true {"]
     invalid_code_samples = ["let = 5;", "1 +* 2"]
 
-    code_page_something = 'page(help("matrix"))'
+    code_page_something = 'page(help_text("matrix"))'
 
     code_generate_error = 'throw "this cell fails on purpose"'
 

@@ -325,6 +325,11 @@ def test_inspection_inside_a_calls_parentheses(kernel):
         kc.inspect(code, len(code))
         reply = kc.get_shell_msg(timeout=TIMEOUT)["content"]
         assert reply["found"], code
+    code = "npt::explain"
+    kc.inspect(code, 6)
+    reply = kc.get_shell_msg(timeout=TIMEOUT)["content"]
+    assert reply["found"] and "```rhai" in reply["data"]["text/markdown"], "help as Markdown"
+    assert "```" not in reply["data"]["text/plain"]
     code = 'p.matrix("case", "npt")'
     kc.inspect(code, code.index("case"))
     assert "Matrix coding" in kc.get_shell_msg(timeout=TIMEOUT)["content"]["data"]["text/plain"]
@@ -476,7 +481,7 @@ def test_run_all_stops_at_an_error(kernel):
     assert replies[first]["status"] == "ok"
     assert replies[failing]["status"] == "error"
     assert replies[queued]["status"] == "aborted"
-    time.sleep(0.2)  # a cell run by hand afterwards runs
+    # A cell sent once the error has come back runs.
     reply, outputs = run(kc, "n")
     assert results(outputs)[0]["data"]["text/plain"] == "1", "the queued cell did not run"
     # Without stop_on_error the next cell runs.
