@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::text::CharIndex;
 
-pub use survey::{SurveyColumns, read_survey, read_survey_xlsx};
+pub use survey::{
+    DEFAULT_NON_ANSWERS, SkippedRow, SurveyColumns, describe_skipped, read_survey, read_survey_xlsx,
+};
 pub use turns::{DEFAULT_SPEAKER_PATTERNS, TurnPatterns, place_pattern_error};
 
 /// A person taking part in a conversation, as the front matter lists them.
@@ -357,14 +359,15 @@ pub fn about_original(error: Error, original: &Path, transcript: &Path) -> Error
     }
 }
 
-/// Reads one file into documents (one for a transcript, one per answer for a survey CSV).
-/// `root` is the project folder that `path` is reported relative to.
+/// Reads one file into documents (one for a transcript, one per answer for a survey CSV),
+/// with the survey rows skipped as non-answers. `root` is the project folder that `path` is
+/// reported relative to.
 pub fn read_documents(
     root: &Path,
     path: &Path,
     patterns: &TurnPatterns,
     survey: &SurveyColumns,
-) -> Result<Vec<Document>> {
+) -> Result<(Vec<Document>, Vec<SkippedRow>)> {
     let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
     let ext = path
         .extension()
@@ -375,7 +378,10 @@ pub fn read_documents(
         Some("xlsx") => read_survey_xlsx(path, &relative, survey),
         Some("txt" | "md" | "markdown") => {
             let text = crate::text::read_text(path)?;
-            Ok(vec![parse_transcript(path, &relative, &text, patterns)?])
+            Ok((
+                vec![parse_transcript(path, &relative, &text, patterns)?],
+                Vec::new(),
+            ))
         }
         _ => Err(Error::Invalid {
             path: path.to_path_buf(),
