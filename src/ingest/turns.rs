@@ -174,7 +174,7 @@ impl TurnPatterns {
                 turns.push(turn);
             }
         };
-        let listed: Vec<(Arc<str>, Option<Arc<str>>)> = participants
+        let listed: Vec<Speaker> = participants
             .iter()
             .map(|p| {
                 let role = (!p.role.is_empty()).then(|| Arc::from(p.role.as_str()));
@@ -183,7 +183,7 @@ impl TurnPatterns {
             .collect();
         // Joint labels met so far (`A & B`), by label, each with the speaker and role it
         // stands for, so that a document's turns share them.
-        let mut joint: Vec<(Box<str>, Option<(Arc<str>, Option<Arc<str>>)>)> = Vec::new();
+        let mut joint: Vec<(Box<str>, Option<Speaker>)> = Vec::new();
         // Without a list of participants every label is a speaker, shared the same way.
         let mut unlisted: Vec<Arc<str>> = Vec::new();
         let mut labels = LabelCache::new(self);
@@ -282,13 +282,13 @@ impl TurnPatterns {
     }
 }
 
+/// A speaker's name and role, shared by the turns of a document.
+type Speaker = (Arc<str>, Option<Arc<str>>);
+
 /// The listed participants a joint label names (`A & B`, `A and B`, `A/B`, `A + B`), as one
 /// speaker (their listed names joined by ` & `) with their roles (distinct ones, joined the
 /// same way); `None` unless every part is a listed participant.
-fn joint_speaker(
-    listed: &[(Arc<str>, Option<Arc<str>>)],
-    label: &str,
-) -> Option<(Arc<str>, Option<Arc<str>>)> {
+fn joint_speaker(listed: &[Speaker], label: &str) -> Option<Speaker> {
     let mut parts = Vec::new();
     for piece in label.split(['&', '/', '+']) {
         let mut rest = piece;

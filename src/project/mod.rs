@@ -56,6 +56,24 @@ pub struct Config {
     pub speakers: SpeakerSettings,
     #[serde(default)]
     pub survey: SurveyColumns,
+    #[serde(default, skip_serializing_if = "WordSettings::is_default")]
+    pub words: WordSettings,
+}
+
+/// `[words]` in `qualkit.toml`: how words are counted (see [`ingest::WORD_RULE`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WordSettings {
+    /// Count transcript markup (`[inaudible]`, `[laughter]`...) and speaker labels as words,
+    /// in word counts, coverage and density denominators and word frequencies.
+    #[serde(default)]
+    pub count_markup: bool,
+}
+
+impl WordSettings {
+    fn is_default(&self) -> bool {
+        *self == WordSettings::default()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -126,6 +144,7 @@ impl Project {
             coder: None,
             speakers: SpeakerSettings::default(),
             survey: SurveyColumns::default(),
+            words: WordSettings::default(),
         };
         let toml = toml::to_string_pretty(&config).expect("config serialises");
         write_new(&dir.join(CONFIG_FILE), &toml)?;
@@ -160,7 +179,10 @@ impl Project {
         let codebook = Codebook::load(&dir.join(CODEBOOK_FILE))?;
         let patterns = speaker_patterns(&config)
             .map_err(|e| ingest::place_pattern_error(e, &config_path, &config_text))?;
-        let (documents, skipped_answers) = read_corpus(dir, &patterns, &config.survey, &cases)?;
+        let (mut documents, skipped_answers) = read_corpus(dir, &patterns, &config.survey, &cases)?;
+        for document in &mut documents {
+            document.count_markup = config.words.count_markup;
+        }
         let by_id = documents
             .iter()
             .enumerate()

@@ -724,8 +724,10 @@ fn words_in_a_span_are_the_words_that_start_in_it() {
     let p = f.open();
     let doc = p.document("w1").unwrap();
     let chars: Vec<char> = doc.text.chars().collect();
+    // The speaker label `Ann: ` is not a word.
+    let label = "Ann: ".len();
     let starts_in = |start: usize, end: usize| {
-        (start..end)
+        (start.max(label)..end)
             .filter(|&i| {
                 qualkit::ingest::is_word_char(chars[i])
                     && (i == 0 || !qualkit::ingest::is_word_char(chars[i - 1]))
@@ -741,5 +743,117 @@ fn words_in_a_span_are_the_words_that_start_in_it() {
             );
         }
     }
-    assert_eq!(doc.word_count(), qualkit::ingest::count_words(&doc.text));
+    assert_eq!(
+        doc.word_count(),
+        qualkit::ingest::count_words(&doc.text, false) - 1
+    );
+    assert_eq!(
+        doc.words_in_with(0, doc.len_chars(), true),
+        qualkit::ingest::count_words(&doc.text, true)
+    );
+}
+
+/// issue 14: a lone `'` counted as a word, and transcript markup and speaker labels counted
+/// as words in frequencies and coverage denominators. The rule (qualkit::ingest::WORD_RULE):
+/// words are runs of letters, digits and apostrophes with a letter or digit; bracketed markup
+/// and labels are left out unless the project or the call says to count them.
+#[test]
+fn markup_labels_and_lone_apostrophes_are_not_words_unless_asked() {
+    let body = "Interviewer: So ' what happened [inaudible] then?\n\
+                Dr Reid: We [REDACTED] met - ' - weekly [laughter]. It's fine.\n";
+    let f = Fixture::new();
+    f.write(
+        "w.txt",
+        transcript(
+            "Magenta",
+            &[("Interviewer", "researcher"), ("Dr Reid", "GP")],
+            body,
+        ),
+    );
+    let mut p = f.open();
+    let doc = p.document("w").unwrap();
+    // So what happened then / We met weekly It's fine.
+    assert_eq!(doc.word_count(), 9);
+    // + Interviewer, Dr, Reid, inaudible, REDACTED, laughter.
+    assert_eq!(doc.words_in_with(0, doc.len_chars(), true), 15);
+    assert_eq!(qualkit::ingest::count_words("' - '' ’", true), 0);
+    assert_eq!(
+        qualkit::ingest::count_words("GP's [crosstalk] 'tis", false),
+        2
+    );
+
+    let frequencies = |p: &qualkit::Project, markup: Option<bool>| {
+        let options = qualkit::analysis::WordOptions {
+            keep_stopwords: true,
+            min_length: 1,
+            markup,
+            ..Default::default()
+        };
+        let table =
+            qualkit::analysis::word_frequencies(&qualkit::analysis::Corpus::of(p), &options)
+                .unwrap();
+        let words: Vec<String> = table
+            .values("word")
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        let per_1000 = table.values("per_1000_words").unwrap()
+            [words.iter().position(|w| w == "weekly").unwrap()]
+        .to_string();
+        (words, per_1000)
+    };
+    let (words, per_1000) = frequencies(&p, None);
+    let mut sorted = words.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        vec![
+            "fine", "happened", "it's", "met", "so", "then", "we", "weekly", "what"
+        ]
+    );
+    assert!(per_1000.starts_with("111.1"), "{per_1000}");
+    let (words, per_1000) = frequencies(&p, Some(true));
+    for word in ["inaudible", "redacted", "laughter", "interviewer", "reid"] {
+        assert!(words.iter().any(|w| w == word), "{word} missing: {words:?}");
+    }
+    assert!(per_1000.starts_with("66.6"), "{per_1000}");
+
+    // Coverage: 3 words coded ("met - ' - weekly [laughter]. It's" holds met, weekly,
+    // It's) of 9 said.
+    p.code(
+        "ak",
+        "w",
+        "coh",
+        &Span::Quote {
+            text: "met - ' - weekly [laughter]. It's".into(),
+            occurrence: None,
+        },
+    )
+    .unwrap();
+    let coverage = |p: &qualkit::Project| {
+        let a = qualkit::analysis::Analysis::new(p, None).unwrap();
+        let t = a
+            .matrix(
+                &qualkit::analysis::Dimension::Case,
+                &qualkit::analysis::MatrixColumns::Codes(vec!["coh".into()]),
+                qualkit::analysis::Measure::Coverage,
+            )
+            .unwrap();
+        t.values("Coherence").unwrap()[0].to_string()
+    };
+    assert!(coverage(&p).starts_with("33.3"), "{}", coverage(&p));
+
+    // The project can count markup and labels everywhere.
+    std::fs::write(
+        f.root().join("qualkit.toml"),
+        "name = \"x\"\n[words]\ncount_markup = true\n",
+    )
+    .unwrap();
+    let p = f.open();
+    assert_eq!(p.document("w").unwrap().word_count(), 15);
+    // met, weekly, laughter, It's of 15.
+    assert!(coverage(&p).starts_with("26.6"), "{}", coverage(&p));
+    assert!(frequencies(&p, None).1.starts_with("66.6"));
+    assert!(frequencies(&p, Some(false)).1.starts_with("111.1"));
 }
