@@ -91,12 +91,26 @@ enum Command {
         /// Project name (default: the folder name).
         #[arg(long)]
         name: Option<String>,
-        /// Start the codebook with NPT's constructs (`npt`) or empty (`empty`).
+        /// Start the codebook empty (`empty`), with NPT's 4 constructs and 16 sub-constructs
+        /// (`npt`), or with those and the 2022 NPT coding manual's contexts and outcomes
+        /// (`npt-manual`).
         #[arg(long, default_value = "empty")]
         codebook: String,
     },
     /// Add documents (.txt, .md with front matter; .docx; .vtt/.srt captions; survey answers
     /// as .csv or .xlsx) or a REFI-QDA project (.qdpx) or codebook (.qdc) to a project.
+    ///
+    /// For each document it prints the speakers and how many turns each has. Speaker turns
+    /// start at labels at the start of a line: `[00:01:12] Name:`, `Name (00:01:02):`,
+    /// `[Name]` and `Name:` by default; joint labels (`A & B:`, `A and B:`, `A/B:`) start a
+    /// turn of both when the front matter lists them. Your own patterns go in qualkit.toml,
+    /// `[speakers] patterns = ['^(?P<speaker>[A-Z]+)> ']`: regular expressions matched at the
+    /// start of a line, with a group `speaker` (the label, required) and a group `time` (the
+    /// turn's timestamp, optional); what a pattern matches is left out of the turn's text.
+    /// They are tried before the defaults; `replace_default_patterns = true` drops the
+    /// defaults. Survey rows with an empty answer or a non-answer (`[survey] non_answers`,
+    /// default "Did not answer", "N/A", "-"...) are skipped and counted, unless
+    /// `[survey] keep_non_answers = true`.
     Import {
         dir: PathBuf,
         #[arg(required = true)]
@@ -104,6 +118,10 @@ enum Command {
         /// Replace documents that already exist.
         #[arg(long)]
         overwrite: bool,
+        /// Read and check the files and show what they hold and would be imported, without
+        /// writing anything (documents only, not .qdpx/.qdc).
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         coder: CoderArg,
         /// For transcripts without front matter: their case.
@@ -513,6 +531,93 @@ fn open_project(dir: &Path) -> Result<Project> {
     Ok(project)
 }
 
+/// What an import did (or would do), file by file: the documents with their speakers and
+/// turns, the survey rows skipped, warnings.
+fn import_report(files: &[qualkit::project::ImportedFile], dry_run: bool) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for file in files {
+        let verb = match (dry_run, file.replaces) {
+            (false, false) => "imported",
+            (false, true) => "imported (replacing)",
+            (true, false) => "would import",
+            (true, true) => "would import (replacing)",
+        };
+        let _ = writeln!(out, "{verb} {}", file.target.display());
+        let survey = file
+            .target
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("xlsx"));
+        let many = survey || file.documents.len() > 1;
+        if many {
+            let respondents: std::collections::BTreeSet<&str> = file
+                .documents
+                .iter()
+                .flat_map(|d| d.speakers.iter().map(|(name, _)| name.as_str()))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {} answer{} ({} with a respondent named, {} respondents)",
+                file.documents.len(),
+                if file.documents.len() == 1 { "" } else { "s" },
+                file.documents
+                    .iter()
+                    .filter(|d| !d.speakers.is_empty())
+                    .count(),
+                respondents.len()
+            );
+        }
+        for document in &file.documents {
+            let speakers = document
+                .speakers
+                .iter()
+                .map(|(name, turns)| {
+                    format!(
+                        "{name} ({turns} turn{})",
+                        if *turns == 1 { "" } else { "s" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            if !many {
+                let speakers = if speakers.is_empty() {
+                    "no speaker labels found".to_string()
+                } else {
+                    speakers
+                };
+                let _ = writeln!(
+                    out,
+                    "  {} (case {}): {speakers}",
+                    document.id, document.case
+                );
+            }
+            for warning in &document.warnings {
+                let _ = writeln!(out, "  warning: {}: {warning}", document.id);
+            }
+        }
+        if !file.skipped.is_empty() {
+            let mut lines = file
+                .skipped
+                .iter()
+                .take(10)
+                .map(|s| s.line.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            if file.skipped.len() > 10 {
+                let _ = write!(lines, " and {} more", file.skipped.len() - 10);
+            }
+            let _ = writeln!(
+                out,
+                "  skipped {} row{} without an answer: {} (lines {lines}; `[survey] keep_non_answers = true` keeps them)",
+                file.skipped.len(),
+                if file.skipped.len() == 1 { "" } else { "s" },
+                qualkit::ingest::describe_skipped(&file.skipped)
+            );
+        }
+    }
+    out
+}
+
 fn show_notes(project: &mut Project) {
     for note in project.take_notes() {
         eprintln!("note: {note}");
@@ -568,11 +673,14 @@ fn run(command: Command) -> Result<()> {
         } => {
             let starter = match codebook.as_str() {
                 "npt" => StarterCodebook::Npt,
+                "npt-manual" => StarterCodebook::NptManual,
                 "empty" => StarterCodebook::Empty,
                 other => {
                     return Err(qualkit::Error::Argument {
                         argument: "--codebook".into(),
-                        message: format!("`{other}` is not a starter codebook; use npt or empty"),
+                        message: format!(
+                            "`{other}` is not a starter codebook; use npt, npt-manual or empty"
+                        ),
                     });
                 }
             };
@@ -584,6 +692,7 @@ fn run(command: Command) -> Result<()> {
             dir,
             files,
             overwrite,
+            dry_run,
             coder,
             case,
             method,
@@ -600,11 +709,23 @@ fn run(command: Command) -> Result<()> {
             let (exchange, documents): (Vec<PathBuf>, Vec<PathBuf>) = files
                 .into_iter()
                 .partition(|f| qualkit::exchange::is_exchange_file(f));
+            if dry_run && let Some(file) = exchange.first() {
+                return Err(Error::Argument {
+                    argument: "--dry-run".into(),
+                    message: format!(
+                        "a dry run reads documents only; leave out {} (nothing was imported)",
+                        file.display()
+                    ),
+                });
+            }
             if !documents.is_empty() {
-                for path in project.import_documents(&documents, overwrite, &metadata)? {
-                    println!("imported {}", path.display());
-                }
+                let imported = project.import_files(&documents, overwrite, &metadata, dry_run)?;
+                print!("{}", import_report(&imported, dry_run));
                 show_notes(&mut project);
+            }
+            if dry_run {
+                println!("dry run: nothing was written");
+                return Ok(());
             }
             let options = qualkit::exchange::ImportOptions {
                 coder: coder_name(&coder, &project),

@@ -51,6 +51,15 @@ impl Project {
                     .map(|w| format!("{}: {w}", doc.source.display())),
             );
         }
+        for (file, skipped) in self.skipped_answers() {
+            warnings.push(format!(
+                "{}: {} row{} not read as answers: {} (`[survey] keep_non_answers = true` in qualkit.toml keeps them)",
+                file.display(),
+                skipped.len(),
+                if skipped.len() == 1 { "" } else { "s" },
+                crate::ingest::describe_skipped(skipped)
+            ));
+        }
         let unplaced = self.unplaced_codings()?;
         for c in &unplaced {
             warnings.push(format!(

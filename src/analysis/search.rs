@@ -8,7 +8,7 @@ use super::Corpus;
 use super::{Dimension, sections};
 use crate::coding::autocode::Search;
 use crate::error::Result;
-use crate::ingest::is_word_char;
+use crate::ingest::for_each_word;
 use crate::table::{Table, Values};
 
 /// Common English function words, left out of word frequencies unless asked for.
@@ -40,6 +40,9 @@ pub struct WordOptions {
     pub min_length: usize,
     /// Keep only the most frequent words of each group.
     pub top: Option<usize>,
+    /// Count transcript markup and speaker labels as words; `None` follows the project
+    /// (`[words] count_markup`). See [`crate::ingest::WORD_RULE`].
+    pub markup: Option<bool>,
 }
 
 impl Default for WordOptions {
@@ -49,6 +52,7 @@ impl Default for WordOptions {
             keep_stopwords: false,
             min_length: 2,
             top: None,
+            markup: None,
         }
     }
 }
@@ -155,8 +159,9 @@ pub fn keyword_in_context(corpus: &Corpus, search: &Search, width: usize) -> Res
 }
 
 /// How often each word occurs (lower-cased), overall or per group: count, documents it
-/// occurs in, and occurrences per 1,000 words of the group's text. Where speakers were
-/// found, only what they said counts, so speaker labels are not counted as words.
+/// occurs in, and occurrences per 1,000 words of the group's text. Words are counted by
+/// [`crate::ingest::WORD_RULE`]: by default speaker labels and bracketed markup
+/// (`[inaudible]`) are neither listed nor counted in the denominators.
 pub fn word_frequencies(corpus: &Corpus, options: &WordOptions) -> Result<Table> {
     let stop: HashSet<&str> = if options.keep_stopwords {
         HashSet::new()
@@ -171,36 +176,31 @@ pub fn word_frequencies(corpus: &Corpus, options: &WordOptions) -> Result<Table>
         .map(|(d, doc)| {
             let mut counts: Counts = HashMap::new();
             let mut totals: HashMap<String, usize> = HashMap::new();
-            let spans: Vec<(usize, usize)> = if doc.turns.is_empty() {
-                sections(doc).into_iter().map(|(s, e, _)| (s, e)).collect()
-            } else {
-                doc.turns.iter().map(|t| (t.start, t.end)).collect()
-            };
-            for (start, end) in spans {
+            let markup = options.markup.unwrap_or(doc.counts_markup());
+            let skip = if markup { Vec::new() } else { doc.not_said() };
+            for (start, end, inside) in sections(doc) {
                 let group = match &options.by {
-                    Some(dim) => dim.value(corpus, doc, start),
+                    Some(dim) => dim.value(corpus, doc, inside),
                     None => String::new(),
                 };
-                let text = doc.slice(start, end).unwrap_or_default();
+                let (Some(from), Some(to)) = (doc.byte_of(start), doc.byte_of(end)) else {
+                    continue;
+                };
                 let group_counts = counts.entry(group.clone()).or_default();
                 let mut words = 0;
-                for word in text.split(|c: char| !is_word_char(c)) {
-                    let word = word.trim_matches(|c| c == '\'' || c == '’');
-                    if word.is_empty() {
-                        continue;
-                    }
+                for_each_word(&doc.text[from..to], from, &skip, |_, word| {
                     words += 1;
                     let lower = word.to_lowercase().replace('’', "'");
                     if lower.chars().count() < options.min_length
                         || stop.contains(lower.as_str())
                         || lower.chars().all(|c| c.is_numeric())
                     {
-                        continue;
+                        return;
                     }
                     let entry = group_counts.entry(lower).or_default();
                     entry.0 += 1;
                     entry.1.insert(d);
-                }
+                });
                 *totals.entry(group).or_default() += words;
             }
             (counts, totals)

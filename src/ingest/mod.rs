@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::text::CharIndex;
 
-pub use survey::{SurveyColumns, read_survey, read_survey_xlsx};
+pub use survey::{
+    DEFAULT_NON_ANSWERS, SkippedRow, SurveyColumns, describe_skipped, read_survey, read_survey_xlsx,
+};
 pub use turns::{DEFAULT_SPEAKER_PATTERNS, TurnPatterns, place_pattern_error};
 
 /// A person taking part in a conversation, as the front matter lists them.
@@ -65,9 +67,23 @@ pub struct Document {
     pub warnings: Vec<String>,
     index: CharIndex,
     /// Where words start, found on first use (queries count words in spans from it instead
-    /// of rescanning text).
+    /// of rescanning text): the words people said (markup and speaker labels left out), and
+    /// every word of the text.
     word_starts: std::sync::OnceLock<WordStarts>,
+    all_word_starts: std::sync::OnceLock<WordStarts>,
+    /// Whether the project counts markup and speaker labels as words (`[words]
+    /// count_markup` in `qualkit.toml`); see [`WORD_RULE`].
+    pub(crate) count_markup: bool,
 }
+
+/// How qualkit counts words, everywhere it counts them (word counts, the denominators of
+/// coverage and density, word frequencies).
+pub const WORD_RULE: &str = "A word is a run of letters, digits and apostrophes that holds at \
+least one letter or digit (`don't`, `GP's` and `12` are words; a lone `'` is not). Transcript \
+markup (text in square brackets on one line: `[inaudible]`, `[REDACTED]`, `[laughter]`, \
+`[crosstalk 00:12:03]`) and speaker labels are not counted, as nobody said them; \
+`count_markup = true` under `[words]` in qualkit.toml, or `markup: true` where a function \
+takes options, counts them too.";
 
 impl Document {
     pub(crate) fn new(
@@ -109,6 +125,8 @@ impl Document {
             warnings,
             index,
             word_starts: std::sync::OnceLock::new(),
+            all_word_starts: std::sync::OnceLock::new(),
+            count_markup: false,
         }
     }
 
@@ -178,15 +196,119 @@ impl Document {
             .collect()
     }
 
-    /// Number of words (runs of alphanumeric characters) in the text.
+    /// Number of words in the text, by the project's rule ([`WORD_RULE`]).
     pub fn word_count(&self) -> usize {
         self.words_in(0, self.len_chars())
     }
 
-    /// Words that start within code points `start..end`.
+    /// Words that start within code points `start..end`, by the project's rule.
     pub fn words_in(&self, start: usize, end: usize) -> usize {
-        let words = self.word_starts.get_or_init(|| WordStarts::of(&self.text));
+        self.words_in_with(start, end, self.count_markup)
+    }
+
+    /// Words that start within code points `start..end`; with `markup`, transcript markup
+    /// and speaker labels count too.
+    pub fn words_in_with(&self, start: usize, end: usize, markup: bool) -> usize {
+        let words = if markup {
+            self.all_word_starts
+                .get_or_init(|| WordStarts::of(&self.text, &[]))
+        } else {
+            self.word_starts
+                .get_or_init(|| WordStarts::of(&self.text, &self.not_said()))
+        };
         words.before(end).saturating_sub(words.before(start))
+    }
+
+    /// Whether this document counts markup and speaker labels as words.
+    pub fn counts_markup(&self) -> bool {
+        self.count_markup
+    }
+
+    /// Byte ranges of the text that nobody said: speaker labels and transcript markup, in
+    /// order, not overlapping.
+    pub fn not_said(&self) -> Vec<std::ops::Range<usize>> {
+        let mut ranges = markup_ranges(&self.text);
+        for turn in &self.turns {
+            let Some(start) = self.byte_of(turn.start) else {
+                continue;
+            };
+            let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+            if line_start < start {
+                ranges.push(line_start..start);
+            }
+        }
+        ranges.sort_by_key(|r| (r.start, r.end));
+        let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            match merged.last_mut() {
+                Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+                _ => merged.push(range),
+            }
+        }
+        merged
+    }
+}
+
+/// Transcript markup: byte ranges of square brackets closed on the same line, at most 200
+/// bytes apart (`[inaudible]`, `[REDACTED]`, `[laughter]`, `[00:01:12]`).
+pub fn markup_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut ranges = Vec::new();
+    let mut at = 0;
+    while let Some(open) = memchr_byte(b'[', &bytes[at..]).map(|i| at + i) {
+        let rest = &bytes[open + 1..(open + 201).min(bytes.len())];
+        match rest
+            .iter()
+            .position(|&b| b == b']' || b == b'[' || b == b'\n')
+        {
+            Some(i) if rest[i] == b']' => {
+                ranges.push(open..open + i + 2);
+                at = open + i + 2;
+            }
+            _ => at = open + 1,
+        }
+    }
+    ranges
+}
+
+fn memchr_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}
+
+/// Calls `found` with each word of `text` (apostrophes trimmed from its ends) and the byte
+/// offset it starts at, leaving out the byte ranges in `skip` (sorted, not overlapping,
+/// counted from `base`, the offset of `text` in the document).
+pub fn for_each_word(
+    text: &str,
+    base: usize,
+    skip: &[std::ops::Range<usize>],
+    mut found: impl FnMut(usize, &str),
+) {
+    let mut skip = skip.iter().skip_while(|r| r.end <= base).peekable();
+    let mut run: Option<usize> = None;
+    let mut emit = |from: usize, to: usize| {
+        let word = &text[from..to];
+        let trimmed = word.trim_start_matches(['\'', '’']);
+        let lead = word.len() - trimmed.len();
+        let trimmed = trimmed.trim_end_matches(['\'', '’']);
+        if trimmed.chars().any(char::is_alphanumeric) {
+            found(base + from + lead, trimmed);
+        }
+    };
+    for (i, c) in text.char_indices() {
+        let at = base + i;
+        while skip.peek().is_some_and(|r| r.end <= at) {
+            skip.next();
+        }
+        let skipped = skip.peek().is_some_and(|r| r.start <= at);
+        if is_word_char(c) && !skipped {
+            run.get_or_insert(i);
+        } else if let Some(from) = run.take() {
+            emit(from, i);
+        }
+    }
+    if let Some(from) = run {
+        emit(from, text.len());
     }
 }
 
@@ -201,22 +323,26 @@ struct WordStarts {
 }
 
 impl WordStarts {
-    fn of(text: &str) -> WordStarts {
+    /// The word starts of `text`, leaving out the byte ranges in `skip` (sorted).
+    fn of(text: &str, skip: &[std::ops::Range<usize>]) -> WordStarts {
+        // Byte offset of each word's first letter or digit, in order.
+        let mut starts = Vec::new();
+        for_each_word(text, 0, skip, |at, _| starts.push(at));
+        let mut starts = starts.into_iter().peekable();
         let mut masks = Vec::new();
         let mut before_block = Vec::new();
-        let (mut mask, mut count, mut in_word) = (0u64, 0u32, false);
-        for (pos, c) in text.chars().enumerate() {
+        let (mut mask, mut count) = (0u64, 0u32);
+        for (pos, (byte, _)) in text.char_indices().enumerate() {
             if pos % 64 == 0 && pos > 0 {
                 masks.push(mask);
                 before_block.push(count);
                 count += mask.count_ones();
                 mask = 0;
             }
-            let word_char = is_word_char(c);
-            if word_char && !in_word {
+            if starts.peek() == Some(&byte) {
+                starts.next();
                 mask |= 1 << (pos % 64);
             }
-            in_word = word_char;
         }
         masks.push(mask);
         before_block.push(count);
@@ -246,16 +372,16 @@ pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '\'' || c == '’'
 }
 
-pub fn count_words(text: &str) -> usize {
+/// Words in `text` by [`WORD_RULE`]; with `markup`, bracketed markup counts too. (A bare text
+/// has no turns, so speaker labels are words here: [`Document::word_count`] leaves them out.)
+pub fn count_words(text: &str, markup: bool) -> usize {
+    let skip = if markup {
+        Vec::new()
+    } else {
+        markup_ranges(text)
+    };
     let mut words = 0;
-    let mut in_word = false;
-    for c in text.chars() {
-        let word_char = is_word_char(c);
-        if word_char && !in_word {
-            words += 1;
-        }
-        in_word = word_char;
-    }
+    for_each_word(text, 0, &skip, |_, _| words += 1);
     words
 }
 
@@ -357,14 +483,15 @@ pub fn about_original(error: Error, original: &Path, transcript: &Path) -> Error
     }
 }
 
-/// Reads one file into documents (one for a transcript, one per answer for a survey CSV).
-/// `root` is the project folder that `path` is reported relative to.
+/// Reads one file into documents (one for a transcript, one per answer for a survey CSV),
+/// with the survey rows skipped as non-answers. `root` is the project folder that `path` is
+/// reported relative to.
 pub fn read_documents(
     root: &Path,
     path: &Path,
     patterns: &TurnPatterns,
     survey: &SurveyColumns,
-) -> Result<Vec<Document>> {
+) -> Result<(Vec<Document>, Vec<SkippedRow>)> {
     let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
     let ext = path
         .extension()
@@ -375,7 +502,10 @@ pub fn read_documents(
         Some("xlsx") => read_survey_xlsx(path, &relative, survey),
         Some("txt" | "md" | "markdown") => {
             let text = crate::text::read_text(path)?;
-            Ok(vec![parse_transcript(path, &relative, &text, patterns)?])
+            Ok((
+                vec![parse_transcript(path, &relative, &text, patterns)?],
+                Vec::new(),
+            ))
         }
         _ => Err(Error::Invalid {
             path: path.to_path_buf(),

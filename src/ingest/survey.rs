@@ -23,6 +23,50 @@ pub struct SurveyColumns {
     pub date: String,
     /// Method recorded when the file has no method column.
     pub default_method: String,
+    /// Answers that say nothing (compared trimmed, ignoring case): rows holding one of
+    /// these, or nothing, are skipped and counted, unless `keep_non_answers` is true.
+    pub non_answers: Vec<String>,
+    /// Keep empty answers and non-answers as documents.
+    pub keep_non_answers: bool,
+}
+
+/// The non-answers skipped by default.
+pub const DEFAULT_NON_ANSWERS: &[&str] = &[
+    "did not answer",
+    "didn't answer",
+    "no answer",
+    "not answered",
+    "no response",
+    "n/a",
+    "na",
+    "-",
+    "--",
+    ".",
+];
+
+/// A survey row that did not become a document, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedRow {
+    /// The CSV line (or the worksheet's row) it is on.
+    pub line: u64,
+    /// `empty answer` or `non-answer "N/A"`.
+    pub reason: String,
+}
+
+/// Skipped rows counted by reason, in the order first met: `2 empty answers, 1 non-answer "N/A"`.
+pub fn describe_skipped(skipped: &[SkippedRow]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for row in skipped {
+        match counts.iter_mut().find(|(r, _)| *r == row.reason) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((&row.reason, 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(reason, n)| format!("{n} × {reason}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Default for SurveyColumns {
@@ -37,11 +81,18 @@ impl Default for SurveyColumns {
             phase: "phase".into(),
             date: "date".into(),
             default_method: "email_survey".into(),
+            non_answers: DEFAULT_NON_ANSWERS.iter().map(|s| s.to_string()).collect(),
+            keep_non_answers: false,
         }
     }
 }
 
-pub fn read_survey(path: &Path, relative: &Path, columns: &SurveyColumns) -> Result<Vec<Document>> {
+/// The answers of a survey CSV, one document per row, and the rows skipped as non-answers.
+pub fn read_survey(
+    path: &Path,
+    relative: &Path,
+    columns: &SurveyColumns,
+) -> Result<(Vec<Document>, Vec<SkippedRow>)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     // Decode up front so that broken UTF-8 is reported with its line, like any other file.
     let text = crate::text::normalise(crate::text::decode_utf8(relative, bytes)?);
@@ -84,19 +135,19 @@ pub fn read_survey_xlsx(
     path: &Path,
     relative: &Path,
     columns: &SurveyColumns,
-) -> Result<Vec<Document>> {
+) -> Result<(Vec<Document>, Vec<SkippedRow>)> {
     let (header, rows) = super::spreadsheet::first_sheet(path, relative)?;
     survey_documents(path, relative, columns, &header, rows.into_iter().map(Ok))
 }
 
-/// One document per row; `rows` are (line or row number, cells).
+/// One document per row with an answer; `rows` are (line or row number, cells).
 fn survey_documents(
     path: &Path,
     relative: &Path,
     columns: &SurveyColumns,
     header: &[String],
     rows: impl Iterator<Item = Result<(u64, Vec<String>)>>,
-) -> Result<Vec<Document>> {
+) -> Result<(Vec<Document>, Vec<SkippedRow>)> {
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -130,7 +181,13 @@ fn survey_documents(
     ];
 
     let mut documents = Vec::new();
+    let mut skipped = Vec::new();
     let mut seen_ids = BTreeMap::new();
+    let non_answers: Vec<String> = columns
+        .non_answers
+        .iter()
+        .map(|n| n.trim().to_lowercase())
+        .collect();
     for (row, read) in rows.enumerate() {
         let (line, record) = read?;
         let cell = |col: Option<usize>| {
@@ -139,6 +196,31 @@ fn survey_documents(
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
         };
+        if !columns.keep_non_answers {
+            let answer = record.get(text_col).map_or("", |a| a.trim());
+            let reason = if answer.is_empty() {
+                Some("empty answer".to_string())
+            } else if non_answers.contains(&answer.to_lowercase()) {
+                Some(format!("non-answer \"{answer}\""))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                skipped.push(SkippedRow { line, reason });
+                continue;
+            }
+        }
+        if cell(Some(case_col)).is_none() {
+            return Err(Error::Csv {
+                path: relative.to_path_buf(),
+                line,
+                message: format!(
+                    "this answer has no case: column {} (`{}`) is empty",
+                    case_col + 1,
+                    header[case_col]
+                ),
+            });
+        }
         let local_id = cell(id_col).unwrap_or_else(|| (row + 1).to_string());
         if let Some(previous) = seen_ids.insert(local_id.clone(), line) {
             return Err(Error::Csv {
@@ -179,5 +261,5 @@ fn survey_documents(
         ));
     }
     documents.shrink_to_fit();
-    Ok(documents)
+    Ok((documents, skipped))
 }

@@ -13,14 +13,22 @@ use super::{Participant, Turn};
 use crate::error::{Error, Result};
 use crate::text::CharIndex;
 
-/// The label styles recognised when a project does not configure its own, tried in order:
-/// `Name (00:01:02): text` (transcription services), `[Name] text`, and `Name: text`.
-/// Each pattern matches at the start of a line and names the label `speaker`; an optional
-/// group `time` is kept as the turn's timestamp.
+/// The label styles recognised by default, tried in order:
+/// `[00:01:12] Name: text` (a timestamp, bracketed or not, then the label),
+/// `Name (00:01:02): text` (transcription services and converted captions), `[Name] text`,
+/// and `Name: text`. Joint labels (`Interviewee 1 & Interviewee 2:`, `A and B:`, `A/B:`)
+/// are labels too.
+///
+/// Each pattern matches at the start of a line and has two named groups: `speaker`, the
+/// label (required), and `time`, kept as the turn's timestamp (optional). Everything the
+/// pattern matches is the label and is left out of the turn's text. Patterns configured in
+/// `qualkit.toml` are tried before these, which stay in use unless
+/// `replace_default_patterns = true`.
 pub const DEFAULT_SPEAKER_PATTERNS: &[&str] = &[
+    r"^\[?(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\]?[ \t]+(?P<speaker>\p{Lu}[\p{L}\p{M}\d'’.\-&/+ ]{0,80}?)[ \t]*:(?:[ \t]+|$)",
     r"^(?P<speaker>[^\s\[(:][^\[(:]{0,60}?)[ \t]*\((?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\)[ \t]*:?[ \t]*",
     r"^\[(?P<speaker>[^\]\d][^\]]{0,60})\][ \t]*:?[ \t]*",
-    r"^(?P<speaker>\p{Lu}[\p{L}\p{M}\d'’.\- ]{0,60}?)[ \t]*:(?:[ \t]+|$)",
+    r"^(?P<speaker>\p{Lu}[\p{L}\p{M}\d'’.\-&/+ ]{0,80}?)[ \t]*:(?:[ \t]+|$)",
 ];
 
 /// Compiled speaker-label patterns.
@@ -166,13 +174,16 @@ impl TurnPatterns {
                 turns.push(turn);
             }
         };
-        let listed: Vec<(Arc<str>, Option<Arc<str>>)> = participants
+        let listed: Vec<Speaker> = participants
             .iter()
             .map(|p| {
                 let role = (!p.role.is_empty()).then(|| Arc::from(p.role.as_str()));
                 (Arc::from(p.speaker.as_str()), role)
             })
             .collect();
+        // Joint labels met so far (`A & B`), by label, each with the speaker and role it
+        // stands for, so that a document's turns share them.
+        let mut joint: Vec<(Box<str>, Option<Speaker>)> = Vec::new();
         // Without a list of participants every label is a speaker, shared the same way.
         let mut unlisted: Vec<Arc<str>> = Vec::new();
         let mut labels = LabelCache::new(self);
@@ -183,10 +194,19 @@ impl TurnPatterns {
                 let speaker = speaker.trim();
                 let known = listed
                     .iter()
-                    .find(|(name, _)| name.eq_ignore_ascii_case(speaker));
+                    .find(|(name, _)| name.eq_ignore_ascii_case(speaker))
+                    .cloned()
+                    .or_else(|| match joint.iter().find(|(l, _)| &**l == speaker) {
+                        Some((_, found)) => found.clone(),
+                        None => {
+                            let found = joint_speaker(&listed, speaker);
+                            joint.push((speaker.into(), found.clone()));
+                            found
+                        }
+                    });
                 if known.is_some() || participants.is_empty() {
                     let (speaker, role) = match known {
-                        Some((name, role)) => (name.clone(), role.clone()),
+                        Some(found) => found,
                         None => {
                             let name = match unlisted.iter().find(|n| &***n == speaker) {
                                 Some(name) => name.clone(),
@@ -243,7 +263,14 @@ impl TurnPatterns {
             if speaker.trim().is_empty() {
                 return None;
             }
-            Some((speaker, groups.time.map(|t| &line[t]), end))
+            let time = groups.time.map(|t| &line[t]);
+            // A pattern without a `time` group still keeps the timestamp of a label such as
+            // `Name (00:01:02)` or `[00:01:02] Name`, as captions are converted.
+            Some(match time {
+                Some(time) => (speaker, Some(time)),
+                None => split_timestamp(speaker),
+            })
+            .map(|(speaker, time)| (speaker, time, end))
         };
         found(first.pattern().as_usize(), first.end(), labels).or_else(|| {
             // The first pattern matched with an empty speaker: try the later ones alone.
@@ -253,6 +280,80 @@ impl TurnPatterns {
             })
         })
     }
+}
+
+/// A speaker's name and role, shared by the turns of a document.
+type Speaker = (Arc<str>, Option<Arc<str>>);
+
+/// The listed participants a joint label names (`A & B`, `A and B`, `A/B`, `A + B`), as one
+/// speaker (their listed names joined by ` & `) with their roles (distinct ones, joined the
+/// same way); `None` unless every part is a listed participant.
+fn joint_speaker(listed: &[Speaker], label: &str) -> Option<Speaker> {
+    let mut parts = Vec::new();
+    for piece in label.split(['&', '/', '+']) {
+        let mut rest = piece;
+        // ASCII lower-casing keeps byte offsets.
+        while let Some(i) = rest.to_ascii_lowercase().find(" and ") {
+            parts.push(rest[..i].trim());
+            rest = &rest[i + " and ".len()..];
+        }
+        parts.push(rest.trim());
+    }
+    if parts.len() < 2 {
+        return None;
+    }
+    let mut names: Vec<&str> = Vec::new();
+    let mut roles: Vec<&str> = Vec::new();
+    for part in parts {
+        let (name, role) = listed
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(part))?;
+        names.push(name);
+        if let Some(role) = role
+            && !roles.contains(&&**role)
+        {
+            roles.push(role);
+        }
+    }
+    let role = (!roles.is_empty()).then(|| Arc::from(roles.join(" & ")));
+    Some((Arc::from(names.join(" & ")), role))
+}
+
+/// A label's timestamp when the pattern that found it has no `time` group: `Name (01:02)`,
+/// `Name [01:02]` or `[01:02] Name`. Anything else is returned whole, without a time.
+fn split_timestamp(label: &str) -> (&str, Option<&str>) {
+    let label = label.trim();
+    for (open, close) in [('(', ')'), ('[', ']')] {
+        if let Some(inner) = label.strip_suffix(close)
+            && let Some(at) = inner.rfind(open)
+            && is_clock(&inner[at + 1..])
+            && !inner[..at].trim().is_empty()
+        {
+            return (inner[..at].trim(), Some(&inner[at + 1..]));
+        }
+    }
+    if let Some(inner) = label.strip_prefix('[')
+        && let Some(at) = inner.find(']')
+        && is_clock(&inner[..at])
+        && !inner[at + 1..].trim().is_empty()
+    {
+        return (inner[at + 1..].trim(), Some(&inner[..at]));
+    }
+    (label, None)
+}
+
+/// `01:02`, `00:01:02` or `00:01:02.500`.
+fn is_clock(text: &str) -> bool {
+    let (clock, fraction) = match text.split_once(['.', ',']) {
+        Some((clock, fraction)) => (clock, Some(fraction)),
+        None => (text, None),
+    };
+    let fields: Vec<&str> = clock.split(':').collect();
+    (2..=3).contains(&fields.len())
+        && fields
+            .iter()
+            .all(|f| (1..=2).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()))
+        && fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn label_regex_builder() -> regex_automata::meta::Builder {

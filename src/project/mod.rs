@@ -56,15 +56,38 @@ pub struct Config {
     pub speakers: SpeakerSettings,
     #[serde(default)]
     pub survey: SurveyColumns,
+    #[serde(default, skip_serializing_if = "WordSettings::is_default")]
+    pub words: WordSettings,
+}
+
+/// `[words]` in `qualkit.toml`: how words are counted (see [`ingest::WORD_RULE`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WordSettings {
+    /// Count transcript markup (`[inaudible]`, `[laughter]`...) and speaker labels as words,
+    /// in word counts, coverage and density denominators and word frequencies.
+    #[serde(default)]
+    pub count_markup: bool,
+}
+
+impl WordSettings {
+    fn is_default(&self) -> bool {
+        *self == WordSettings::default()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpeakerSettings {
-    /// Regular expressions for speaker labels at line start, each with a `speaker` group.
-    /// Empty means the defaults (`Name:`, `[Name]`, `Name (00:01:02):`).
+    /// Regular expressions for speaker labels at line start, each with a group `speaker`
+    /// (the label) and optionally `time` (the turn's timestamp). They are tried before the
+    /// defaults (`[00:01:12] Name:`, `Name (00:01:02):`, `[Name]`, `Name:`), which stay in
+    /// use unless `replace_default_patterns` is true.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub patterns: Vec<String>,
+    /// Use only `patterns`, not the default label styles.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replace_default_patterns: bool,
 }
 
 /// Where the codebook of a new project comes from.
@@ -73,6 +96,8 @@ pub enum StarterCodebook {
     Empty,
     /// The four NPT constructs and their sixteen sub-constructs.
     Npt,
+    /// The same, with the 2022 NPT coding manual's contexts and outcomes beside them.
+    NptManual,
 }
 
 pub struct Project {
@@ -87,6 +112,8 @@ pub struct Project {
     inputs: crate::record::Stamps,
     /// What opening the project did that its user should hear of.
     notes: Vec<String>,
+    /// Survey rows that are not documents (empty answers, non-answers), by file.
+    skipped_answers: Vec<(PathBuf, Vec<ingest::SkippedRow>)>,
 }
 
 /// What importing a codings CSV did.
@@ -117,15 +144,17 @@ impl Project {
             coder: None,
             speakers: SpeakerSettings::default(),
             survey: SurveyColumns::default(),
+            words: WordSettings::default(),
         };
         let toml = toml::to_string_pretty(&config).expect("config serialises");
         write_new(&dir.join(CONFIG_FILE), &toml)?;
         write_new(&dir.join(CASES_FILE), "case\n")?;
         let codebook = match codebook {
-            StarterCodebook::Empty => "codes: []\n",
-            StarterCodebook::Npt => NPT_CODEBOOK,
+            StarterCodebook::Empty => "codes: []\n".to_string(),
+            StarterCodebook::Npt => NPT_CODEBOOK.to_string(),
+            StarterCodebook::NptManual => format!("{NPT_CODEBOOK}{NPT_MANUAL_CODES}"),
         };
-        write_new(&dir.join(CODEBOOK_FILE), codebook)?;
+        write_new(&dir.join(CODEBOOK_FILE), &codebook)?;
         // The cache and a change's scratch files are not part of the record.
         write_new(&dir.join(".gitignore"), ".qualkit/\n.*.qk-*\n")?;
         Ok(())
@@ -150,7 +179,10 @@ impl Project {
         let codebook = Codebook::load(&dir.join(CODEBOOK_FILE))?;
         let patterns = speaker_patterns(&config)
             .map_err(|e| ingest::place_pattern_error(e, &config_path, &config_text))?;
-        let documents = read_corpus(dir, &patterns, &config.survey, &cases)?;
+        let (mut documents, skipped_answers) = read_corpus(dir, &patterns, &config.survey, &cases)?;
+        for document in &mut documents {
+            document.count_markup = config.words.count_markup;
+        }
         let by_id = documents
             .iter()
             .enumerate()
@@ -166,7 +198,14 @@ impl Project {
             store: Store::in_memory(),
             inputs: Default::default(),
             notes: Vec::new(),
+            skipped_answers,
         })
+    }
+
+    /// Survey rows left out as empty answers or non-answers (`[survey] non_answers` in
+    /// `qualkit.toml`), by file (relative to the project folder).
+    pub fn skipped_answers(&self) -> &[(PathBuf, Vec<ingest::SkippedRow>)] {
+        &self.skipped_answers
     }
 
     /// What opening the project did that its user should hear of: an interrupted change
@@ -525,10 +564,28 @@ impl Project {
         overwrite: bool,
         metadata: &ImportMetadata,
     ) -> Result<Vec<PathBuf>> {
+        Ok(self
+            .import_files(files, overwrite, metadata, false)?
+            .into_iter()
+            .map(|f| f.target)
+            .collect())
+    }
+
+    /// Like [`Project::import_documents`], saying for each file what it holds: its documents
+    /// with the speakers and turns found, and the survey rows skipped. With `dry_run`, every
+    /// check is made but nothing is written.
+    pub fn import_files(
+        &mut self,
+        files: &[PathBuf],
+        overwrite: bool,
+        metadata: &ImportMetadata,
+        dry_run: bool,
+    ) -> Result<Vec<ImportedFile>> {
         let _lock = self.write_locked()?;
         let patterns = speaker_patterns(&self.config)?;
         let target_dir = self.root.join(TRANSCRIPTS_DIR);
         let mut plan: Vec<(PathBuf, Option<String>, PathBuf)> = Vec::new();
+        let mut report: Vec<ImportedFile> = Vec::new();
         // Document ids and target files the batch claims so far, each with the file claiming it.
         let mut batch_ids: HashMap<String, PathBuf> = HashMap::new();
         let mut batch_targets: HashMap<PathBuf, PathBuf> = HashMap::new();
@@ -552,7 +609,8 @@ impl Project {
                 true => ingest::about_original(e, file, Path::new(&name)),
                 false => e,
             };
-            let documents = if is_table || (!convert && !ingest::is_document_file(file)) {
+            let (documents, skipped) = if is_table || (!convert && !ingest::is_document_file(file))
+            {
                 ingest::read_documents(
                     file.parent().unwrap_or(Path::new(".")),
                     file,
@@ -573,7 +631,7 @@ impl Project {
                 let document = ingest::parse_transcript(file, Path::new(&name), &text, &patterns)
                     .map_err(about_file)?;
                 content = Some(text);
-                vec![document]
+                (vec![document], Vec::new())
             };
             let target = target_dir.join(&name);
             if let Some(other) = batch_targets.insert(target.clone(), file.clone()) {
@@ -600,7 +658,9 @@ impl Project {
                 }
                 if let Some(&i) = self.by_id.get(&document.id) {
                     // The text its codings are placed on, to map them into the new one.
-                    texts::keep(&self.root, &self.documents[i].text);
+                    if !dry_run {
+                        texts::keep(&self.root, &self.documents[i].text);
+                    }
                     let existing = self.root.join(&self.documents[i].source);
                     let same_file = existing.file_name() == target.file_name()
                         && existing.parent() == target.parent();
@@ -625,7 +685,17 @@ impl Project {
                     }
                 }
             }
+            report.push(ImportedFile {
+                file: file.clone(),
+                target: target.clone(),
+                replaces: target.exists(),
+                documents: documents.iter().map(ImportedDocument::of).collect(),
+                skipped,
+            });
             plan.push((file.clone(), content, target));
+        }
+        if dry_run {
+            return Ok(report);
         }
         std::fs::create_dir_all(&target_dir).map_err(|e| Error::io(&target_dir, e))?;
         let mut files = Vec::with_capacity(plan.len());
@@ -661,7 +731,7 @@ impl Project {
         let notes = std::mem::take(&mut self.notes);
         *self = Project::open_exclusive(&self.root)?;
         self.notes.splice(0..0, notes);
-        Ok(plan.into_iter().map(|(_, _, to)| to).collect())
+        Ok(report)
     }
 
     /// Reads the project again after a change to its input files (the caller holds the
@@ -717,6 +787,48 @@ impl Project {
                 lines.join("\n")
             ),
         })
+    }
+}
+
+/// What importing one file does (or, in a dry run, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportedFile {
+    /// The file given.
+    pub file: PathBuf,
+    /// Where the project keeps it.
+    pub target: PathBuf,
+    /// Whether it replaces a file of the project.
+    pub replaces: bool,
+    pub documents: Vec<ImportedDocument>,
+    /// Survey rows that did not become documents, and why.
+    pub skipped: Vec<ingest::SkippedRow>,
+}
+
+/// One document an import makes: its speakers with their turns, in order of first turn.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportedDocument {
+    pub id: String,
+    pub case: String,
+    pub speakers: Vec<(String, usize)>,
+    pub warnings: Vec<String>,
+}
+
+impl ImportedDocument {
+    fn of(document: &Document) -> Self {
+        let mut speakers: Vec<(String, usize)> = Vec::new();
+        for turn in &document.turns {
+            let name = turn.speaker.as_deref().unwrap_or("(no speaker)");
+            match speakers.iter_mut().find(|(s, _)| s == name) {
+                Some((_, n)) => *n += 1,
+                None => speakers.push((name.to_string(), 1)),
+            }
+        }
+        ImportedDocument {
+            id: document.id.clone(),
+            case: document.case.clone(),
+            speakers,
+            warnings: document.warnings.clone(),
+        }
     }
 }
 
@@ -815,11 +927,20 @@ pub(crate) fn check_coder(coder: &str) -> Result<()> {
     Ok(())
 }
 
+/// The project's speaker patterns: its own, then the defaults unless it replaces them.
 fn speaker_patterns(config: &Config) -> Result<TurnPatterns> {
-    if config.speakers.patterns.is_empty() {
+    let own = &config.speakers.patterns;
+    if config.speakers.replace_default_patterns {
+        TurnPatterns::new(own)
+    } else if own.is_empty() {
         Ok(TurnPatterns::default())
     } else {
-        TurnPatterns::new(&config.speakers.patterns)
+        let all: Vec<&str> = own
+            .iter()
+            .map(String::as_str)
+            .chain(ingest::DEFAULT_SPEAKER_PATTERNS.iter().copied())
+            .collect();
+        TurnPatterns::new(&all)
     }
 }
 
@@ -847,12 +968,14 @@ fn check_case(cases: &Cases, document: &Document) -> Result<()> {
     Ok(())
 }
 
+type Corpus = (Vec<Document>, Vec<(PathBuf, Vec<ingest::SkippedRow>)>);
+
 fn read_corpus(
     dir: &Path,
     patterns: &TurnPatterns,
     survey: &SurveyColumns,
     cases: &Cases,
-) -> Result<Vec<Document>> {
+) -> Result<Corpus> {
     let folder = dir.join(TRANSCRIPTS_DIR);
     let mut files = Vec::new();
     if folder.exists() {
@@ -861,15 +984,24 @@ fn read_corpus(
     files.sort();
     // Files are read and parsed in parallel; checks and errors then go in file order, so
     // the error reported is the first a reader going through the files would meet.
-    let read: Vec<Result<Vec<Document>>> = files
+    let read: Vec<Result<(Vec<Document>, Vec<ingest::SkippedRow>)>> = files
         .par_iter()
         .map(|file| ingest::read_documents(dir, file, patterns, survey))
         .collect();
-    let count = read.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();
+    let count = read
+        .iter()
+        .map(|r| r.as_ref().map_or(0, |r| r.0.len()))
+        .sum();
     let mut documents: Vec<Document> = Vec::with_capacity(count);
+    let mut skipped_answers = Vec::new();
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    for file_documents in read {
-        for document in file_documents? {
+    for (file, file_read) in files.iter().zip(read) {
+        let (file_documents, skipped) = file_read?;
+        if !skipped.is_empty() {
+            let relative = file.strip_prefix(dir).unwrap_or(file).to_path_buf();
+            skipped_answers.push((relative, skipped));
+        }
+        for document in file_documents {
             check_case(cases, &document)?;
             if let Some(other) = seen.insert(document.id.clone(), document.source.clone()) {
                 return Err(Error::Invalid {
@@ -884,7 +1016,7 @@ fn read_corpus(
             documents.push(document);
         }
     }
-    Ok(documents)
+    Ok((documents, skipped_answers))
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
@@ -917,4 +1049,7 @@ fn write_new(path: &Path, content: &str) -> Result<()> {
 }
 
 /// The NPT starter codebook offered by `qualkit new --codebook npt`.
-const NPT_CODEBOOK: &str = include_str!("../../data/deep-end/codebook.yaml");
+/// The generic NPT codebook of `qualkit new --codebook npt`.
+const NPT_CODEBOOK: &str = include_str!("../../data/starter/npt.yaml");
+/// The coding manual's contexts and outcomes, top-level codes to follow [`NPT_CODEBOOK`].
+const NPT_MANUAL_CODES: &str = include_str!("../../data/starter/npt-manual.yaml");

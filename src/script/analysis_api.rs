@@ -572,17 +572,30 @@ pub mod analysis_api {
         .map_err(fail)
     }
 
-    /// Word frequencies over the whole project, common function words left out.
+    /// Word frequencies over the whole project, common function words, transcript markup
+    /// (`[inaudible]`) and speaker labels left out.
+    ///
+    /// ```rhai
+    /// p.word_frequencies()
+    /// ```
     #[rhai_fn(name = "word_frequencies", return_raw, pure)]
     pub fn word_frequencies(p: &mut ProjectRef) -> Fallible<Table> {
         word_frequencies_with(p, Map::new())
     }
 
     /// Word frequencies with options: `by` (a case attribute, phase, role...), `top` (words
-    /// per group), `min_length`, `stopwords: true` to keep function words.
+    /// per group), `min_length`, `stopwords: true` to keep function words, `markup: true` to
+    /// count transcript markup and speaker labels too (`false` leaves them out whatever
+    /// `[words] count_markup` in qualkit.toml says).
+    ///
+    /// A word is a run of letters, digits and apostrophes with at least one letter or digit
+    /// (a lone `'` is not a word). By default text in square brackets on one line
+    /// (`[inaudible]`, `[REDACTED]`, `[laughter]`) and speaker labels are neither listed nor
+    /// counted in the per-1,000-words denominators.
     ///
     /// ```rhai
     /// p.word_frequencies(#{by: "integration", top: 10})
+    /// p.word_frequencies(#{markup: true, stopwords: true})   // count [laughter] and labels too
     /// ```
     #[rhai_fn(name = "word_frequencies", return_raw, pure)]
     pub fn word_frequencies_with(p: &mut ProjectRef, options: Map) -> Fallible<Table> {
@@ -609,9 +622,16 @@ pub mod analysis_api {
                         .as_bool()
                         .map_err(|_| fail("word_frequencies: stopwords must be true or false"))?
                 }
+                "markup" => {
+                    o.markup = Some(
+                        value
+                            .as_bool()
+                            .map_err(|_| fail("word_frequencies: markup must be true or false"))?,
+                    )
+                }
                 other => {
                     return Err(fail(format!(
-                        "word_frequencies: unknown option `{other}`; use by, top, min_length or stopwords"
+                        "word_frequencies: unknown option `{other}`; use by, top, min_length, stopwords or markup"
                     )));
                 }
             }
@@ -644,7 +664,9 @@ pub mod analysis_api {
     }
 
     /// Matrix coding with a measure: "segments", "cases" (with evidence), "words" (coded),
-    /// "coverage" (% of words coded) or "density" (passages per 1,000 words).
+    /// "coverage" (% of words coded) or "density" (passages per 1,000 words). Words leave
+    /// out transcript markup (`[inaudible]`) and speaker labels unless `[words]
+    /// count_markup = true` in qualkit.toml.
     #[rhai_fn(name = "matrix", return_raw, pure)]
     pub fn matrix_of_codes_measure(
         p: &mut ProjectRef,

@@ -642,10 +642,48 @@ pub mod project_api {
         d.with(|doc| doc.text.to_string())
     }
 
-    /// Number of words.
+    /// Number of words: runs of letters, digits and apostrophes with at least one letter or
+    /// digit, leaving out transcript markup (`[inaudible]`, `[laughter]`) and speaker labels
+    /// unless `[words] count_markup = true` in qualkit.toml (see `d.word_count(#{markup: true})`).
+    ///
+    /// ```rhai
+    /// p.document("m1").words
+    /// ```
     #[rhai_fn(get = "words", pure)]
     pub fn doc_words(d: &mut DocumentRef) -> i64 {
         d.with(|doc| doc.word_count() as i64)
+    }
+
+    /// Number of words, choosing whether transcript markup and speaker labels count:
+    /// `markup: true` counts them, `false` leaves them out.
+    ///
+    /// ```rhai
+    /// let d = p.document("m1");
+    /// print(`${d.word_count(#{markup: false})} said, ${d.word_count(#{markup: true})} in all`);
+    /// ```
+    #[rhai_fn(name = "word_count", return_raw, pure)]
+    pub fn doc_word_count(d: &mut DocumentRef, options: Map) -> Fallible<i64> {
+        let mut markup = None;
+        for (key, value) in options {
+            match key.as_str() {
+                "markup" => {
+                    markup = Some(
+                        value
+                            .as_bool()
+                            .map_err(|_| fail("word_count: markup must be true or false"))?,
+                    )
+                }
+                other => {
+                    return Err(fail(format!(
+                        "word_count: unknown option `{other}`; use markup"
+                    )));
+                }
+            }
+        }
+        Ok(d.with(|doc| {
+            let markup = markup.unwrap_or(doc.counts_markup());
+            doc.words_in_with(0, doc.len_chars(), markup) as i64
+        }))
     }
 
     /// Length in characters (Unicode code points).

@@ -212,3 +212,158 @@ fn a_new_project_is_named_by_its_folder_and_an_unnamed_coder_is_the_account() {
     let account = String::from_utf8_lossy(&account.stdout).trim().to_string();
     assert!(stdout.contains(&format!("by {account}")), "{stdout}");
 }
+
+/// Every file of a project folder outside the cache, with its bytes.
+fn project_files(root: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.file_name().is_some_and(|n| n == ".qualkit") {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// issue 14: `import` says which speakers and turns it found in each document, and
+/// `--dry-run` shows the same (and the survey rows it would skip) without writing anything.
+#[test]
+fn import_shows_speakers_and_turns_and_a_dry_run_writes_nothing() {
+    let f = Fixture::new();
+    let d = f.root().to_str().unwrap();
+    let src = f.root().join("fg.txt");
+    std::fs::write(
+        &src,
+        transcript(
+            "Magenta",
+            &[("Facilitator", "researcher"), ("Ann", "GP"), ("Bo", "PM")],
+            "[00:00:05] Facilitator: Welcome.\n[00:00:09] Ann: Thanks.\nAnn & Bo: Hello.\nFacilitator: Shall we?\n",
+        ),
+    )
+    .unwrap();
+    let survey = f.root().join("answers.csv");
+    std::fs::write(
+        &survey,
+        "id,case,respondent,answer\n1,Magenta,Ann,Weekly huddles.\n2,Cobalt,Cy,N/A\n3,Cobalt,Di,\n",
+    )
+    .unwrap();
+    // A project with a document in it already, so that the cache and record exist.
+    f.write("m0.txt", transcript("Magenta", &[], "Ann: Earlier.\n"));
+    let (ok, _, err) = qualkit(&["info", d]);
+    assert!(ok, "{err}");
+    let before = project_files(f.root());
+
+    let (ok, out, err) = qualkit(&[
+        "import",
+        d,
+        src.to_str().unwrap(),
+        survey.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("fg (case Magenta): Facilitator (2 turns), Ann (1 turn), Ann & Bo (1 turn)"),
+        "{out}"
+    );
+    assert!(out.contains("would import"), "{out}");
+    assert!(out.contains("1 answer (1 with a respondent named"), "{out}");
+    assert!(
+        out.contains("skipped 2 rows without an answer: 1 × non-answer \"N/A\", 1 × empty answer (lines 3, 4;"),
+        "{out}"
+    );
+    assert!(out.contains("dry run: nothing was written"), "{out}");
+    assert_eq!(
+        project_files(f.root()),
+        before,
+        "a dry run changed the project"
+    );
+
+    let (ok, out, err) = qualkit(&["import", d, src.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("imported ")
+            && out.contains("Facilitator (2 turns), Ann (1 turn), Ann & Bo (1 turn)"),
+        "{out}"
+    );
+    assert!(f.root().join("transcripts/fg.txt").exists());
+}
+
+/// issue 14: `--codebook npt` wrote the sample study's index (link worker, CLP).
+#[test]
+fn new_with_the_npt_codebook_is_generic_npt_with_optional_manual_contexts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let npt = tmp.path().join("npt");
+    let (ok, _, err) = qualkit(&["new", npt.to_str().unwrap(), "--codebook", "npt"]);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(npt.join("codebook.yaml")).unwrap();
+    for word in ["link worker", "CLP", "programme", "patient.", "level."] {
+        assert!(!text.contains(word), "the generic codebook mentions {word}");
+    }
+    let (ok, out, err) = qualkit(&["info", npt.to_str().unwrap()]);
+    assert!(ok && out.contains("codebook 21 codes"), "{out}{err}");
+    let p = qualkit::Project::open(&npt).unwrap();
+    let constructs = [
+        "coherence",
+        "cognitive-participation",
+        "collective-action",
+        "reflexive-monitoring",
+    ];
+    for construct in constructs {
+        let code = p.codebook.get(&format!("npt.{construct}")).unwrap();
+        assert_eq!(code.children.len(), 4, "{construct}");
+        assert_eq!(code.parent.as_deref(), Some("npt"));
+    }
+    // Every id the teaching material uses (the npt module, the exercises) is in it.
+    let stdlib = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib/npt.rhai"),
+    )
+    .unwrap();
+    let ids: Vec<&str> = stdlib
+        .split("id: \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|id| id.starts_with("npt"))
+        .collect();
+    assert_eq!(ids.len(), 21, "{ids:?}");
+    for id in ids {
+        assert!(
+            p.codebook.resolve(id).is_ok(),
+            "{id} is not in the codebook"
+        );
+    }
+    drop(p);
+
+    let manual = tmp.path().join("manual");
+    let (ok, _, err) = qualkit(&["new", manual.to_str().unwrap(), "--codebook", "npt-manual"]);
+    assert!(ok, "{err}");
+    let p = qualkit::Project::open(&manual).unwrap();
+    assert_eq!(p.codebook.codes().len(), 31);
+    for id in [
+        "npt-context.strategic-intentions",
+        "npt-context.adaptive-execution",
+        "npt-context.negotiating-capability",
+        "npt-context.reframing-organisational-logics",
+        "npt-outcome.intervention-mobilisation",
+        "npt-outcome.normative-restructuring",
+        "npt-outcome.relational-restructuring",
+        "npt-outcome.sustainment",
+    ] {
+        assert!(p.codebook.resolve(id).is_ok(), "{id}");
+    }
+    let (ok, _, err) = qualkit(&[
+        "new",
+        tmp.path().join("x").to_str().unwrap(),
+        "--codebook",
+        "nptt",
+    ]);
+    assert!(!ok && err.contains("npt, npt-manual or empty"), "{err}");
+}

@@ -97,12 +97,44 @@ fn bracket_and_timestamp_labels_are_recognised() {
     assert_eq!(t.turns[1].timestamp.as_deref(), Some("00:01:10"));
 }
 
+/// issue 14: one custom pattern in qualkit.toml replaced all the defaults (and so dropped
+/// caption timestamps); now custom patterns come first and the defaults stay.
 #[test]
-fn a_configured_speaker_pattern_replaces_the_defaults() {
+fn a_configured_speaker_pattern_adds_to_the_defaults() {
     let f = Fixture::new();
     std::fs::write(
         f.root().join("qualkit.toml"),
         "name = \"x\"\n[speakers]\npatterns = ['^(?P<speaker>[A-Z]+)> ']\n",
+    )
+    .unwrap();
+    f.write(
+        "c.txt",
+        transcript(
+            "Magenta",
+            &[],
+            "GP> one\nCLP> two\nNurse: three\nSam Reid (00:00:01.500): four\n",
+        ),
+    );
+    let p = f.open();
+    let doc = p.document("c").unwrap();
+    assert_eq!(
+        turns(doc),
+        vec![
+            ("GP".into(), "".into(), "one".into()),
+            ("CLP".into(), "".into(), "two".into()),
+            ("Nurse".into(), "".into(), "three".into()),
+            ("Sam Reid".into(), "".into(), "four".into()),
+        ]
+    );
+    assert_eq!(doc.turns[3].timestamp.as_deref(), Some("00:00:01.500"));
+}
+
+#[test]
+fn replace_default_patterns_uses_only_the_configured_ones() {
+    let f = Fixture::new();
+    std::fs::write(
+        f.root().join("qualkit.toml"),
+        "name = \"x\"\n[speakers]\npatterns = ['^(?P<speaker>[A-Z]+)> ']\nreplace_default_patterns = true\n",
     )
     .unwrap();
     f.write(
@@ -117,6 +149,116 @@ fn a_configured_speaker_pattern_replaces_the_defaults() {
             ("GP".into(), "".into(), "one".into()),
             ("CLP".into(), "".into(), "two\nNot: a label".into())
         ]
+    );
+}
+
+/// A custom pattern without a `time` group, matching a converted caption's label whole,
+/// still keeps the timestamp apart from the speaker.
+#[test]
+fn a_custom_pattern_without_a_time_group_keeps_caption_timestamps() {
+    let f = Fixture::new();
+    std::fs::write(
+        f.root().join("qualkit.toml"),
+        "name = \"x\"\n[speakers]\npatterns = ['^(?P<speaker>[^:]{1,40}):[ ]']\n",
+    )
+    .unwrap();
+    f.write(
+        "cap.txt",
+        transcript(
+            "Magenta",
+            &[],
+            "Jo Bell (00:00:02.000): Hello.\n[00:00:09] Kim: Hi.\n",
+        ),
+    );
+    let p = f.open();
+    let doc = p.document("cap").unwrap();
+    let found: Vec<(String, Option<String>)> = doc
+        .turns
+        .iter()
+        .map(|t| {
+            (
+                t.speaker.as_deref().unwrap().to_string(),
+                t.timestamp.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("Jo Bell".into(), Some("00:00:02.000".into())),
+            ("Kim".into(), Some("00:00:09".into())),
+        ]
+    );
+}
+
+/// issue 14: `[00:01:12] Practice Manager:` was not a label by default, and joint labels
+/// were merged into the turn before even when their speakers were listed.
+#[test]
+fn timestamp_first_labels_and_joint_labels_start_turns() {
+    let f = Fixture::new();
+    f.write(
+        "j.txt",
+        transcript(
+            "Magenta",
+            &[
+                ("Facilitator", "researcher"),
+                ("Practice Manager", "PM"),
+                ("Interviewee 1", "GP"),
+                ("Interviewee 2", "nurse"),
+            ],
+            "[00:00:05] Facilitator: Shall we start?\n\
+             [00:01:12] Practice Manager: Yes, go ahead.\n\
+             00:01:30 Interviewee 1: I will.\n\
+             Interviewee 1 & Interviewee 2: Both of us.\n\
+             Interviewee 1 and Interviewee 2: Again.\n\
+             Interviewee 2/Interviewee 1: Once more.\n\
+             Interviewee 1 & Somebody Else: Not a joint turn.\n",
+        ),
+    );
+    let p = f.open();
+    let doc = p.document("j").unwrap();
+    let joint = "Interviewee 1 & Interviewee 2";
+    assert_eq!(
+        turns(doc),
+        vec![
+            (
+                "Facilitator".into(),
+                "researcher".into(),
+                "Shall we start?".into()
+            ),
+            (
+                "Practice Manager".into(),
+                "PM".into(),
+                "Yes, go ahead.".into()
+            ),
+            ("Interviewee 1".into(), "GP".into(), "I will.".into()),
+            (joint.into(), "GP & nurse".into(), "Both of us.".into()),
+            (joint.into(), "GP & nurse".into(), "Again.".into()),
+            (
+                "Interviewee 2 & Interviewee 1".into(),
+                "nurse & GP".into(),
+                "Once more.\nInterviewee 1 & Somebody Else: Not a joint turn.".into()
+            ),
+        ]
+    );
+    let times: Vec<Option<&str>> = doc.turns.iter().map(|t| t.timestamp.as_deref()).collect();
+    assert_eq!(
+        times,
+        vec![
+            Some("00:00:05"),
+            Some("00:01:12"),
+            Some("00:01:30"),
+            None,
+            None,
+            None
+        ]
+    );
+    assert!(
+        doc.warnings
+            .iter()
+            .any(|w| w.contains("Interviewee 1 & Somebody Else")),
+        "{:?}",
+        doc.warnings
     );
 }
 
@@ -417,6 +559,86 @@ fn a_survey_row_with_an_unknown_case_or_short_row_names_its_line() {
     );
 }
 
+/// issue 14: a survey row without a case said `front matter: no case` at line 1.
+#[test]
+fn a_survey_row_without_a_case_names_the_file_line_and_column() {
+    let f = Fixture::new();
+    f.write(
+        "s.csv",
+        "id,case,answer\n1,Magenta,ok\n2,\"  \",We met weekly.\n",
+    );
+    assert_eq!(
+        open_error(&f),
+        "transcripts/s.csv:3: this answer has no case: column 2 (`case`) is empty"
+    );
+}
+
+/// issue 14: empty answers and non-answers became documents.
+#[test]
+fn empty_answers_and_non_answers_are_skipped_and_counted() {
+    let f = Fixture::new();
+    f.write(
+        "s.csv",
+        "id,case,answer\n1,Magenta,The CLP helped.\n2,Magenta,\n3,Cobalt,N/A\n4,,Did not answer\n5,Cobalt,  -  \n6,Cobalt,None at all.\n",
+    );
+    let p = f.open();
+    let ids: Vec<&str> = p.documents().iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, vec!["s#1", "s#6"]);
+    let skipped = p.skipped_answers();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].0, std::path::Path::new("transcripts/s.csv"));
+    let lines: Vec<(u64, &str)> = skipped[0]
+        .1
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (3, "empty answer"),
+            (4, "non-answer \"N/A\""),
+            (5, "non-answer \"Did not answer\""),
+            (6, "non-answer \"-\""),
+        ]
+    );
+    let summary = p.summary().unwrap().to_string();
+    assert!(
+        summary.contains("transcripts/s.csv: 4 rows not read as answers: 1 × empty answer, 1 × non-answer \"N/A\""),
+        "{summary}"
+    );
+
+    // Non-answers are configurable (the list replaces the default one; a row that is not
+    // skipped needs its case), and an option keeps them all.
+    std::fs::write(
+        f.root().join("qualkit.toml"),
+        "name = \"x\"\n[survey]\nnon_answers = [\"none at all.\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        open_error(&f),
+        "transcripts/s.csv:5: this answer has no case: column 2 (`case`) is empty"
+    );
+    f.write(
+        "s.csv",
+        "id,case,answer\n1,Magenta,The CLP helped.\n2,Magenta,\n3,Cobalt,N/A\n5,Cobalt,  -  \n6,Cobalt,None at all.\n",
+    );
+    let p = f.open();
+    let ids: Vec<&str> = p.documents().iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, vec!["s#1", "s#3", "s#5"]);
+    std::fs::write(
+        f.root().join("qualkit.toml"),
+        "name = \"x\"\n[survey]\nkeep_non_answers = true\n",
+    )
+    .unwrap();
+    f.write(
+        "s.csv",
+        "id,case,answer\n1,Magenta,The CLP helped.\n2,Magenta,\n3,Cobalt,N/A\n",
+    );
+    let p = f.open();
+    assert_eq!(p.documents().len(), 3);
+    assert!(p.skipped_answers().is_empty());
+}
+
 /// A quote that never closes would make every row after it one answer; a file saved as
 /// UTF-16 without a byte order mark would be stored with a NUL between letters. Both are
 /// refused naming the file and line.
@@ -502,8 +724,10 @@ fn words_in_a_span_are_the_words_that_start_in_it() {
     let p = f.open();
     let doc = p.document("w1").unwrap();
     let chars: Vec<char> = doc.text.chars().collect();
+    // The speaker label `Ann: ` is not a word.
+    let label = "Ann: ".len();
     let starts_in = |start: usize, end: usize| {
-        (start..end)
+        (start.max(label)..end)
             .filter(|&i| {
                 qualkit::ingest::is_word_char(chars[i])
                     && (i == 0 || !qualkit::ingest::is_word_char(chars[i - 1]))
@@ -519,5 +743,117 @@ fn words_in_a_span_are_the_words_that_start_in_it() {
             );
         }
     }
-    assert_eq!(doc.word_count(), qualkit::ingest::count_words(&doc.text));
+    assert_eq!(
+        doc.word_count(),
+        qualkit::ingest::count_words(&doc.text, false) - 1
+    );
+    assert_eq!(
+        doc.words_in_with(0, doc.len_chars(), true),
+        qualkit::ingest::count_words(&doc.text, true)
+    );
+}
+
+/// issue 14: a lone `'` counted as a word, and transcript markup and speaker labels counted
+/// as words in frequencies and coverage denominators. The rule (qualkit::ingest::WORD_RULE):
+/// words are runs of letters, digits and apostrophes with a letter or digit; bracketed markup
+/// and labels are left out unless the project or the call says to count them.
+#[test]
+fn markup_labels_and_lone_apostrophes_are_not_words_unless_asked() {
+    let body = "Interviewer: So ' what happened [inaudible] then?\n\
+                Dr Reid: We [REDACTED] met - ' - weekly [laughter]. It's fine.\n";
+    let f = Fixture::new();
+    f.write(
+        "w.txt",
+        transcript(
+            "Magenta",
+            &[("Interviewer", "researcher"), ("Dr Reid", "GP")],
+            body,
+        ),
+    );
+    let mut p = f.open();
+    let doc = p.document("w").unwrap();
+    // So what happened then / We met weekly It's fine.
+    assert_eq!(doc.word_count(), 9);
+    // + Interviewer, Dr, Reid, inaudible, REDACTED, laughter.
+    assert_eq!(doc.words_in_with(0, doc.len_chars(), true), 15);
+    assert_eq!(qualkit::ingest::count_words("' - '' ’", true), 0);
+    assert_eq!(
+        qualkit::ingest::count_words("GP's [crosstalk] 'tis", false),
+        2
+    );
+
+    let frequencies = |p: &qualkit::Project, markup: Option<bool>| {
+        let options = qualkit::analysis::WordOptions {
+            keep_stopwords: true,
+            min_length: 1,
+            markup,
+            ..Default::default()
+        };
+        let table =
+            qualkit::analysis::word_frequencies(&qualkit::analysis::Corpus::of(p), &options)
+                .unwrap();
+        let words: Vec<String> = table
+            .values("word")
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        let per_1000 = table.values("per_1000_words").unwrap()
+            [words.iter().position(|w| w == "weekly").unwrap()]
+        .to_string();
+        (words, per_1000)
+    };
+    let (words, per_1000) = frequencies(&p, None);
+    let mut sorted = words.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        vec![
+            "fine", "happened", "it's", "met", "so", "then", "we", "weekly", "what"
+        ]
+    );
+    assert!(per_1000.starts_with("111.1"), "{per_1000}");
+    let (words, per_1000) = frequencies(&p, Some(true));
+    for word in ["inaudible", "redacted", "laughter", "interviewer", "reid"] {
+        assert!(words.iter().any(|w| w == word), "{word} missing: {words:?}");
+    }
+    assert!(per_1000.starts_with("66.6"), "{per_1000}");
+
+    // Coverage: 3 words coded ("met - ' - weekly [laughter]. It's" holds met, weekly,
+    // It's) of 9 said.
+    p.code(
+        "ak",
+        "w",
+        "coh",
+        &Span::Quote {
+            text: "met - ' - weekly [laughter]. It's".into(),
+            occurrence: None,
+        },
+    )
+    .unwrap();
+    let coverage = |p: &qualkit::Project| {
+        let a = qualkit::analysis::Analysis::new(p, None).unwrap();
+        let t = a
+            .matrix(
+                &qualkit::analysis::Dimension::Case,
+                &qualkit::analysis::MatrixColumns::Codes(vec!["coh".into()]),
+                qualkit::analysis::Measure::Coverage,
+            )
+            .unwrap();
+        t.values("Coherence").unwrap()[0].to_string()
+    };
+    assert!(coverage(&p).starts_with("33.3"), "{}", coverage(&p));
+
+    // The project can count markup and labels everywhere.
+    std::fs::write(
+        f.root().join("qualkit.toml"),
+        "name = \"x\"\n[words]\ncount_markup = true\n",
+    )
+    .unwrap();
+    let p = f.open();
+    assert_eq!(p.document("w").unwrap().word_count(), 15);
+    // met, weekly, laughter, It's of 15.
+    assert!(coverage(&p).starts_with("26.6"), "{}", coverage(&p));
+    assert!(frequencies(&p, None).1.starts_with("66.6"));
+    assert!(frequencies(&p, Some(false)).1.starts_with("111.1"));
 }
