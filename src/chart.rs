@@ -140,7 +140,7 @@ impl Chart {
                 svg,
                 "<text x=\"{x:.1}\" y=\"{:.1}\" {FONT} text-anchor=\"middle\">{}</text>",
                 top - 10.0,
-                escape_html(&crate::table::shorten(name, 20))
+                escape_html(&crate::text::shorten(name, 20))
             );
         }
         for (r, label) in data.labels.iter().enumerate() {
