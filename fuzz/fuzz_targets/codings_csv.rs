@@ -10,7 +10,9 @@ use qualkit::Project;
 
 fn project() -> &'static Mutex<Project> {
     static PROJECT: OnceLock<Mutex<Project>> = OnceLock::new();
-    PROJECT.get_or_init(|| Mutex::new(Project::open(qualkit_fuzz::sample_project()).expect("the sample project opens")))
+    PROJECT.get_or_init(|| {
+        Mutex::new(Project::open(qualkit_fuzz::sample_project()).expect("the sample project opens"))
+    })
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let key = wire::key(if mode & 1 == 1 { KEY } else { "" });
-    let mut frames: Vec<Bytes> = data.split(|&b| b == 0).map(Bytes::copy_from_slice).collect();
+    let mut frames: Vec<Bytes> = data
+        .split(|&b| b == 0)
+        .map(Bytes::copy_from_slice)
+        .collect();
     if mode & 2 == 2
         && let Some(delimiter) = frames.iter().position(|f| &f[..] == b"<IDS|MSG>")
         && frames.len() >= delimiter + 6
@@ -42,6 +45,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let again = wire::receive(message, &key, &signatures);
     if key.is_some() && first.is_ok() {
-        assert!(matches!(again, Err(Dropped::Replayed)), "a replayed message was accepted");
+        assert!(
+            matches!(again, Err(Dropped::Replayed)),
+            "a replayed message was accepted"
+        );
     }
 });

@@ -7,7 +7,10 @@ use qualkit::exchange::{self, ImportOptions};
 fuzz_target!(|data: &[u8]| {
     let file = qualkit_fuzz::file("q/x.qdc", data);
     let dir = qualkit_fuzz::empty_project(false);
-    let options = ImportOptions { coder: "fuzz".into(), ..Default::default() };
+    let options = ImportOptions {
+        coder: "fuzz".into(),
+        ..Default::default()
+    };
     if exchange::import(&dir, &file, &options).is_ok() {
         qualkit_fuzz::empty_project(true);
     }

@@ -7,7 +7,12 @@ use qualkit::ingest::{self, SurveyColumns, TurnPatterns};
 fuzz_target!(|data: &[u8]| {
     let path = qualkit_fuzz::file("s/survey.csv", data);
     let root = qualkit_fuzz::scratch();
-    if let Ok(documents) = ingest::read_documents(root, &path, &TurnPatterns::default(), &SurveyColumns::default()) {
+    if let Ok(documents) = ingest::read_documents(
+        root,
+        &path,
+        &TurnPatterns::default(),
+        &SurveyColumns::default(),
+    ) {
         for d in documents {
             let _ = (d.word_count(), d.paragraphs());
         }

@@ -8,5 +8,10 @@ use qualkit::ingest::{self, SurveyColumns, TurnPatterns};
 fuzz_target!(|data: &[u8]| {
     let path = qualkit_fuzz::file("x/survey.xlsx", data);
     let root = qualkit_fuzz::scratch();
-    let _ = ingest::read_documents(root, &path, &TurnPatterns::default(), &SurveyColumns::default());
+    let _ = ingest::read_documents(
+        root,
+        &path,
+        &TurnPatterns::default(),
+        &SurveyColumns::default(),
+    );
 });
