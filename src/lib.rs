@@ -4,10 +4,13 @@
 //! the audit log in SQLite, [`coding`] turns quotes, rules and dictionaries into spans, and
 //! [`project`] ties them together for the front ends (the CLI, scripts and notebooks).
 
+#[cfg(feature = "dataframe")]
 pub mod agreement;
+#[cfg(feature = "dataframe")]
 pub mod analysis;
 pub mod budget;
 pub mod cases;
+#[cfg(feature = "dataframe")]
 pub mod chart;
 pub mod charting;
 pub mod codebook;
@@ -17,21 +20,29 @@ pub mod codings_csv;
 pub mod csv_table;
 pub mod document_view;
 pub mod error;
+#[cfg(feature = "dataframe")]
 pub mod evcxr;
 pub mod exchange;
+#[cfg(feature = "dataframe")]
 pub mod exercise;
 pub mod generate;
 pub mod ingest;
+#[cfg(feature = "jupyter")]
 pub mod kernel;
+#[cfg(feature = "dataframe")]
 pub mod nomad;
 pub mod project;
 pub mod record;
+#[cfg(feature = "repl")]
 pub mod repl;
+#[cfg(feature = "dataframe")]
 pub mod script;
 pub mod segments;
 pub mod sets;
 pub mod store;
+#[cfg(feature = "dataframe")]
 pub mod summary;
+#[cfg(feature = "dataframe")]
 pub mod table;
 pub mod text;
 

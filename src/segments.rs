@@ -132,6 +132,7 @@ impl Project {
 
 /// Segments as a table, one row each: where it is, who speaks, its codes and its text. This
 /// is how a segment, or a list of them, shows in the REPL, scripts and notebooks.
+#[cfg(feature = "dataframe")]
 pub fn segments_table(segments: &[Segment]) -> Result<crate::table::Table> {
     use crate::table::{Table, Values};
     let text = |f: &dyn Fn(&Segment) -> String| {

@@ -9,6 +9,8 @@ use comfy_table::{Cell, ContentArrangement};
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+// Text helpers that live with the text; kept here too, where tables have always offered them.
+pub use crate::text::{escape_html, shorten};
 
 /// A result table: named, typed columns and an optional title shown above it.
 #[derive(Debug, Clone)]
@@ -635,27 +637,4 @@ fn cell_value(value: &AnyValue) -> CellValue {
         AnyValue::UInt64(i) => CellValue::Integer(i64::try_from(*i).unwrap_or(i64::MAX)),
         other => CellValue::Text(other.to_string()),
     }
-}
-
-/// At most `max` characters, with an ellipsis when cut.
-pub fn shorten(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
-        None => text.to_string(),
-    }
-}
-
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

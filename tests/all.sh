@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: the Rust tests (with exports validated against the REFI-QDA schema), then the
+# Every test: the Rust tests (with exports validated against the REFI-QDA schema), each fuzz
+# target briefly, then the
 # Jupyter suites (the jupyter_kernel_test conformance suite, the kernel driven by
 # jupyter_client, every notebook run by nbclient, and JupyterLab driven in Debian's Chromium
 # by Playwright) in a Python venv this script creates in .venv.
@@ -8,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 bash tests/refi-schema.sh  # xmllint and the REFI-QDA schema, for the export validation test
 cargo test
+bash tests/fuzz.sh          # every fuzz target for 10 s from its seeds (nightly, cargo-fuzz)
 cargo build --bin qualkit   # the kernel the Jupyter tests drive: target/debug/qualkit
 
 # The browser tests drive Debian's Chromium (Playwright's own browsers are not downloaded).

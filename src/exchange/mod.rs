@@ -13,6 +13,7 @@ pub mod qdc;
 pub mod qdpx_export;
 pub mod qdpx_import;
 pub mod refi;
+#[cfg(feature = "dataframe")]
 pub mod xlsx;
 pub mod xml;
 
@@ -177,7 +178,14 @@ fn export_as(project: &Project, out: &Path) -> Result<ExchangeReport> {
                 ..Default::default()
             })
         }
+        #[cfg(feature = "dataframe")]
         "xlsx" => xlsx::export_project(project, out),
+        #[cfg(not(feature = "dataframe"))]
+        "xlsx" => Err(Error::Invalid {
+            path: out.to_path_buf(),
+            message: "this qualkit was built without the `dataframe` feature, which writes .xlsx"
+                .to_string(),
+        }),
         other => Err(Error::Invalid {
             path: out.to_path_buf(),
             message: format!("cannot export to `.{other}`; use .qdpx, .qdc, .csv or .xlsx"),

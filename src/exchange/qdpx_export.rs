@@ -190,7 +190,7 @@ fn build(project: &Project) -> Result<Build> {
         let first_line = memo.text.lines().next().unwrap_or_default().trim();
         notes.push(Note {
             guid: guid.clone(),
-            name: crate::table::shorten(first_line, 60),
+            name: crate::text::shorten(first_line, 60),
             text: TextLocation::Inline(memo.text.clone()),
             creating_user: Some(user_guid(&memo.coder)),
             created: Some(memo.updated.clone()),
@@ -355,7 +355,7 @@ fn build(project: &Project) -> Result<Build> {
             .collect();
         selections.entry(document).or_default().push(Selection {
             guid: Guid::derived("selection", &span_key),
-            name: Some(crate::table::shorten(quote, 200)),
+            name: Some(crate::text::shorten(quote, 200)),
             start: start as i64,
             end: end as i64,
             creating_user: Some(user_guid(&first.coder)),

@@ -585,7 +585,7 @@ fn selection_codings(
         let label = selection
             .name
             .as_deref()
-            .map(|n| format!("`{}`", crate::table::shorten(n, 40)))
+            .map(|n| format!("`{}`", crate::text::shorten(n, 40)))
             .unwrap_or_else(|| selection.guid.to_string());
         let (start, end) = match (position(selection.start), position(selection.end)) {
             (Some(s), Some(e)) if s < e => (s, e),
@@ -627,7 +627,7 @@ fn selection_codings(
             report.notes.push(format!(
                 "selection {label} in `{id}` (line {}): its name is not the text at {start}..{end} (\"{}\"); the positions were kept",
                 selection.line,
-                crate::table::shorten(there, 40)
+                crate::text::shorten(there, 40)
             ));
         }
         let selection_memo: Vec<(String, String)> = selection

@@ -13,7 +13,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
 use super::comms::{Answer, Comms, WIDGET_VIEW_MIME};
-use super::{message, publish};
+use super::serve::{message, publish};
 use crate::error::Result;
 use crate::script::{Completeness, Limits, MimeBundle, Output, Session, mime_bundle, render_text};
 
@@ -73,10 +73,10 @@ impl Executor {
                     state.handle(job);
                 }
             })
-            .map_err(|e| super::kernel_error("starting the session thread", e))?;
+            .map_err(|e| super::serve::kernel_error("starting the session thread", e))?;
         let interrupt = started
             .recv()
-            .map_err(|e| super::kernel_error("starting the session", e))?;
+            .map_err(|e| super::serve::kernel_error("starting the session", e))?;
         Ok(Executor { jobs, interrupt })
     }
 

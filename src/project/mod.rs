@@ -250,6 +250,7 @@ impl Project {
     }
 
     /// Positions in [`Project::documents`] by document id.
+    #[cfg(feature = "dataframe")]
     pub(crate) fn document_ids(&self) -> &HashMap<String, usize> {
         &self.by_id
     }
