@@ -14,7 +14,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
 # One build for all targets: the parsers (qualkit without default features) and the kernel's
 # wire (feature `jupyter`: the zeromq codec and kernel::wire), still without polars.
-cargo +nightly fuzz build --features jupyter
+cargo +nightly fuzz build --dev --features jupyter
 
 for target in transcript captions docx xlsx survey_csv codebook codings_csv qdpx qdc zmtp_frames kernel_message; do
     case $target in
@@ -26,7 +26,7 @@ for target in transcript captions docx xlsx survey_csv codebook codings_csv qdpx
     echo "fuzz: $target for ${seconds}s"
     log=$(mktemp)
     status=0
-    cargo +nightly fuzz run --features jupyter "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
+    cargo +nightly fuzz run --dev --features jupyter "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -max_len="$max_len" -timeout=30 \
         -print_final_stats=1 >"$log" 2>&1 || status=$?
     grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$log" || true

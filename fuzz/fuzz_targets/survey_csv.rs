@@ -7,7 +7,7 @@ use qualkit::ingest::{self, SurveyColumns, TurnPatterns};
 fuzz_target!(|data: &[u8]| {
     let path = qualkit_fuzz::file("s/survey.csv", data);
     let root = qualkit_fuzz::scratch();
-    if let Ok(documents) = ingest::read_documents(
+    if let Ok((documents, _skipped)) = ingest::read_documents(
         root,
         &path,
         &TurnPatterns::default(),

@@ -14,7 +14,8 @@ fuzz_target!(|data: &[u8]| {
     let path = qualkit_fuzz::file(name, data);
     let root = qualkit_fuzz::scratch();
     let patterns = TurnPatterns::default();
-    if let Ok(documents) = ingest::read_documents(root, &path, &patterns, &SurveyColumns::default())
+    if let Ok((documents, _skipped)) =
+        ingest::read_documents(root, &path, &patterns, &SurveyColumns::default())
     {
         for d in documents {
             let n = d.len_chars();
