@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use qualkit::ingest::{self, SurveyColumns, TurnPatterns};
+use qualkit::ingest::{self, SurveyColumns};
 
 fuzz_target!(|data: &[u8]| {
     let name = if data.starts_with(b"WEBVTT") {
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = ingest::read_documents(
             root,
             &transcript,
-            &TurnPatterns::default(),
+            qualkit_fuzz::patterns(),
             &SurveyColumns::default(),
         );
     }

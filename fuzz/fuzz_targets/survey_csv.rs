@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use qualkit::ingest::{self, SurveyColumns, TurnPatterns};
+use qualkit::ingest::{self, SurveyColumns};
 
 fuzz_target!(|data: &[u8]| {
     let path = qualkit_fuzz::file("s/survey.csv", data);
@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok((documents, _skipped)) = ingest::read_documents(
         root,
         &path,
-        &TurnPatterns::default(),
+        qualkit_fuzz::patterns(),
         &SurveyColumns::default(),
     ) {
         for d in documents {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use qualkit::ingest::{self, SurveyColumns, TurnPatterns};
+use qualkit::ingest::{self, SurveyColumns};
 
 fuzz_target!(|data: &[u8]| {
     let name = if data.first() == Some(&b'#') {
@@ -13,9 +13,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let path = qualkit_fuzz::file(name, data);
     let root = qualkit_fuzz::scratch();
-    let patterns = TurnPatterns::default();
+    let patterns = qualkit_fuzz::patterns();
     if let Ok((documents, _skipped)) =
-        ingest::read_documents(root, &path, &patterns, &SurveyColumns::default())
+        ingest::read_documents(root, &path, patterns, &SurveyColumns::default())
     {
         for d in documents {
             let n = d.len_chars();

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use qualkit::ingest::{self, SurveyColumns, TurnPatterns};
+use qualkit::ingest::{self, SurveyColumns};
 
 fuzz_target!(|data: &[u8]| {
     let path = qualkit_fuzz::file("x/survey.xlsx", data);
@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = ingest::read_documents(
         root,
         &path,
-        &TurnPatterns::default(),
+        qualkit_fuzz::patterns(),
         &SurveyColumns::default(),
     );
 });

@@ -11,6 +11,13 @@ use std::sync::OnceLock;
 use qualkit::Project;
 use qualkit::project::StarterCodebook;
 
+/// The default speaker patterns, compiled once per process (compiling them is most of the
+/// cost of a small input).
+pub fn patterns() -> &'static qualkit::ingest::TurnPatterns {
+    static PATTERNS: OnceLock<qualkit::ingest::TurnPatterns> = OnceLock::new();
+    PATTERNS.get_or_init(qualkit::ingest::TurnPatterns::default)
+}
+
 /// This process's scratch folder, emptied when the process starts.
 pub fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
