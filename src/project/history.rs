@@ -59,6 +59,9 @@ pub fn summarise(entry: &AuditEntry) -> String {
         "memo" => format!("memo on {} {}", text("kind"), text("target")),
         "summarise" => format!("summary of {} for {}", text("case"), text("theme")),
         "classify" => format!("`{}` for {} cases", text("attribute"), list_len("values")),
+        "remove classification" => {
+            format!("`{}` from {} cases", text("attribute"), number("cases"))
+        }
         "merge coders" => format!(
             "{} codings into {} from {}",
             number("codings"),
