@@ -680,9 +680,15 @@ impl Exercise {
                 (coder.clone(), set, words)
             })
             .collect();
-        let all_agree = described
-            .iter()
-            .all(|(_, set, _)| set.len() == 1 && set.contains(&reference.construct));
+        // Shown where the coders differ from each other (to the sub-construct) or from the key.
+        let codes_of = |codes: &Vec<String>| codes.iter().cloned().collect::<BTreeSet<String>>();
+        let same_codes = coders
+            .windows(2)
+            .all(|w| codes_of(&w[0].1) == codes_of(&w[1].1));
+        let all_agree = same_codes
+            && described
+                .iter()
+                .all(|(_, set, _)| set.len() == 1 && set.contains(&reference.construct));
         if described.is_empty() || all_agree {
             return String::new();
         }
