@@ -557,6 +557,24 @@ impl Exercise {
                 };
             }
         }
+        // The start of one name only ("cognitive", "reflexive"): read as that name.
+        if last_part.chars().count() >= 4 {
+            let mut starting: Vec<(String, Option<String>)> = names
+                .iter()
+                .filter(|(n, _, _)| n.starts_with(&last_part) && n.contains(' '))
+                .map(|(_, c, s)| (c.clone(), s.clone()))
+                .collect();
+            starting.sort();
+            starting.dedup();
+            if let [(construct, sub_construct)] = starting.as_slice() {
+                let read_as = self.name_of(sub_construct.as_deref().unwrap_or(construct));
+                return Reading::Construct {
+                    construct: construct.clone(),
+                    sub_construct: sub_construct.clone(),
+                    note: Some(format!("read “{}” as {read_as}", answer.trim())),
+                };
+            }
+        }
         // The nearest names by edit distance; abbreviations are too short to guess from.
         let mut scored: Vec<(usize, &(String, String, Option<String>))> = names
             .iter()
