@@ -1316,6 +1316,18 @@ impl Exercise {
     }
 }
 
+impl std::fmt::Display for Exercise {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Exercise `{}`: {} extracts, {}; .extracts(), .check(answers), .save(answers, name), .class(), .annotate(name)",
+            self.name,
+            self.extracts.len(),
+            if self.has_key() { "with its key" } else { "no key loaded" }
+        )
+    }
+}
+
 trait IfEmpty {
     fn if_empty(self, fallback: &str) -> String;
 }

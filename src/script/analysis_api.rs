@@ -1064,6 +1064,11 @@ pub mod facts_functions {
             .collect()
     }
 
+    /// Every name and value a rule can read, to see what is there.
+    ///
+    /// ```rhai
+    /// p.classify("seen", |c| { print(c.evidence_by_phase); "ok" })
+    /// ```
     #[rhai_fn(name = "to_string", name = "to_debug", pure)]
     pub fn facts_to_string(facts: &mut Facts) -> String {
         format!(

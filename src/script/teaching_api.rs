@@ -264,6 +264,46 @@ pub mod teaching_api {
             .map_err(fail)
     }
 
+    /// Mean construct scores (1-5) by group, without the general items or respondent counts,
+    /// so a chart of it has one scale: `n.scores_by("integration").bars()`.
+    ///
+    /// ```rhai
+    /// p.nomad("nomad.csv").scores_by("integration").bars()
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn scores_by(n: &mut Nomad, attribute: &str) -> Fallible<Table> {
+        let mut columns = vec![attribute.to_string()];
+        columns.extend(crate::nomad::CONSTRUCTS.iter().map(|(_, short)| short.to_string()));
+        by(n, attribute)?
+            .select(&columns)
+            .map(|t| {
+                t.with_title(format!(
+                    "NoMAD construct scores by {attribute}: mean of each construct's items (1 = strongly disagree, 5 = strongly agree)"
+                ))
+            })
+            .map_err(fail)
+    }
+
+    /// Mean general items G1-G3 (0-10) by group: G1 how familiar the practice feels, G2
+    /// whether it is a normal part of work now, G3 whether it will become one.
+    ///
+    /// ```rhai
+    /// p.nomad("nomad.csv").general_by("integration").bars()
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn general_by(n: &mut Nomad, attribute: &str) -> Fallible<Table> {
+        let mut columns = vec![attribute.to_string()];
+        columns.extend(crate::nomad::GENERAL.iter().map(|g| g.to_string()));
+        by(n, attribute)?
+            .select(&columns)
+            .map(|t| {
+                t.with_title(format!(
+                    "NoMAD general items by {attribute}: G1 familiar, G2 normal now, G3 will become normal (0-10)"
+                ))
+            })
+            .map_err(fail)
+    }
+
     #[rhai_fn(name = "to_string", pure)]
     pub fn nomad_to_string(n: &mut Nomad) -> String {
         format!(
@@ -501,6 +541,11 @@ pub mod teaching_api {
             .collect())
     }
 
+    /// What an exercise holds: its name, how many extracts, whether its key is loaded.
+    ///
+    /// ```rhai
+    /// print(p.exercise("exercises/npt-extracts.csv"))
+    /// ```
     #[rhai_fn(name = "to_string", name = "to_debug", pure)]
     pub fn exercise_to_string(ex: &mut Exercise) -> String {
         format!(

@@ -12,14 +12,15 @@ import nbclient
 import nbformat
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# The students' notebooks, and the instructor's guide kept with the teaching keys.
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "teaching").glob("*.ipynb"))
 
 
 def execute(path: pathlib.Path) -> nbformat.NotebookNode:
     """Runs every cell in a fresh qualkit kernel started in the notebook's folder; a cell
     error raises nbclient's CellExecutionError.
 
-    The notebook runs in a copy of notebooks/ and data/: what its cells code, classify or
+    The notebook runs in a copy of notebooks/, data/ and teaching/: what its cells code, classify or
     memo is written to the project's files, as it would be for a user, and the bundled
     sample must stay as committed."""
     notebook = nbformat.read(path, as_version=4)
@@ -27,7 +28,7 @@ def execute(path: pathlib.Path) -> nbformat.NotebookNode:
         cell.setdefault("id", f"cell-{index:02}")
     with tempfile.TemporaryDirectory() as scratch:
         copy = pathlib.Path(scratch)
-        for folder in ("notebooks", "data"):
+        for folder in ("notebooks", "data", "teaching"):
             shutil.copytree(
                 ROOT / folder, copy / folder, ignore=shutil.ignore_patterns(".qualkit")
             )
