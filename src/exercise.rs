@@ -69,6 +69,10 @@ struct Construct {
     subs: Vec<(String, String)>,
 }
 
+/// A name an answer may use, in the form answers are compared in, with what it means: the
+/// construct id and the sub-construct id.
+type Name = (String, String, Option<String>);
+
 /// How one answer was read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reading {
@@ -501,7 +505,7 @@ impl Exercise {
 
     /// Every name an answer may use, in the form answers are compared in, with what it means:
     /// (construct id, sub-construct id).
-    fn names(&self) -> Vec<(String, String, Option<String>)> {
+    fn names(&self) -> Vec<Name> {
         let mut names = Vec::new();
         for alias in NO_CONSTRUCT_ALIASES {
             names.push((normal(alias), NO_CONSTRUCT.to_string(), None));
@@ -576,7 +580,7 @@ impl Exercise {
             }
         }
         // The nearest names by edit distance; abbreviations are too short to guess from.
-        let mut scored: Vec<(usize, &(String, String, Option<String>))> = names
+        let mut scored: Vec<(usize, &Name)> = names
             .iter()
             .filter(|(n, _, _)| n.chars().count() >= 4)
             .map(|entry| (edit_distance(&last_part, &entry.0), entry))
@@ -587,13 +591,13 @@ impl Exercise {
                 nearest: Vec::new(),
             };
         };
-        let meaning = |e: &(String, String, Option<String>)| (e.1.clone(), e.2.clone());
+        let meaning = |e: &Name| (e.1.clone(), e.2.clone());
         let closest: Vec<_> = scored.iter().filter(|(d, _)| *d == best).collect();
         let same_meaning = closest
             .iter()
             .all(|(_, e)| meaning(e) == meaning(closest[0].1));
         let length = last_part.chars().count();
-        let label = |e: &(String, String, Option<String>)| {
+        let label = |e: &Name| {
             e.2.as_deref()
                 .map_or_else(|| self.name_of(&e.1), |s| self.name_of(s))
         };
@@ -1323,7 +1327,11 @@ impl std::fmt::Display for Exercise {
             "Exercise `{}`: {} extracts, {}; .extracts(), .check(answers), .save(answers, name), .class(), .annotate(name)",
             self.name,
             self.extracts.len(),
-            if self.has_key() { "with its key" } else { "no key loaded" }
+            if self.has_key() {
+                "with its key"
+            } else {
+                "no key loaded"
+            }
         )
     }
 }

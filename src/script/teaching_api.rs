@@ -47,7 +47,7 @@ thread_local! {
     /// The coding workspaces opened in this session, by folder: the widget and `coded`
     /// share one open project, so what the widget stores is what `coded` reads.
     static WORKSPACES: std::cell::RefCell<BTreeMap<PathBuf, ProjectRef>> =
-        std::cell::RefCell::new(BTreeMap::new());
+        const { std::cell::RefCell::new(BTreeMap::new()) };
 }
 
 fn workspace(ex: &Exercise) -> Fallible<ProjectRef> {
@@ -273,7 +273,11 @@ pub mod teaching_api {
     #[rhai_fn(return_raw, pure)]
     pub fn scores_by(n: &mut Nomad, attribute: &str) -> Fallible<Table> {
         let mut columns = vec![attribute.to_string()];
-        columns.extend(crate::nomad::CONSTRUCTS.iter().map(|(_, short)| short.to_string()));
+        columns.extend(
+            crate::nomad::CONSTRUCTS
+                .iter()
+                .map(|(_, short)| short.to_string()),
+        );
         by(n, attribute)?
             .select(&columns)
             .map(|t| {
