@@ -38,5 +38,5 @@ def test_the_students_notebook_arrives_unanswered_and_without_the_key():
     # The saved check shows no key: nothing was answered.
     outputs = [o for c in notebook["cells"] if c["cell_type"] == "code" and "ex.check(answers)" in "".join(c["source"])
                for o in c["outputs"]]
-    text = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+    text = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in outputs)
     assert "No answers yet" in text and "Communal specification" not in text
