@@ -3,6 +3,7 @@
     python tests/jupyter/notebooks.py --save   # re-run and save the outputs into the files
 """
 
+import os
 import pathlib
 import shutil
 import sys
@@ -38,7 +39,16 @@ def execute(path: pathlib.Path) -> nbformat.NotebookNode:
             timeout=300,
             resources={"metadata": {"path": str(copy / path.parent.name)}},
         )
-        client.execute()
+        # Lesson copies (npt::lesson_project) go under the temporary folder: this run's.
+        saved_tmpdir = os.environ.get("TMPDIR")
+        os.environ["TMPDIR"] = str(copy)
+        try:
+            client.execute()
+        finally:
+            if saved_tmpdir is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = saved_tmpdir
     return notebook
 
 
