@@ -147,6 +147,14 @@ impl Cases {
         &self.columns
     }
 
+    /// Removes an attribute a classification added, from every case.
+    pub fn remove_attribute(&mut self, attribute: &str) {
+        self.columns.retain(|(name, _)| name != attribute);
+        for case in &mut self.cases {
+            case.attributes.remove(attribute);
+        }
+    }
+
     /// Sets an attribute for every case at once (a classification), replacing any earlier
     /// values; cases not listed get no value. The type is inferred as for cases.csv.
     pub fn set_attribute(&mut self, attribute: &str, values: &[(String, String)]) {

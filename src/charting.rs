@@ -89,6 +89,40 @@ impl Project {
         self.apply_classifications()
     }
 
+    /// Removes a classification from every case (the audit log keeps its values, and
+    /// reverting the entry restores them); returns how many cases had it.
+    pub fn remove_classification(&mut self, author: &str, attribute: &str) -> Result<usize> {
+        check_coder(author)?;
+        let _lock = self.write_locked()?;
+        let stored = self.store().case_attributes()?;
+        let mut known: Vec<String> = stored.iter().map(|a| a.attribute.clone()).collect();
+        known.dedup();
+        if !known.iter().any(|k| k == attribute) {
+            return Err(Error::argument(
+                "name",
+                format!(
+                    "there is no classification `{attribute}`; the classifications are: {}",
+                    if known.is_empty() {
+                        "none yet".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            ));
+        }
+        let version = self.codebook.version().to_string();
+        let removed = self.store_mut().remove_case_attribute(
+            &Author {
+                coder: author,
+                codebook_version: &version,
+            },
+            attribute,
+        )?;
+        self.cases.remove_attribute(attribute);
+        self.apply_classifications()?;
+        Ok(removed)
+    }
+
     /// Adds the stored classifications to the cases' attributes.
     pub(crate) fn apply_classifications(&mut self) -> Result<()> {
         let derived = self.store().case_attributes()?;

@@ -368,9 +368,13 @@ struct MergeCodersArgs {
 struct ReliabilityArgs {
     /// CSV with a header row: one column per coder, one row per unit; empty cells are missing.
     file: PathBuf,
-    /// The column naming the units (default: a column called `unit`, if there is one).
-    #[arg(long)]
+    /// The column naming the units (default: a column called `unit`; when another column
+    /// looks like it names units, the command asks instead of guessing).
+    #[arg(long, conflicts_with = "all_coders")]
     unit_column: Option<String>,
+    /// Every column is a coder (no column names the units).
+    #[arg(long)]
+    all_coders: bool,
     /// A cell text meaning "no label" besides an empty cell (e.g. NA); repeat for several.
     #[arg(long)]
     missing: Vec<String>,
@@ -1100,7 +1104,12 @@ fn merge_coders(args: MergeCodersArgs) -> Result<()> {
 }
 
 fn reliability(args: ReliabilityArgs) -> Result<()> {
-    let ratings = Ratings::read_csv(&args.file, args.unit_column.as_deref(), &args.missing)?;
+    let unit_column = if args.all_coders {
+        Some("")
+    } else {
+        args.unit_column.as_deref()
+    };
+    let ratings = Ratings::read_csv(&args.file, unit_column, &args.missing)?;
     show(&ratings.report()?, args.out.as_deref())
 }
 

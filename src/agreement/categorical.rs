@@ -233,17 +233,36 @@ impl Ratings {
                 "the file is empty; the first line must name the coders (one column each)".into(),
             ));
         }
-        let unit_at =
-            match unit_column {
-                Some(name) => Some(header.iter().position(|h| h == name).ok_or_else(|| {
-                    Error::MissingColumn {
-                        path: path.to_path_buf(),
-                        column: name.to_string(),
-                        found: header.clone(),
+        let unit_at = match unit_column {
+            // An empty name: every column is a coder.
+            Some("") => None,
+            Some(name) => {
+                Some(
+                    header
+                        .iter()
+                        .position(|h| h == name)
+                        .ok_or_else(|| Error::MissingColumn {
+                            path: path.to_path_buf(),
+                            column: name.to_string(),
+                            found: header.clone(),
+                        })?,
+                )
+            }
+            None => match header.iter().position(|h| h.eq_ignore_ascii_case("unit")) {
+                Some(i) => Some(i),
+                None => {
+                    if let Some(column) = unit_like_column(&header, &text) {
+                        return Err(invalid(format!(
+                            "which column holds the units? `{column}` looks like it names them rather than a coder (the columns are: {}); \
+                                 name it with --unit-column {column} (in a script: reliability(path, \"{column}\")), \
+                                 or say that every column is a coder with --all-coders (reliability(path, \"\"))",
+                            header.join(", ")
+                        )));
                     }
-                })?),
-                None => header.iter().position(|h| h.eq_ignore_ascii_case("unit")),
-            };
+                    None
+                }
+            },
+        };
         let coder_columns: Vec<usize> = (0..header.len()).filter(|&i| Some(i) != unit_at).collect();
         let coders: Vec<String> = coder_columns.iter().map(|&i| header[i].clone()).collect();
         if coders.len() < 2 {
@@ -406,4 +425,53 @@ impl Ratings {
             ))
         })
     }
+}
+
+/// A column that looks like it names units rather than holding a coder's labels: a name
+/// such as `id`, `item` or `extract`, or values that are all different and look like ids
+/// (letters and digits, as `e01`).
+fn unit_like_column(header: &[String], text: &str) -> Option<String> {
+    const NAMES: &[&str] = &[
+        "id",
+        "ids",
+        "item",
+        "items",
+        "extract",
+        "extracts",
+        "segment",
+        "passage",
+        "case",
+        "document",
+        "row",
+        "question",
+        "respondent",
+        "participant",
+        "unit_id",
+        "unit id",
+        "units",
+        "key",
+    ];
+    let named = header.iter().find(|h| {
+        let h = h.to_lowercase();
+        NAMES.contains(&h.as_str()) || h.ends_with("_id") || h.ends_with(" id")
+    });
+    if let Some(name) = named {
+        return Some(name.clone());
+    }
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().filter_map(|r| r.ok()).collect();
+    if rows.len() < 3 {
+        return None;
+    }
+    header.iter().enumerate().find_map(|(i, name)| {
+        let values: Vec<&str> = rows
+            .iter()
+            .map(|r| r.get(i).unwrap_or_default().trim())
+            .collect();
+        let distinct: std::collections::HashSet<&&str> = values.iter().collect();
+        let id_like = values
+            .iter()
+            .all(|v| v.chars().any(|c| c.is_ascii_digit()) && v.chars().any(|c| c.is_alphabetic()));
+        (distinct.len() == values.len() && id_like).then(|| name.clone())
+    })
 }

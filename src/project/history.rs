@@ -59,6 +59,9 @@ pub fn summarise(entry: &AuditEntry) -> String {
         "memo" => format!("memo on {} {}", text("kind"), text("target")),
         "summarise" => format!("summary of {} for {}", text("case"), text("theme")),
         "classify" => format!("`{}` for {} cases", text("attribute"), list_len("values")),
+        "remove classification" => {
+            format!("`{}` from {} cases", text("attribute"), number("cases"))
+        }
         "merge coders" => format!(
             "{} codings into {} from {}",
             number("codings"),
@@ -293,6 +296,12 @@ impl Project {
         }
         let version = self.codebook.version().to_string();
         let entry = entry.clone();
+        let derived_before: Vec<String> = self
+            .store()
+            .case_attributes()?
+            .into_iter()
+            .map(|a| a.attribute)
+            .collect();
         let done = self.store_mut().revert(
             &crate::store::Author {
                 coder,
@@ -306,6 +315,18 @@ impl Project {
         if codebook.is_some() {
             self.reload()?;
         }
+        // The cases see the classifications as they now are: one the revert removed goes,
+        // one it restored comes back.
+        let derived_after: Vec<String> = self
+            .store()
+            .case_attributes()?
+            .into_iter()
+            .map(|a| a.attribute)
+            .collect();
+        for gone in derived_before.iter().filter(|a| !derived_after.contains(a)) {
+            self.cases.remove_attribute(gone);
+        }
+        self.apply_classifications()?;
         Ok(done)
     }
 }

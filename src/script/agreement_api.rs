@@ -329,6 +329,19 @@ pub mod agreement_api {
         };
         ratings.report().map_err(fail)
     }
+
+    /// Agreement figures from a CSV file whose units are named by `unit_column`; `""` when
+    /// every column is a coder.
+    ///
+    /// ```rhai
+    /// reliability("class-answers.csv", "extract")
+    /// ```
+    #[rhai_fn(name = "reliability", return_raw)]
+    pub fn reliability_with_units(path: &str, unit_column: &str) -> Fallible<Table> {
+        Ratings::read_csv(std::path::Path::new(path), Some(unit_column), &[])
+            .and_then(|r| r.report())
+            .map_err(fail)
+    }
 }
 
 fn merge(p: &ProjectRef, coders: Array, into: &str, rule: &str, replace: bool) -> Fallible<Map> {

@@ -918,13 +918,30 @@ pub mod analysis_api {
         let mut results = Vec::new();
         for (name, input) in inputs {
             let verdict: Dynamic = rule.call_within_context(&ctx, (input,))?;
+            let nothing = |what: &str| {
+                fail(format!(
+                    "classify: for case `{name}` the rule returned {what}; return a value, or #{{value: ..., reason: \"...\"}}, for every case (an `if` without an `else` returns nothing)"
+                ))
+            };
             let (value, reason) = match verdict.read_lock::<Map>() {
-                Some(map) => (
-                    map.get("value")
-                        .ok_or_else(|| fail(format!("classify: for case `{name}` the rule returned a map without `value`")))?
-                        .to_string(),
-                    map.get("reason").map(|r| r.to_string()).unwrap_or_default(),
-                ),
+                Some(map) => {
+                    let value = map.get("value").ok_or_else(|| {
+                        fail(format!(
+                            "classify: for case `{name}` the rule returned a map without `value`"
+                        ))
+                    })?;
+                    if value.is_unit() || value.to_string().trim().is_empty() {
+                        return Err(nothing("an empty `value`"));
+                    }
+                    (
+                        value.to_string(),
+                        map.get("reason").map(|r| r.to_string()).unwrap_or_default(),
+                    )
+                }
+                None if verdict.is_unit() => return Err(nothing("nothing")),
+                None if verdict.to_string().trim().is_empty() => {
+                    return Err(nothing("an empty value"));
+                }
                 None => (verdict.to_string(), String::new()),
             };
             results.push((name, value, reason));
@@ -951,10 +968,132 @@ pub mod analysis_api {
         .map(|t| t.with_title(format!("Classification `{attribute}`")))
         .map_err(fail)
     }
+
+    /// Removes a classification from every case. The audit log keeps its values, and
+    /// `p.revert(entry)` brings them back, as for any change. Returns how many cases had it.
+    ///
+    /// ```rhai
+    /// p.classify("my_rule", |c| if c.words > 20000 { "long" } else { "short" });
+    /// p.remove_classification("my_rule")
+    /// ```
+    #[rhai_fn(return_raw, pure)]
+    pub fn remove_classification(p: &mut ProjectRef, name: &str) -> Fallible<i64> {
+        let coder = p.coder.clone();
+        p.project
+            .borrow_mut()
+            .remove_classification(&coder, name)
+            .map(|n| n as i64)
+            .map_err(fail)
+    }
+}
+
+/// What a classification rule reads: a case (its attributes, `evidence`, `evidence_by_phase`,
+/// `words`), its evidence per code, or its evidence in one phase. Reading a name that is not
+/// there is an error that lists the names that are, so a typo cannot quietly count as zero.
+#[derive(Clone)]
+pub struct Facts {
+    /// What the names are (`attribute`, `code`, `phase`), for the error.
+    what: &'static str,
+    /// Whose they are (`case Amber`, `case Amber's evidence`), for the error.
+    of: String,
+    entries: std::collections::BTreeMap<String, Dynamic>,
+}
+
+impl Facts {
+    fn get(&self, name: &str) -> Fallible<Dynamic> {
+        self.entries.get(name).cloned().ok_or_else(|| {
+            let mut known: Vec<&str> = self.entries.keys().map(String::as_str).collect();
+            let near: Vec<&str> = known
+                .iter()
+                .copied()
+                .filter(|k| crate::exercise::edit_distance(k, name) <= 2 || k.starts_with(name))
+                .collect();
+            let hint = match near.as_slice() {
+                [] => String::new(),
+                near => format!(" (did you mean {}?)", near.join(" or ")),
+            };
+            known.sort();
+            fail(format!(
+                "classify: {} has no {} `{name}`{hint}; the {}s are: {}",
+                self.of,
+                self.what,
+                self.what,
+                known.join(", ")
+            ))
+        })
+    }
+}
+
+#[export_module]
+pub mod facts_functions {
+    use super::Facts;
+    use rhai::{Array, Dynamic};
+
+    /// A case's attribute, evidence for a code, or evidence in a phase; an unknown name is
+    /// an error listing the known ones.
+    ///
+    /// ```rhai
+    /// p.classify("monitored", |c| if c.evidence["npt.reflexive-monitoring"] > 5 { "yes" } else { "no" })
+    /// ```
+    #[rhai_fn(index_get, return_raw)]
+    pub fn get(facts: &mut Facts, name: &str) -> Result<Dynamic, Box<rhai::EvalAltResult>> {
+        facts.get(name)
+    }
+
+    /// Whether a name is there: `"npt.coherence" in c.evidence`.
+    ///
+    /// ```rhai
+    /// p.classify("has_phase_3", |c| if "P3" in c.evidence_by_phase { "yes" } else { "no" })
+    /// ```
+    #[rhai_fn(pure)]
+    pub fn contains(facts: &mut Facts, name: &str) -> bool {
+        facts.entries.contains_key(name)
+    }
+
+    /// The names there are: codes, phases or attributes.
+    ///
+    /// ```rhai
+    /// p.classify("phases", |c| c.evidence_by_phase.keys().len())
+    /// ```
+    #[rhai_fn(pure)]
+    pub fn keys(facts: &mut Facts) -> Array {
+        facts
+            .entries
+            .keys()
+            .map(|k| Dynamic::from(k.clone()))
+            .collect()
+    }
+
+    /// Every name and value a rule can read, to see what is there.
+    ///
+    /// ```rhai
+    /// p.classify("seen", |c| { print(c.evidence_by_phase); "ok" })
+    /// ```
+    #[rhai_fn(name = "to_string", name = "to_debug", pure)]
+    pub fn facts_to_string(facts: &mut Facts) -> String {
+        format!(
+            "{}: {}",
+            facts.of,
+            facts
+                .entries
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+fn facts(what: &'static str, of: String, map: Map) -> Facts {
+    Facts {
+        what,
+        of,
+        entries: map.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+    }
 }
 
 /// Each case as the map a classification rule receives.
-fn case_inputs(p: &ProjectRef) -> Fallible<Vec<(String, Map)>> {
+fn case_inputs(p: &ProjectRef) -> Fallible<Vec<(String, Facts)>> {
     let project = p.project.borrow();
     let analysis = Analysis::new(&project, p.view.as_deref()).map_err(fail)?;
     let corpus = analysis.corpus();
@@ -986,17 +1125,27 @@ fn case_inputs(p: &ProjectRef) -> Fallible<Vec<(String, Map)>> {
             .filter(|d| d.case == case.name)
             .map(|d| d.word_count())
             .sum();
-        map.insert("evidence".into(), evidence.into());
+        let of = format!("case {}", case.name);
+        map.insert(
+            "evidence".into(),
+            Dynamic::from(facts("code", format!("{of}'s evidence"), evidence)),
+        );
         map.insert(
             "evidence_by_phase".into(),
-            by_phase
-                .into_iter()
-                .map(|(k, v)| (k.into(), Dynamic::from(v)))
-                .collect::<Map>()
-                .into(),
+            Dynamic::from(facts(
+                "phase",
+                format!("{of}'s evidence_by_phase"),
+                by_phase
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let counts = facts("code", format!("{of}'s evidence in {k}"), v);
+                        (k.into(), Dynamic::from(counts))
+                    })
+                    .collect::<Map>(),
+            )),
         );
         map.insert("words".into(), (words as i64).into());
-        inputs.push((case.name.clone(), map));
+        inputs.push((case.name.clone(), facts("attribute", of, map)));
     }
     Ok(inputs)
 }
@@ -1016,6 +1165,8 @@ pub(super) fn register(engine: &mut Engine) {
         .register_type_with_name::<Table>("Table")
         .register_type_with_name::<Query>("Query")
         .register_type_with_name::<FrameworkMatrix>("Framework")
-        .register_type_with_name::<Chart>("Chart");
+        .register_type_with_name::<Chart>("Chart")
+        .register_type_with_name::<Facts>("CaseFacts");
+    engine.register_global_module(exported_module!(facts_functions).into());
     engine.register_global_module(exported_module!(analysis_api).into());
 }

@@ -375,7 +375,11 @@ pub mod annotate_functions {
     }
 }
 
-fn annotator(p: &ProjectRef, document: &str, filter: ViewFilter) -> Fallible<AnnotatorRef> {
+pub(super) fn annotator(
+    p: &ProjectRef,
+    document: &str,
+    filter: ViewFilter,
+) -> Fallible<AnnotatorRef> {
     // The document and filter are checked now, so a mistake shows in the cell that made it.
     let view = DocumentView::build(&p.project.borrow(), document, &filter).map_err(fail)?;
     Ok(AnnotatorRef(Rc::new(RefCell::new(Annotator {

@@ -69,6 +69,9 @@ pub fn render_text(value: &Dynamic) -> String {
     if let Some(table) = super::api::as_table(value) {
         return table.to_string();
     }
+    if let Some(exercise) = value.read_lock::<crate::exercise::Exercise>() {
+        return exercise.to_string();
+    }
     value.to_string()
 }
 

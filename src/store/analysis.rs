@@ -128,6 +128,31 @@ impl Store {
         })
     }
 
+    /// Removes every value of a derived attribute in one transaction; the entry keeps the
+    /// values, so reverting it brings them back.
+    pub fn remove_case_attribute(&mut self, author: &Author, attribute: &str) -> Result<usize> {
+        let removed = self
+            .case_attributes()?
+            .into_iter()
+            .filter(|a| a.attribute == attribute)
+            .count();
+        let detail = serde_json::json!({ "attribute": attribute, "cases": removed });
+        let path = self.path.clone();
+        self.change(author, "remove classification", detail, |tx, _, touched| {
+            touched.classifications = true;
+            tx.execute(
+                "DELETE FROM case_attributes WHERE attribute = ?1",
+                [attribute],
+            )
+            .map_err(|source| Error::Store {
+                path: path.clone(),
+                source,
+            })?;
+            Ok(())
+        })?;
+        Ok(removed)
+    }
+
     /// Every derived case attribute.
     pub fn case_attributes(&self) -> Result<Vec<DerivedAttribute>> {
         read_case_attributes(&self.conn).map_err(|e| self.fail(e))

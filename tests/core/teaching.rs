@@ -178,6 +178,8 @@ fn fixture_with_transcripts() -> Fixture {
 #[test]
 fn exercises_compare_answers_with_the_reference_and_explain_differences() {
     let f = fixture_with_transcripts();
+    // A file carrying its own key, on a codebook without NPT: the key's codes are the
+    // constructs.
     let extracts = "id,document,quote,construct,reason\n\
         x1,m,one two,coh,About understanding.\n\
         x2,m,three four,coh,Still understanding.\n\
@@ -207,28 +209,38 @@ fn exercises_compare_answers_with_the_reference_and_explain_differences() {
         check.values("reason").unwrap()[1],
         CellValue::Text("Still understanding.".into())
     );
-    // By hand over the four answered: observed 3/4; expected 0.5*0.25 + 0.25*0.5 + 0.25*0.25
-    // = 0.3125; kappa = (0.75 - 0.3125) / 0.6875 = 7/11.
+    // The key is shown for answered extracts only.
+    assert_eq!(check.values("key").unwrap()[4], CellValue::Missing);
+    let title = check.title().unwrap();
+    assert!(title.contains("3 of 4 answered extracts (75%)"), "{title}");
+    // Four answers cannot carry a kappa, and the feedback says why instead of a word for it.
     assert!(
-        check.title().unwrap().contains("3 of 4 extracts (75%)"),
-        "{:?}",
-        check.title()
+        title.contains("No kappa yet") && !title.contains("moderate"),
+        "{title}"
     );
     let score = out[1].clone().cast::<rhai::Map>();
-    assert!((score["kappa"].as_float().unwrap() - 7.0 / 11.0).abs() < 1e-12);
+    assert!(score["kappa"].is_unit());
     let confusion = out[2].clone().cast::<qualkit::table::Table>();
     assert_eq!(
         confusion.values("Shared learning").unwrap()[0],
         CellValue::Integer(1)
     );
 
-    let err = s
-        .eval("ex.check(#{x1: \"astrology\"})", "exercise.rhai")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("`astrology` (for x1) is not one of the constructs"),
-        "{err}"
+    // An answer that is no construct gets a note on its row; the call still succeeds.
+    let check = s
+        .eval(
+            "ex.check(#{x1: \"astrology\", x2: \"coh\"})",
+            "exercise.rhai",
+        )
+        .unwrap()
+        .cast::<qualkit::table::Table>();
+    assert_eq!(
+        check.values("result").unwrap()[0],
+        CellValue::Text("not recognised".into())
+    );
+    assert_eq!(
+        check.values("result").unwrap()[1],
+        CellValue::Text("agree".into())
     );
     write(
         &f,
@@ -243,6 +255,456 @@ fn exercises_compare_answers_with_the_reference_and_explain_differences() {
         err.contains("broken.csv:2") && err.contains("quote not found"),
         "{err}"
     );
+}
+
+/// A copy of the bundled sample, with the teaching key's path.
+fn sample_copy() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap();
+            if name == ".qualkit" {
+                continue;
+            }
+            if path.is_dir() {
+                copy(&path, &to.join(name));
+            } else {
+                std::fs::copy(&path, to.join(name)).unwrap();
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let copy_root = tmp.path().join("deep-end");
+    copy(&root.join("data/deep-end"), &copy_root);
+    (
+        tmp,
+        copy_root,
+        root.join("teaching/keys/npt-extracts-key.csv"),
+    )
+}
+
+fn text(t: &qualkit::table::Table, row: usize, column: &str) -> String {
+    match t.cell(row, column).unwrap() {
+        CellValue::Text(s) => s,
+        CellValue::Missing => String::new(),
+        other => panic!("{column} row {row}: {other:?}"),
+    }
+}
+
+/// Cohen's kappa from (key, answer) pairs, by its definition.
+fn kappa_by_hand(pairs: &[(&str, &str)]) -> f64 {
+    let n = pairs.len() as f64;
+    let observed = pairs.iter().filter(|(a, b)| a == b).count() as f64 / n;
+    let mut labels: Vec<&str> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
+    labels.sort();
+    labels.dedup();
+    let expected: f64 = labels
+        .iter()
+        .map(|l| {
+            let first = pairs.iter().filter(|(a, _)| a == l).count() as f64 / n;
+            let second = pairs.iter().filter(|(_, b)| b == l).count() as f64 / n;
+            first * second
+        })
+        .sum();
+    (observed - expected) / (1.0 - expected)
+}
+
+#[test]
+fn check_reads_every_kind_of_student_mistake_and_scores_the_rest() {
+    use qualkit::exercise::Exercise;
+    let (_tmp, root, key) = sample_copy();
+    let project = qualkit::Project::open(&root).unwrap();
+    let ex = Exercise::load(&project, &root.join("exercises/npt-extracts.csv")).unwrap();
+    // Without the key a student can read the extracts, but checking says where the key is.
+    let table = ex.table().unwrap();
+    assert_eq!(table.rows(), 16);
+    assert!(
+        !table
+            .column_names()
+            .iter()
+            .any(|c| c == "key" || c == "construct" || c == "reason")
+    );
+    let err = ex.check(&BTreeMap::new()).unwrap_err().to_string();
+    assert!(
+        err.contains("no key loaded") && err.contains("ex.save"),
+        "{err}"
+    );
+
+    let ex = ex.with_key(&project, &key).unwrap();
+    let answers: BTreeMap<String, String> = [
+        ("e01", "coherance"),                                // a typo
+        ("e02", "initiation"),                               // a sub-construct's name
+        ("e03", "CA"),                                       // an abbreviation, the defensible one
+        ("e04", "coherence-building"),                       // the 2022 manual's term (differs)
+        ("e05", "npt.reflexive-monitoring.systematisation"), // an id, right construct, other sub
+        ("e06", "astrology"),                                // not a construct
+        ("e07", "Colective action"),                         // a typo in two words
+        ("e08", "   "),                                      // blank
+        ("e09", "Individual Specification"),                 // case
+        ("e10", "cp"),                                       // lower-case abbreviation
+        ("e11", "rm"),                                       // the other defensible reading
+        ("e12", "cognitive"),                                // the start of a name (differs)
+        ("e13", "reflexive monitoring: systematization"),    // construct: sub, US spelling
+        ("e14", "none"),                                     // a distractor
+        ("e15", "No construct"),
+        ("e16", "C"), // short for coherence (differs)
+        ("e1", "CP"), // an extract that does not exist
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let f = ex.check(&answers).unwrap();
+    let t = &f.extracts;
+    let results: Vec<String> = (0..t.rows()).map(|r| text(t, r, "result")).collect();
+    assert_eq!(
+        results,
+        [
+            "agree",
+            "agree",
+            "defensible",
+            "differ",
+            "agree",
+            "not recognised",
+            "agree",
+            "not answered yet",
+            "agree",
+            "agree",
+            "defensible",
+            "differ",
+            "agree",
+            "agree",
+            "agree",
+            "differ",
+            "no such extract"
+        ]
+    );
+    assert_eq!(
+        (f.answered, f.agreed, f.defensible, f.unrecognised),
+        (14, 9, 2, 2)
+    );
+    assert_eq!((f.sub_named, f.sub_agreed), (4, 3));
+    assert!(text(t, 0, "note").contains("did you mean Coherence?"));
+    assert_eq!(text(t, 3, "yours"), "Coherence");
+    assert_eq!(text(t, 4, "sub_construct"), "the key has Reconfiguration");
+    assert_eq!(text(t, 1, "sub_construct"), "Initiation: agrees");
+    assert!(text(t, 5, "note").contains("not a construct"));
+    assert!(text(t, 5, "note").contains("Reflexive monitoring"));
+    assert_eq!(text(t, 11, "yours"), "Cognitive participation");
+    assert!(text(t, 16, "note").contains("did you mean e01?"));
+    // The key, its reason and the sample's coders show only where an answer was read.
+    for row in [5, 7] {
+        for column in ["key", "reason", "sample_coders"] {
+            assert_eq!(text(t, row, column), "", "row {row} {column}");
+        }
+    }
+    assert!(text(t, 2, "key").contains("also defensible: Collective action"));
+    // Both sample coders' codes where they differ (e07, e11); none where they agree with the key.
+    assert_eq!(
+        text(t, 6, "sample_coders"),
+        "ak: Collective action (Interactional workability); rb: Coherence (Internalisation)"
+    );
+    assert!(text(t, 10, "sample_coders").contains("ak: Reflexive monitoring (Reconfiguration)"));
+    assert_eq!(text(t, 0, "sample_coders"), "");
+    assert!(text(t, 10, "note").starts_with("Contested"));
+    // Fourteen answers: kappa is shown, and is the textbook figure over the pairs.
+    let pairs = [
+        ("coh", "coh"),
+        ("cp", "cp"),
+        ("cp", "ca"),
+        ("ca", "coh"),
+        ("rm", "rm"),
+        ("ca", "ca"),
+        ("coh", "coh"),
+        ("cp", "cp"),
+        ("ca", "rm"),
+        ("coh", "cp"),
+        ("rm", "rm"),
+        ("none", "none"),
+        ("none", "none"),
+        ("none", "coh"),
+    ];
+    let expected = kappa_by_hand(&pairs);
+    assert!(
+        (f.kappa.unwrap() - expected).abs() < 1e-12,
+        "{:?} vs {expected}",
+        f.kappa
+    );
+    assert!(
+        t.title()
+            .unwrap()
+            .contains(&format!("Cohen's kappa {expected:.2}"))
+    );
+    // The confusion table counts the key (rows) against the answers (columns).
+    let c = &f.confusion;
+    assert_eq!(c.cell(2, "Coherence").unwrap(), CellValue::Integer(1)); // e04
+    assert_eq!(c.cell(4, "No construct").unwrap(), CellValue::Integer(2));
+}
+
+#[test]
+fn the_class_view_matches_agreement_computed_by_hand() {
+    use qualkit::exercise::Exercise;
+    let (_tmp, root, key) = sample_copy();
+    let project = qualkit::Project::open(&root).unwrap();
+    let ex = Exercise::load(&project, &root.join("exercises/npt-extracts.csv"))
+        .unwrap()
+        .with_key(&project, &key)
+        .unwrap();
+    // Four made-up students on five extracts; one answer is unreadable and counts as missing.
+    let class: [(&str, [(&str, &str); 5]); 4] = [
+        (
+            "ana",
+            [
+                ("e01", "coherence"),
+                ("e02", "CP"),
+                ("e03", "CP"),
+                ("e07", "CA"),
+                ("e14", "none"),
+            ],
+        ),
+        (
+            "ben",
+            [
+                ("e01", "communal specification"),
+                ("e02", "initiation"),
+                ("e03", "CA"),
+                ("e07", "coherence"),
+                ("e14", "none"),
+            ],
+        ),
+        (
+            "cat",
+            [
+                ("e01", "coherence"),
+                ("e02", "CP"),
+                ("e03", "CP"),
+                ("e07", "none"),
+                ("e14", "CA"),
+            ],
+        ),
+        (
+            "dev",
+            [
+                ("e01", "coherence"),
+                ("e02", "Coherence"),
+                ("e03", "astrology"),
+                ("e07", "RM"),
+                ("e14", "none"),
+            ],
+        ),
+    ];
+    for (student, answers) in &class {
+        let answers: BTreeMap<String, String> = answers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ex.save(&answers, student).unwrap();
+    }
+    let saved = ex.submissions_dir();
+    assert!(saved.join("ana.csv").exists());
+    let view = ex.class_view(&saved).unwrap();
+    assert_eq!(view.students, ["ana", "ben", "cat", "dev"]);
+
+    // By hand: the constructs each student's answers mean, per extract.
+    let units: Vec<(&str, Vec<&str>)> = vec![
+        ("e01", vec!["coh", "coh", "coh", "coh"]),
+        ("e02", vec!["cp", "cp", "cp", "coh"]),
+        ("e03", vec!["cp", "ca", "cp"]),
+        ("e07", vec!["ca", "coh", "none", "rm"]),
+        ("e14", vec!["none", "none", "ca", "none"]),
+    ];
+    // Expected disagreement over all pairable answers; observed per extract, as shares of
+    // ordered pairs of answers that differ.
+    let all: Vec<&str> = units.iter().flat_map(|(_, u)| u.iter().copied()).collect();
+    let n = all.len() as f64;
+    let mut differing = 0.0;
+    for (i, a) in all.iter().enumerate() {
+        for (j, b) in all.iter().enumerate() {
+            if i != j && a != b {
+                differing += 1.0;
+            }
+        }
+    }
+    let expected = differing / (n * (n - 1.0));
+    let mut observed_total = 0.0;
+    for (id, unit) in &units {
+        let m = unit.len() as f64;
+        let mut differ = 0.0;
+        for (i, a) in unit.iter().enumerate() {
+            for (j, b) in unit.iter().enumerate() {
+                if i != j && a != b {
+                    differ += 1.0;
+                }
+            }
+        }
+        let observed = differ / (m * (m - 1.0));
+        observed_total += observed * m / n;
+        let row = view.rows.iter().find(|r| r.id == *id).unwrap();
+        assert_eq!(row.answered, unit.len(), "{id}");
+        let alpha = row.alpha.unwrap();
+        assert!(
+            (alpha - (1.0 - observed / expected)).abs() < 1e-12,
+            "{id}: {alpha}"
+        );
+    }
+    let alpha_overall = 1.0 - observed_total / expected;
+    assert!((view.alpha.unwrap() - alpha_overall).abs() < 1e-12);
+    // Extracts nobody answered have no alpha; the class split where the most common answer
+    // came from fewer than two thirds: e07 (1 of 4); e03 has 2 of 3 (not split).
+    assert!(
+        view.rows
+            .iter()
+            .find(|r| r.id == "e05")
+            .unwrap()
+            .alpha
+            .is_none()
+    );
+    assert_eq!(view.split_ids(), ["e07"]);
+
+    let (table, confusion, splits) = ex.class_tables(&view).unwrap();
+    assert!(
+        table
+            .title()
+            .unwrap()
+            .contains(&format!("alpha over all extracts {alpha_overall:.2}"))
+    );
+    assert_eq!(splits.rows(), 1);
+    assert_eq!(text(&splits, 0, "id"), "e07");
+    // Confusion: key Collective action (e07) got one of each; key No construct (e14) got
+    // three "none" and one Collective action.
+    let confusion = confusion.unwrap();
+    assert_eq!(
+        confusion.cell(2, "Reflexive monitoring").unwrap(),
+        CellValue::Integer(1)
+    );
+    assert_eq!(
+        confusion.cell(4, "No construct").unwrap(),
+        CellValue::Integer(3)
+    );
+    assert_eq!(
+        confusion.cell(4, "Collective action").unwrap(),
+        CellValue::Integer(1)
+    );
+    // Saving again replaces a student's answers; an unknown extract saves nothing.
+    let err = ex
+        .save(&[("e99".to_string(), "CP".to_string())].into(), "ana")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no extract `e99`"), "{err}");
+    assert_eq!(ex.class_view(&saved).unwrap().rows[0].answered, 4);
+}
+
+#[test]
+fn classification_rules_fail_loudly_and_classifications_can_be_removed_and_restored() {
+    let f = fixture_with_transcripts();
+    let mut s = Session::new(f.root(), Limits::default());
+    let _ = s
+        .eval(
+            &format!("let p = project({:?});", f.root().display().to_string()),
+            "t",
+        )
+        .unwrap();
+    let fails = |s: &mut Session, rule: &str| {
+        s.eval(&format!("p.classify(\"r\", {rule})"), "t")
+            .unwrap_err()
+            .to_string()
+    };
+    let err = fails(&mut s, "|c| c.evidence[\"ctx.leed\"] > 0");
+    assert!(
+        err.contains("no code `ctx.leed`")
+            && err.contains("did you mean ctx.lead?")
+            && err.contains("coh.diff"),
+        "{err}"
+    );
+    let err = fails(&mut s, "|c| c.evidence_by_phase[\"P9\"][\"coh\"]");
+    assert!(err.contains("no phase `P9`") && err.contains("P2"), "{err}");
+    let err = fails(&mut s, "|c| c.integraton");
+    assert!(
+        err.contains("no attribute `integraton`") && err.contains("did you mean integration?"),
+        "{err}"
+    );
+    let err = fails(&mut s, "|c| if c.words > 1000000 { \"long\" }");
+    assert!(err.contains("returned nothing"), "{err}");
+    let err = fails(&mut s, "|c| #{value: (), reason: \"why\"}");
+    assert!(err.contains("empty `value`"), "{err}");
+    // None of the failed rules stored anything.
+    let classified = |f: &Fixture| {
+        std::fs::read_to_string(f.root().join("classifications.csv")).unwrap_or_default()
+    };
+    assert!(!classified(&f).contains(",r,") && !classified(&f).starts_with("r,"));
+
+    // Known names still read as before, and `in` asks without failing.
+    let out = s
+        .eval(
+            "p.classify(\"size\", |c| if \"coh\" in c.evidence && c.evidence[\"coh\"] >= 0 && c.integration != \"\" { #{value: \"some\", reason: `${c.words} words`} } else { \"none\" });\n\
+             let removed = p.remove_classification(\"size\");\n\
+             let gone = (\"size\" in p.cases()[0]);\n\
+             let entry = p.log()[-1];\n\
+             p.revert(entry.id);\n\
+             [removed, gone, entry.action, (\"size\" in p.cases()[0])]",
+            "t",
+        )
+        .unwrap()
+        .cast::<rhai::Array>();
+    assert_eq!(out[0].as_int().unwrap(), 2);
+    assert!(!out[1].as_bool().unwrap());
+    assert_eq!(
+        out[2].clone().into_string().unwrap(),
+        "remove classification"
+    );
+    assert!(
+        out[3].as_bool().unwrap(),
+        "reverting the removal brings it back"
+    );
+    assert!(classified(&f).contains("size"));
+    let err = s
+        .eval("p.remove_classification(\"nothing\")", "t")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no classification `nothing`") && err.contains("size"),
+        "{err}"
+    );
+}
+
+#[test]
+fn reliability_asks_which_column_holds_the_units() {
+    use crate::common::qualkit;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("class.csv");
+    std::fs::write(
+        &file,
+        "extract,ana,ben\ne01,coh,coh\ne02,cp,ca\ne03,rm,rm\n",
+    )
+    .unwrap();
+    let (ok, _, err) = qualkit(&["reliability", file.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("which column holds the units?")
+            && err.contains("`extract`")
+            && err.contains("extract, ana, ben")
+            && err.contains("--unit-column extract"),
+        "{err}"
+    );
+    // Ids that look like ids under another name are caught too.
+    std::fs::write(&file, "item_no,ana,ben\nq1,coh,coh\nq2,cp,ca\nq3,rm,rm\n").unwrap();
+    let (ok, _, err) = qualkit(&["reliability", file.to_str().unwrap()]);
+    assert!(!ok && err.contains("`item_no`"), "{err}");
+    let (ok, out, err) = qualkit(&[
+        "reliability",
+        file.to_str().unwrap(),
+        "--unit-column",
+        "item_no",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Agreement of 2 coders on 3 units"), "{out}");
+    // Every column a coder, when the user says so.
+    std::fs::write(&file, "a,b,c\nx1,x1,x2\ny1,y2,y1\nz3,z3,z3\n").unwrap();
+    let (ok, _, err) = qualkit(&["reliability", file.to_str().unwrap()]);
+    assert!(!ok && err.contains("`a`"), "{err}");
+    let (ok, out, err) = qualkit(&["reliability", file.to_str().unwrap(), "--all-coders"]);
+    assert!(ok && out.contains("Agreement of 3 coders"), "{err}{out}");
 }
 
 #[test]
@@ -275,11 +737,15 @@ fn the_npt_module_explains_constructs_with_the_projects_own_examples() {
         study.join("transcripts/m.txt")
     })
     .unwrap();
-    let err = s
-        .eval("npt::explain(\"coherence\")", "t")
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("no project is open yet"), "{err}");
+    // Explaining needs no project: the definition and question, and a word on examples.
+    let _ = s.eval("npt::explain(\"coherence\")", "t").unwrap();
+    let before = printed.borrow().join("\n");
+    assert!(
+        before.starts_with("Coherence: The sense-making work"),
+        "{before}"
+    );
+    assert!(before.contains("Open a project"), "{before}");
+    printed.borrow_mut().clear();
     let counts = s.eval(&code, "teach.rhai").unwrap().cast::<rhai::Array>();
     let counts: Vec<i64> = counts.into_iter().map(|v| v.as_int().unwrap()).collect();
     assert_eq!(counts, [4, 4, 21]);

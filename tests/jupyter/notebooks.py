@@ -3,6 +3,7 @@
     python tests/jupyter/notebooks.py --save   # re-run and save the outputs into the files
 """
 
+import os
 import pathlib
 import shutil
 import sys
@@ -12,14 +13,15 @@ import nbclient
 import nbformat
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# The students' notebooks, and the instructor's guide kept with the teaching keys.
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "teaching").glob("*.ipynb"))
 
 
 def execute(path: pathlib.Path) -> nbformat.NotebookNode:
     """Runs every cell in a fresh qualkit kernel started in the notebook's folder; a cell
     error raises nbclient's CellExecutionError.
 
-    The notebook runs in a copy of notebooks/ and data/: what its cells code, classify or
+    The notebook runs in a copy of notebooks/, data/ and teaching/: what its cells code, classify or
     memo is written to the project's files, as it would be for a user, and the bundled
     sample must stay as committed."""
     notebook = nbformat.read(path, as_version=4)
@@ -27,7 +29,7 @@ def execute(path: pathlib.Path) -> nbformat.NotebookNode:
         cell.setdefault("id", f"cell-{index:02}")
     with tempfile.TemporaryDirectory() as scratch:
         copy = pathlib.Path(scratch)
-        for folder in ("notebooks", "data"):
+        for folder in ("notebooks", "data", "teaching"):
             shutil.copytree(
                 ROOT / folder, copy / folder, ignore=shutil.ignore_patterns(".qualkit")
             )
@@ -37,7 +39,16 @@ def execute(path: pathlib.Path) -> nbformat.NotebookNode:
             timeout=300,
             resources={"metadata": {"path": str(copy / path.parent.name)}},
         )
-        client.execute()
+        # Lesson copies (npt::lesson_project) go under the temporary folder: this run's.
+        saved_tmpdir = os.environ.get("TMPDIR")
+        os.environ["TMPDIR"] = str(copy)
+        try:
+            client.execute()
+        finally:
+            if saved_tmpdir is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = saved_tmpdir
     return notebook
 
 

@@ -6,6 +6,7 @@ import socket
 import struct
 import subprocess
 import sys
+import pathlib
 import time
 
 import pytest
@@ -460,6 +461,54 @@ def test_annotate_is_a_widget_that_codes_through_its_comm(kernel, tmp_path):
     assert coding_rows(project, "widget-tester") == []
     log = (project / "log.jsonl").read_text(encoding="utf-8")
     assert '"widget-tester"' in log
+
+
+def test_students_code_exercise_extracts_in_the_widget_and_check_their_codings(kernel, tmp_path):
+    _, kc = kernel
+    project = sample_copy(tmp_path)
+    key = pathlib.Path("teaching/keys/npt-extracts-key.csv").resolve()
+    reply, _ = run(kc, f'let p = project("{project}"); let ex = p.exercise("exercises/npt-extracts.csv", "{key}");')
+    assert reply["status"] == "ok", reply
+    reply, outputs = run(kc, 'ex.annotate("sam")')
+    assert reply["status"] == "ok", reply
+    comm = [m["content"] for m in outputs if m["msg_type"] == "comm_open"][0]
+    state = comm["data"]["state"]
+    assert state["coder"] == "sam"
+    codes = {c["id"] for c in state["codes"]}
+    assert {"npt.cognitive-participation.initiation", "npt.reflexive-monitoring", "none"} <= codes
+    assert "context.leadership" not in codes, "only the constructs and No construct are offered"
+    assert "I was the one who pushed for us to apply" in state["html"]
+
+    # Select e02's quote in the workspace document and code it to a sub-construct; select
+    # part of e14 and code it as fitting no construct.
+    workspace = project / "exercises" / "npt-extracts-workspace"
+    text = (workspace / "transcripts" / "extracts.txt").read_text(encoding="utf-8").split("---\n", 2)[2]
+
+    def code(quote, code_id):
+        start = text.index(quote)
+        messages = shell_request(kc, "comm_msg", {
+            "comm_id": comm["comm_id"],
+            "data": {"method": "custom", "content": {
+                "action": "code", "start": start, "end": start + len(quote), "code": code_id}},
+        })
+        state = widget_update(messages)
+        assert state["message"]["kind"] == "ok", state["message"]
+
+    code("I was the one who pushed for us to apply", "npt.cognitive-participation.initiation")
+    code("eating up my time", "none")
+    code("Everybody refers, for a start.", "npt.collective-action")
+    rows = coding_rows(workspace, "sam")
+    assert sorted(r["code"] for r in rows) == ["none", "npt.cognitive-participation.initiation", "npt.collective-action"]
+    assert not coding_rows(project, "sam"), "the study's own codings are untouched"
+
+    reply, outputs = run(kc, 'let mine = ex.coded("sam"); mine')
+    assert reply["status"] == "ok", reply
+    reply, outputs = run(kc, 'let s = ex.score(mine); `${s.answered} ${s.agreed} ${s.defensible} ${s.sub_agreed}`')
+    assert results(outputs)[0]["data"]["text/plain"].strip('"') == "3 2 1 1"
+    reply, outputs = run(kc, 'ex.check(mine)')
+    html = results(outputs)[0]["data"]["text/html"]
+    assert "Initiation: agrees" in html
+    assert "not answered yet" in html
 
 
 def test_comms_to_unknown_targets_are_closed(kernel):
