@@ -104,19 +104,15 @@ fn cell_kwic(p: &ProjectHandle) -> Result<Table, Error> {
 }
 
 fn cell_summarise(p: &ProjectHandle) -> Result<(), Error> {
-    p.summarise(
-        "Cyan",
-        "npt.coherence",
-        "Shared view of the CLP role by P2.",
-    )?;
+    let summary = "Shared view of the CLP role by P2.";
+    p.summarise("Cyan", "npt.coherence", summary)?;
     Ok(())
 }
 
 fn cell_timeline(p: &ProjectHandle) -> Result<Chart, Error> {
-    Ok(
-        p.matrix_across_measure("integration", "phase", "npt.collective-action", "density")?
-            .timeline()?,
-    )
+    let densities =
+        p.matrix_across_measure("integration", "phase", "npt.collective-action", "density")?;
+    densities.timeline()
 }
 
 #[test]
