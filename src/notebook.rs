@@ -23,7 +23,7 @@
 //! | `p.framework(themes, "integration")`    | `p.framework_grouped(themes, "integration")?`     |
 //! | `p.compare("integration")`              | `p.compare("integration")?`                       |
 //! | `p.compare("integration", themes)`      | `p.compare_themes("integration", themes)?`        |
-//! | `p.kwic("social prescribing")`          | `p.kwic("social prescribing")?`                   |
+//! | `p.kwic("waiting list")`                | `p.kwic("waiting list")?`                         |
 //! | `p.find(coded("a").same_turn("b"))`     | `p.find(coded("a").same_turn(coded("b")))?`       |
 //! | `p.agreement("ak", "rb", themes)`       | `p.agreement_on("ak", "rb", themes)?`             |
 //! | `p.coded_by("ak")`                      | `p.coded_by("ak")`                                |
@@ -382,18 +382,22 @@ impl ProjectHandle {
         )
     }
 
-    /// Agreement between two coders on chosen codes, each counting with the codes below it:
-    /// `p.agreement_on("ak", "rb", "npt")?`.
+    /// Agreement between two coders on a code or a list of codes, each counting with the
+    /// codes below it, as the Rhai `agreement` takes them: `p.agreement_on("ak", "rb", "npt")?`
+    /// is one row for all of NPT, `["npt.coherence", "npt.collective-action"]` a row each.
     pub fn agreement_on(
         &self,
         first: &str,
         second: &str,
         codes: impl Into<Codes>,
     ) -> Result<Table> {
-        let codes = codes.into();
+        let codes = match codes.into() {
+            Codes::Below(code) => vec![code],
+            Codes::List(codes) => codes,
+        };
         let project = self.open_project()?;
         let comparison = SpanComparison::new(&project, first, second)?;
-        let codes = comparison.resolve_codes(Some(&codes.ids(&project)?))?;
+        let codes = comparison.resolve_codes(Some(&codes))?;
         comparison.table(&codes, Breakdown::Code, Level::Character)
     }
 }
