@@ -93,7 +93,7 @@ fn cell_matrix(p: &ProjectHandle) -> Result<Table, Error> {
 }
 
 fn cell_heatmap(constructs: &Table) -> Result<Chart, Error> {
-    Ok(constructs.heatmap()?)
+    constructs.heatmap()
 }
 
 fn cell_framework(p: &ProjectHandle) -> Result<FrameworkMatrix, Error> {
@@ -101,7 +101,7 @@ fn cell_framework(p: &ProjectHandle) -> Result<FrameworkMatrix, Error> {
 }
 
 fn cell_compare(p: &ProjectHandle) -> Result<Chart, Error> {
-    Ok(p.compare_themes("integration", "npt")?.bars()?)
+    p.compare_themes("integration", "npt")?.bars()
 }
 
 fn cell_kwic(p: &ProjectHandle) -> Result<Table, Error> {
