@@ -509,6 +509,24 @@ impl Chart {
     }
 }
 
+/// Charts of a table, as a Rust notebook draws them: `p.matrix("case", "npt")?.heatmap()?`.
+impl Table {
+    /// A heatmap of a matrix (first text column: row labels; numeric columns: cells).
+    pub fn heatmap(&self) -> Result<Chart> {
+        Chart::heatmap(self)
+    }
+
+    /// Grouped bars, one group per row and one bar per numeric column.
+    pub fn bars(&self) -> Result<Chart> {
+        Chart::bars(self)
+    }
+
+    /// A timeline, the numeric columns as phases in order and one line per row.
+    pub fn timeline(&self) -> Result<Chart> {
+        Chart::timeline(self)
+    }
+}
+
 impl std::fmt::Display for Chart {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

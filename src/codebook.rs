@@ -267,6 +267,43 @@ impl Codebook {
             .collect())
     }
 
+    /// The ids of a code's children, or the code's own id when it has none: the columns a
+    /// matrix shows for one code (`matrix("case", "npt")`: the four constructs).
+    pub fn children_or_self(&self, key: &str) -> Result<Vec<String>> {
+        let parent = self.resolve(key)?;
+        let children: Vec<String> = self
+            .codes
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(parent.id.as_str()))
+            .map(|c| c.id.clone())
+            .collect();
+        Ok(if children.is_empty() {
+            vec![parent.id.clone()]
+        } else {
+            children
+        })
+    }
+
+    /// The themes a comparison shows when none are named: the codes one level below each
+    /// top-level code, and top-level codes that have no children.
+    pub fn default_themes(&self) -> Vec<String> {
+        let mut themes = Vec::new();
+        for root in self.codes.iter().filter(|c| c.parent.is_none()) {
+            let children: Vec<String> = self
+                .codes
+                .iter()
+                .filter(|c| c.parent.as_deref() == Some(root.id.as_str()))
+                .map(|c| c.id.clone())
+                .collect();
+            if children.is_empty() {
+                themes.push(root.id.clone());
+            } else {
+                themes.extend(children);
+            }
+        }
+        themes
+    }
+
     /// The code and everything below it.
     pub fn descendants_and_self(&self, id: &str) -> Vec<&Code> {
         let mut out = Vec::new();

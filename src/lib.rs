@@ -3,6 +3,7 @@
 //! Data flows one way: [`ingest`] reads documents from disk, [`store`] keeps codings, memos and
 //! the audit log in SQLite, [`coding`] turns quotes, rules and dictionaries into spans, and
 //! [`project`] ties them together for the front ends (the CLI, scripts and notebooks).
+//! In a Rust notebook (evcxr), `use qualkit::prelude::*;` (see [`notebook`]).
 
 #[cfg(feature = "dataframe")]
 pub mod agreement;
@@ -31,11 +32,15 @@ pub mod ingest;
 pub mod kernel;
 #[cfg(feature = "dataframe")]
 pub mod nomad;
+#[cfg(feature = "dataframe")]
+pub mod notebook;
+#[cfg(feature = "dataframe")]
+pub mod prelude;
 pub mod project;
 pub mod record;
 #[cfg(feature = "repl")]
 pub mod repl;
-#[cfg(feature = "dataframe")]
+#[cfg(feature = "script")]
 pub mod script;
 pub mod segments;
 pub mod sets;

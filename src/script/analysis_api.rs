@@ -56,41 +56,16 @@ pub(super) fn strings(values: &Array, argument: &str) -> Fallible<Vec<String>> {
 /// A code's children, or the code itself when it has none: the columns `matrix` and
 /// `compare` use for a single code.
 fn children_or_self(p: &ProjectRef, code: &str) -> Fallible<Vec<String>> {
-    let project = p.project.borrow();
-    let parent = project.codebook.resolve(code).map_err(fail)?;
-    let children: Vec<String> = project
+    p.project
+        .borrow()
         .codebook
-        .codes()
-        .iter()
-        .filter(|c| c.parent.as_deref() == Some(parent.id.as_str()))
-        .map(|c| c.id.clone())
-        .collect();
-    Ok(if children.is_empty() {
-        vec![parent.id.clone()]
-    } else {
-        children
-    })
+        .children_or_self(code)
+        .map_err(fail)
 }
 
-/// Themes to compare when none are given: the codes one level below each top-level code,
-/// and top-level codes that have no children.
+/// Themes to compare when none are given (see `Codebook::default_themes`).
 fn default_themes(p: &ProjectRef) -> Vec<String> {
-    let project = p.project.borrow();
-    let codes = project.codebook.codes();
-    let mut themes = Vec::new();
-    for root in codes.iter().filter(|c| c.parent.is_none()) {
-        let children: Vec<String> = codes
-            .iter()
-            .filter(|c| c.parent.as_deref() == Some(root.id.as_str()))
-            .map(|c| c.id.clone())
-            .collect();
-        if children.is_empty() {
-            themes.push(root.id.clone());
-        } else {
-            themes.extend(children);
-        }
-    }
-    themes
+    p.project.borrow().codebook.default_themes()
 }
 
 fn query_of(value: &Dynamic) -> Fallible<Query> {

@@ -9,6 +9,7 @@ mod exchange;
 mod formats;
 mod generate;
 mod ingest;
+mod notebook;
 mod reanchor;
 mod record;
 mod sample;
