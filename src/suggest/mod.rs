@@ -11,8 +11,11 @@
 //! made, in one log entry that `qualkit revert` undoes whole.
 
 pub mod logreg;
+mod tables;
 pub mod tfidf;
 pub mod units;
+
+pub use tables::{evaluation_table, similar_table};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -528,7 +531,7 @@ impl Project {
         };
         let warning = (examples < MIN_EXAMPLES).then(|| {
             format!(
-                "only {examples} coded {}s to learn from (fewer than {MIN_EXAMPLES}): the figures are rough and the suggestions weak; code more first",
+                "only {examples} coded {}s (fewer than {MIN_EXAMPLES}): rough figures, weak suggestions",
                 options.unit.name()
             )
         });
@@ -553,6 +556,59 @@ impl Project {
         let prepared = self.prepare(code, options)?;
         let (scores, folds) = self.cross_validate(&prepared, options)?;
         self.evaluation_of(&prepared, &scores, folds, options)
+    }
+
+    /// Evaluations of several codes (every code the coders learned from applied, when `codes`
+    /// is `None`). A code with too few coded units for cross-validation gets a row with no
+    /// figures and a warning saying so.
+    pub fn evaluate_codes(
+        &self,
+        codes: Option<&[String]>,
+        options: &Options,
+    ) -> Result<Vec<Evaluation>> {
+        let codes: Vec<String> = match codes {
+            Some(codes) => codes
+                .iter()
+                .map(|c| Ok(self.codebook.resolve(c)?.id.clone()))
+                .collect::<Result<_>>()?,
+            None => {
+                let coders: Vec<String> = match &options.coder {
+                    Some(c) => vec![c.clone()],
+                    None => self.human_coders()?,
+                };
+                let applied: BTreeSet<String> = self
+                    .codings()?
+                    .into_iter()
+                    .filter(|c| coders.contains(&c.coder))
+                    .map(|c| c.code)
+                    .collect();
+                applied.into_iter().collect()
+            }
+        };
+        let mut out = Vec::with_capacity(codes.len());
+        for code in &codes {
+            let prepared = self.prepare(code, options)?;
+            match self.cross_validate(&prepared, options) {
+                Ok((scores, folds)) => {
+                    out.push(self.evaluation_of(&prepared, &scores, folds, options)?)
+                }
+                Err(Error::Argument { message, .. }) => out.push(Evaluation {
+                    code: prepared.code.clone(),
+                    unit: options.unit,
+                    coders: prepared.coders.clone(),
+                    units: prepared.units.len(),
+                    examples: prepared.labels.iter().filter(|l| **l).count(),
+                    folds: 0,
+                    precision: None,
+                    recall: None,
+                    kappa: None,
+                    against: None,
+                    warning: Some(message),
+                }),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(out)
     }
 
     /// Suggestions of `code`: every unit not yet coded with it, scored, best first, with the
