@@ -108,25 +108,24 @@ fn whole(value: &Dynamic, what: &str) -> Fallible<usize> {
 
 /// A place as `[document, start, end]` or a map with those keys.
 fn place(value: &Dynamic) -> Fallible<(String, usize, usize)> {
-    if let Some(list) = value.read_lock::<Array>() {
-        if let [document, start, end] = list.as_slice() {
-            return Ok((
-                document.to_string(),
-                whole(start, "start")?,
-                whole(end, "end")?,
-            ));
-        }
+    if let Some(list) = value.read_lock::<Array>()
+        && let [document, start, end] = list.as_slice()
+    {
+        return Ok((
+            document.to_string(),
+            whole(start, "start")?,
+            whole(end, "end")?,
+        ));
     }
-    if let Some(map) = value.read_lock::<Map>() {
-        if let (Some(document), Some(start), Some(end)) =
+    if let Some(map) = value.read_lock::<Map>()
+        && let (Some(document), Some(start), Some(end)) =
             (map.get("document"), map.get("start"), map.get("end"))
-        {
-            return Ok((
-                document.to_string(),
-                whole(start, "start")?,
-                whole(end, "end")?,
-            ));
-        }
+    {
+        return Ok((
+            document.to_string(),
+            whole(start, "start")?,
+            whole(end, "end")?,
+        ));
     }
     Err(fail(format!(
         "accept_suggestions: a place is [document, start, end] or #{{document, start, end}}, not {value}"

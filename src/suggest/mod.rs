@@ -226,6 +226,18 @@ pub struct Accepted {
     pub skipped_overlaps: usize,
 }
 
+/// One unit as the cross-validation saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scored {
+    pub document: String,
+    pub start: usize,
+    pub end: usize,
+    /// Whether the coders learned from coded it ([`POSITIVE_RULE`]).
+    pub coded: bool,
+    /// The score the fold that did not learn from it gives it (0-1).
+    pub score: f64,
+}
+
 /// A passage like another, by TF-IDF cosine.
 #[derive(Debug, Clone, Serialize)]
 pub struct Similar {
@@ -556,6 +568,27 @@ impl Project {
         let prepared = self.prepare(code, options)?;
         let (scores, folds) = self.cross_validate(&prepared, options)?;
         self.evaluation_of(&prepared, &scores, folds, options)
+    }
+
+    /// Every unit with its label and its cross-validated score: what the evaluation's figures
+    /// are counted from, for checking them or drawing other figures.
+    pub fn cross_validated(&self, code: &str, options: &Options) -> Result<Vec<Scored>> {
+        let prepared = self.prepare(code, options)?;
+        let (scores, _) = self.cross_validate(&prepared, options)?;
+        let documents = self.documents();
+        Ok(prepared
+            .units
+            .iter()
+            .zip(&prepared.labels)
+            .zip(scores)
+            .map(|((u, &coded), score)| Scored {
+                document: documents[u.document].id.clone(),
+                start: u.start,
+                end: u.end,
+                coded,
+                score,
+            })
+            .collect())
     }
 
     /// Evaluations of several codes (every code the coders learned from applied, when `codes`
