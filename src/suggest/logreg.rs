@@ -20,8 +20,9 @@ pub struct Model {
     bias: f64,
 }
 
-/// How hard the fit tries.
-const MAX_ITERATIONS: usize = 200;
+/// How hard the fit tries: scikit-learn's defaults (100 iterations, gradient below 1e-4).
+const MAX_ITERATIONS: usize = 100;
+const GRADIENT_TOLERANCE: f64 = 1e-4;
 const HISTORY: usize = 10;
 
 impl Model {
@@ -146,7 +147,7 @@ fn lbfgs(problem: &Problem, mut w: Vec<f64>) -> Vec<f64> {
         std::collections::VecDeque::with_capacity(HISTORY);
     for iteration in 0..MAX_ITERATIONS {
         let largest = gradient.iter().fold(0.0f64, |m, g| m.max(g.abs()));
-        if largest < 1e-5 {
+        if largest < GRADIENT_TOLERANCE {
             break;
         }
         // Two-loop recursion: direction = -H·gradient.
@@ -210,7 +211,7 @@ fn lbfgs(problem: &Problem, mut w: Vec<f64>) -> Vec<f64> {
         w = next;
         value = next_value;
         gradient = next_gradient;
-        if iteration > 0 && improvement.abs() <= 1e-10 * value.abs().max(1.0) {
+        if iteration > 0 && improvement.abs() <= 1e-9 * value.abs().max(1.0) {
             break;
         }
     }
