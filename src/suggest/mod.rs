@@ -262,11 +262,17 @@ pub enum Query {
 }
 
 /// Everything learned from for one code.
-struct Prepared {
-    code: String,
-    coders: Vec<String>,
+/// The units of every document and their terms: the same for every code.
+struct Passages {
     units: Vec<Unit>,
     corpus: Corpus,
+}
+
+struct Prepared<'p> {
+    code: String,
+    coders: Vec<String>,
+    units: &'p [Unit],
+    corpus: &'p Corpus,
     labels: Vec<bool>,
     /// Units some coding of the code (by the coders learned from, or accepted) touches.
     touched: Vec<bool>,
@@ -403,7 +409,18 @@ impl Project {
         spans
     }
 
-    fn prepare(&self, code: &str, options: &Options) -> Result<Prepared> {
+    fn passages(&self, kind: UnitKind) -> Passages {
+        let units = self.units(kind);
+        let corpus = Corpus::of(self.documents(), &units);
+        Passages { units, corpus }
+    }
+
+    fn prepare<'p>(
+        &self,
+        passages: &'p Passages,
+        code: &str,
+        options: &Options,
+    ) -> Result<Prepared<'p>> {
         let code = self.codebook.resolve(code)?.id.clone();
         let codes: BTreeSet<String> = self
             .codebook
@@ -446,11 +463,11 @@ impl Project {
         let against_spans = options.against.as_ref().map(|a| {
             self.spans_by_document(&codings, |c| codes.contains(&c.code) && &c.coder == a)
         });
-        let units = self.units(options.unit);
+        let units = &passages.units;
         let mut labels = Vec::with_capacity(units.len());
         let mut touched = Vec::with_capacity(units.len());
         let mut against_labels = Vec::new();
-        for unit in &units {
+        for unit in units {
             let span = (unit.start, unit.end);
             let (positive, touches) = units::label(span, &training[unit.document]);
             let (_, touches_accepted) = units::label(span, &accepted[unit.document]);
@@ -460,12 +477,11 @@ impl Project {
                 against_labels.push(units::label(span, &spans[unit.document]).0);
             }
         }
-        let corpus = Corpus::of(self.documents(), &units);
         Ok(Prepared {
             code,
             coders,
             units,
-            corpus,
+            corpus: &passages.corpus,
             labels,
             touched,
             against: options.against.clone().map(|a| (a, against_labels)),
@@ -497,7 +513,7 @@ impl Project {
         for fold in 0..k {
             let training: Vec<usize> = (0..fold_of.len()).filter(|&i| fold_of[i] != fold).collect();
             let weighting = Weighting::fit(
-                &prepared.corpus,
+                prepared.corpus,
                 &training,
                 options.min_df,
                 options.max_terms,
@@ -565,7 +581,8 @@ impl Project {
     /// How well suggestions of `code` agree with the human coding: k-fold cross-validation
     /// (stratified, seeded), precision, recall and Cohen's kappa over every unit.
     pub fn evaluate_suggestions(&self, code: &str, options: &Options) -> Result<Evaluation> {
-        let prepared = self.prepare(code, options)?;
+        let passages = self.passages(options.unit);
+        let prepared = self.prepare(&passages, code, options)?;
         let (scores, folds) = self.cross_validate(&prepared, options)?;
         self.evaluation_of(&prepared, &scores, folds, options)
     }
@@ -573,7 +590,8 @@ impl Project {
     /// Every unit with its label and its cross-validated score: what the evaluation's figures
     /// are counted from, for checking them or drawing other figures.
     pub fn cross_validated(&self, code: &str, options: &Options) -> Result<Vec<Scored>> {
-        let prepared = self.prepare(code, options)?;
+        let passages = self.passages(options.unit);
+        let prepared = self.prepare(&passages, code, options)?;
         let (scores, _) = self.cross_validate(&prepared, options)?;
         let documents = self.documents();
         Ok(prepared
@@ -619,8 +637,9 @@ impl Project {
             }
         };
         let mut out = Vec::with_capacity(codes.len());
+        let passages = self.passages(options.unit);
         for code in &codes {
-            let prepared = self.prepare(code, options)?;
+            let prepared = self.prepare(&passages, code, options)?;
             match self.cross_validate(&prepared, options) {
                 Ok((scores, folds)) => {
                     out.push(self.evaluation_of(&prepared, &scores, folds, options)?)
@@ -652,7 +671,8 @@ impl Project {
     }
 
     fn suggestions(&self, code: &str, options: &Options, reasons: bool) -> Result<Suggestions> {
-        let prepared = self.prepare(code, options)?;
+        let passages = self.passages(options.unit);
+        let prepared = self.prepare(&passages, code, options)?;
         let (scores, folds) = self.cross_validate(&prepared, options)?;
         let evaluation = self.evaluation_of(&prepared, &scores, folds, options)?;
         let mut candidates: Vec<usize> = (0..prepared.units.len())
@@ -676,7 +696,7 @@ impl Project {
         let nearest: Vec<Vec<Nearest>> = if reasons && !listed.is_empty() {
             let all: Vec<usize> = (0..prepared.units.len()).collect();
             let weighting =
-                Weighting::fit(&prepared.corpus, &all, options.min_df, options.max_terms);
+                Weighting::fit(prepared.corpus, &all, options.min_df, options.max_terms);
             let examples: Vec<(usize, SparseVector)> = (0..prepared.units.len())
                 .filter(|&i| prepared.labels[i])
                 .map(|i| (i, weighting.vector(&prepared.corpus.units[i])))
