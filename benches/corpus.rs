@@ -5,6 +5,7 @@
 //! cargo bench --bench corpus                          # QUALKIT_BENCH_MB (default 100) MB, temp dir
 //! cargo bench --bench corpus -- --project DIR         # a corpus from `qualkit gen-corpus --codings N`
 //! cargo bench --bench corpus -- --project DIR --json results.json --runs 5 --only matrix,kwic
+//! cargo bench --bench corpus -- --project DIR --only suggest   # run on request only
 //! ```
 //!
 //! Each workload runs once cold, then `--runs` times warm (fewer once it has taken 30 s in
@@ -59,6 +60,12 @@ const WORKLOADS: &[(&str, &str)] = &[
         "character-level agreement of two coders, 50 codes",
     ),
 ];
+
+/// Workloads run only when asked for by `--only`: without a baseline in Python, and long.
+const ON_REQUEST: &[(&str, &str)] = &[(
+    "suggest",
+    "suggestions of one code learned from one coder: sentences, 5-fold cross-validation, TF-IDF + logistic regression, the 20 best with their nearest coded sentences",
+)];
 
 /// Warm runs stop once the workload has taken this long in all, cold run included.
 const BUDGET: Duration = Duration::from_secs(30);
@@ -158,11 +165,13 @@ fn main() {
         }
     };
     let mut results = Vec::new();
-    for (workload, what) in WORKLOADS {
+    for (workload, what) in WORKLOADS.iter().chain(ON_REQUEST) {
+        let asked = |only: &Vec<String>| only.iter().any(|o| o == workload);
+        let on_request = ON_REQUEST.iter().any(|(w, _)| w == workload);
         if options
             .only
             .as_ref()
-            .is_some_and(|only| !only.iter().any(|o| o == workload))
+            .map_or(on_request, |only| !asked(only))
         {
             continue;
         }
@@ -490,6 +499,19 @@ fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
                     Some(qualkit::table::CellValue::Integer(both)) => *both as u64,
                     other => panic!("overall `both` is {other:?}"),
                 }
+            })
+        }
+        "suggest" => {
+            let project = open();
+            let options = qualkit::suggest::Options {
+                coder: Some("ak".into()),
+                limit: Some(20),
+                ..Default::default()
+            };
+            measure(workload, text_bytes(&project), runs, || {
+                let made = project.suggest("g0.c0", &options).expect("suggestions");
+                eprintln!("suggest: {}", made.evaluation.summary());
+                made.scored as u64
             })
         }
         other => panic!("unknown workload `{other}`"),

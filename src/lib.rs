@@ -46,6 +46,8 @@ pub mod segments;
 pub mod sets;
 pub mod store;
 #[cfg(feature = "dataframe")]
+pub mod suggest;
+#[cfg(feature = "dataframe")]
 pub mod summary;
 #[cfg(feature = "dataframe")]
 pub mod table;

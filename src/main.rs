@@ -286,6 +286,10 @@ enum Command {
         #[command(flatten)]
         coder: CoderArg,
     },
+    /// Suggest codings learned from the project's own codings of a code (TF-IDF and logistic
+    /// regression, on this machine), with their cross-validated agreement with the human
+    /// coders; `--evaluate` for the figures alone, `--accept-*` to store chosen suggestions.
+    Suggest(SuggestArgs),
     /// Intercoder agreement of two coders' span coding: percent agreement and Cohen's kappa
     /// per code, at the character level (as NVivo) or the segment level.
     Agreement(AgreementArgs),
@@ -300,6 +304,56 @@ enum Command {
     /// Write a synthetic project for benchmarks and scale tests: transcripts, survey answers,
     /// a 500-term dictionary.csv and, with --codings, codings by two coders.
     GenCorpus(GenCorpusArgs),
+}
+
+#[derive(Args)]
+struct SuggestArgs {
+    dir: PathBuf,
+    /// The code to suggest (with the codes below it). With --evaluate: repeat for several,
+    /// or leave out for every code the coders applied.
+    #[arg(long = "code")]
+    codes: Vec<String>,
+    /// The passages scored: sentence, paragraph, turn or answer (a whole survey answer).
+    #[arg(long, default_value = "sentence")]
+    unit: String,
+    /// Learn from this coder's codings (default: every coder's, leaving out accepted
+    /// suggestions).
+    #[arg(long)]
+    coder: Option<String>,
+    /// Also compare the predictions with this coder's codings.
+    #[arg(long)]
+    against: Option<String>,
+    /// Only the figures: cross-validated precision, recall and kappa per code.
+    #[arg(long)]
+    evaluate: bool,
+    /// Folds of the cross-validation.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..))]
+    folds: u64,
+    /// Seed of the assignment of units to folds.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// List suggestions scoring at least this (0-1).
+    #[arg(long, default_value_t = 0.5)]
+    min_score: f64,
+    /// List at most this many suggestions.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// Store every suggestion scoring at least this as a coding.
+    #[arg(long, value_name = "SCORE", group = "accept")]
+    accept_above: Option<f64>,
+    /// Store these suggestions (by `row`), separated by commas: `--accept-rows 0,3,4`.
+    #[arg(long, value_delimiter = ',', value_name = "ROWS", group = "accept")]
+    accept_rows: Vec<usize>,
+    /// Store the suggestion at this place, `DOCUMENT:START-END`; repeat for several.
+    #[arg(long = "accept-span", value_name = "PLACE", group = "accept")]
+    accept_spans: Vec<String>,
+    /// Who accepts (default: $QUALKIT_CODER, then `coder` in qualkit.toml, then $USER); the
+    /// codings are stored as `<who>+suggest`.
+    #[arg(long = "by")]
+    by: Option<String>,
+    /// Also write the table to this file (.csv, or .parquet).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -955,6 +1009,7 @@ fn run(command: Command) -> Result<()> {
                 }
             }
         }
+        Command::Suggest(args) => suggest(args)?,
         Command::Agreement(args) => agreement(args)?,
         Command::Disagreements(args) => disagreements(args)?,
         Command::MergeCoders(args) => merge_coders(args)?,
@@ -1055,6 +1110,97 @@ fn autocode(args: AutocodeArgs) -> Result<()> {
         report.added, report.skipped_overlaps
     );
     Ok(())
+}
+
+fn suggest(args: SuggestArgs) -> Result<()> {
+    use qualkit::suggest::{Choice, Options};
+    let mut project = open_project(&args.dir)?;
+    let options = Options {
+        unit: args.unit.parse()?,
+        coder: args.coder.clone(),
+        against: args.against.clone(),
+        folds: args.folds as usize,
+        seed: args.seed,
+        min_score: args.min_score,
+        limit: Some(args.limit),
+        ..Options::default()
+    };
+    if args.evaluate {
+        let codes = (!args.codes.is_empty()).then_some(&args.codes[..]);
+        let evaluations = project.evaluate_codes(codes, &options)?;
+        return show(
+            &qualkit::suggest::evaluation_table(&evaluations)?,
+            args.out.as_deref(),
+        );
+    }
+    let code = match args.codes.as_slice() {
+        [one] => one.clone(),
+        other => {
+            return Err(qualkit::Error::Argument {
+                argument: "--code".into(),
+                message: format!(
+                    "give one code to suggest (got {}); --evaluate takes several",
+                    other.len()
+                ),
+            });
+        }
+    };
+    let choice = if let Some(score) = args.accept_above {
+        Some(Choice::AtLeast(score))
+    } else if !args.accept_rows.is_empty() {
+        Some(Choice::Ranks(args.accept_rows.clone()))
+    } else if !args.accept_spans.is_empty() {
+        let places = args
+            .accept_spans
+            .iter()
+            .map(|place| parse_place(place))
+            .collect::<Result<Vec<_>>>()?;
+        Some(Choice::Spans(places))
+    } else {
+        None
+    };
+    match choice {
+        None => show(
+            &project.suggest(&code, &options)?.table()?,
+            args.out.as_deref(),
+        ),
+        Some(choice) => {
+            let by = coder_name(&CoderArg { coder: args.by }, &project);
+            let accepted = project.accept_suggestions(&by, &code, &options, &choice)?;
+            println!(
+                "accepted {} suggestions as codings of {} (log entry {}; `qualkit revert` undoes it){}",
+                accepted.added,
+                accepted.coder,
+                accepted.entry,
+                if accepted.skipped_overlaps > 0 {
+                    format!(
+                        "; {} skipped: they overlap codings already stored",
+                        accepted.skipped_overlaps
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `DOCUMENT:START-END`.
+fn parse_place(place: &str) -> Result<(String, usize, usize)> {
+    let bad = || qualkit::Error::Argument {
+        argument: "--accept-span".into(),
+        message: format!(
+            "`{place}` is not a place; write DOCUMENT:START-END, as `amber-p1-focus-group:530-640`"
+        ),
+    };
+    let (document, span) = place.rsplit_once(':').ok_or_else(bad)?;
+    let (start, end) = span.split_once('-').ok_or_else(bad)?;
+    Ok((
+        document.to_string(),
+        start.trim().parse().map_err(|_| bad())?,
+        end.trim().parse().map_err(|_| bad())?,
+    ))
 }
 
 fn agreement(args: AgreementArgs) -> Result<()> {

@@ -45,6 +45,16 @@ pub fn summarise(entry: &AuditEntry) -> String {
             text("rule"),
             number("documents")
         ),
+        "accept suggestions" => format!(
+            "{} suggestions of `{}` accepted by {} ({}, cross-validated kappa {})",
+            number("spans"),
+            text("code"),
+            text("accepted_by"),
+            text("method"),
+            d.pointer("/evaluation/kappa")
+                .and_then(|v| v.as_f64())
+                .map_or("-".to_string(), |k| format!("{k:.2}"))
+        ),
         "uncode" => format!("removed {} codings", list_len("removed")),
         "recode" => format!(
             "coding {} from `{}` to `{}`",

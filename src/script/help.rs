@@ -44,6 +44,11 @@ pub const AREAS: &[(&str, &str, &str)] = &[
         "intercoder agreement: percent agreement, kappa, alpha, consensus",
     ),
     (
+        "suggestions",
+        "Suggestions",
+        "coding suggestions learned from the project's own codings, measured first; similar passages",
+    ),
+    (
         "exchange",
         "Exchange",
         "import from and export to other QDA tools and files",
@@ -167,7 +172,7 @@ fn area_of(group: Option<&str>, name: &str, receiver: &str, returns: &str) -> &'
         "framework"
     } else if matches!(receiver, "Nomad" | "Exercise") {
         "teaching"
-    } else if let Some(area @ ("agreement" | "exchange" | "teaching")) = group {
+    } else if let Some(area @ ("agreement" | "exchange" | "teaching" | "suggestions")) = group {
         AREAS
             .iter()
             .find(|a| a.0 == area)

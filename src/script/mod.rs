@@ -10,6 +10,7 @@ pub mod complete;
 mod help;
 mod output;
 mod sized_api;
+mod suggest_api;
 mod teaching_api;
 pub mod widget;
 
@@ -212,6 +213,7 @@ impl Session {
         groups.record(&mut engine, "exchange", exchange_api::register);
         groups.record(&mut engine, "coding", annotate::register);
         groups.record(&mut engine, "language", sized_api::register);
+        groups.record(&mut engine, "suggestions", suggest_api::register);
         let help = Rc::new(RefCell::new(HelpIndex::default()));
         groups.record(&mut engine, "output", |engine| {
             register_display(engine, &sink);

@@ -15,4 +15,5 @@ mod record;
 mod sample;
 mod script;
 mod store;
+mod suggest;
 mod teaching;

@@ -1,0 +1,452 @@
+//! Coding suggestions: units and their labels, cross-validated figures, suggestions that
+//! change nothing until accepted, accepting into the record and reverting, similar passages.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use qualkit::coding::Span;
+use qualkit::script::{Limits, Session};
+use qualkit::suggest::{Options, UnitKind, units};
+
+use crate::common::{Fixture, qualkit, transcript};
+
+const NAMES: [&str; 12] = [
+    "Morag", "Euan", "Kirsty", "Fergus", "Aileen", "Neil", "Linda", "Kenny", "Roisin", "Callum",
+    "Isla", "Duncan",
+];
+const DAYS: [&str; 6] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
+/// Sentences about leadership (coded `ctx.lead` by ak) and about other things (not coded).
+fn leadership(i: usize) -> String {
+    let name = NAMES[i % NAMES.len()];
+    match i % 3 {
+        0 => format!("Leadership from {name} kept the programme going in week {i}."),
+        1 => format!("{name} showed real leadership at partners meeting {i}."),
+        _ => format!(
+            "Without the leadership of {name} the partners would have stopped in month {i}."
+        ),
+    }
+}
+
+fn other(i: usize) -> String {
+    let day = DAYS[i % DAYS.len()];
+    match i % 4 {
+        0 => format!("The waiting room was busy on {day} number {i}."),
+        1 => format!("Parking near the surgery is hard on {day} {i}."),
+        2 => format!("The weather on {day} {i} was cold and wet."),
+        _ => format!("Reception answered the phones all {day} for hour {i}."),
+    }
+}
+
+/// Four interviews of 6 turns, each turn mixing leadership and other sentences; ak codes
+/// every leadership sentence `ctx.lead`. Returns the fixture and the coded sentences.
+fn coded_fixture() -> (Fixture, Vec<String>) {
+    let f = Fixture::new();
+    let mut coded = Vec::new();
+    let (mut l, mut o) = (0, 0);
+    let mut bodies = Vec::new();
+    for _ in 0..4 {
+        let mut body = String::new();
+        for turn in 0..6 {
+            let speaker = if turn % 2 == 0 {
+                "Interviewer"
+            } else {
+                "Dr Reid"
+            };
+            body.push_str(speaker);
+            body.push_str(": ");
+            for k in 0..5 {
+                if k == 1 || (k == 3 && turn % 2 == 1) {
+                    let s = leadership(l);
+                    l += 1;
+                    coded.push(s.clone());
+                    body.push_str(&s);
+                } else {
+                    body.push_str(&other(o));
+                    o += 1;
+                }
+                body.push(' ');
+            }
+            body.push_str("\n\n");
+        }
+        bodies.push(body);
+    }
+    for (i, body) in bodies.iter().enumerate() {
+        f.write(
+            &format!("m{i}.txt"),
+            transcript(
+                if i % 2 == 0 { "Magenta" } else { "Cobalt" },
+                &[("Interviewer", "researcher"), ("Dr Reid", "GP")],
+                body,
+            ),
+        );
+    }
+    let mut p = f.open();
+    for (i, body) in bodies.iter().enumerate() {
+        for sentence in &coded {
+            if body.contains(sentence.as_str()) {
+                p.code(
+                    "ak",
+                    &format!("m{i}"),
+                    "ctx.lead",
+                    &Span::Quote {
+                        text: sentence.clone(),
+                        occurrence: None,
+                    },
+                )
+                .unwrap();
+            }
+        }
+    }
+    (f, coded)
+}
+
+/// Every file of the project (the cache left out), byte for byte.
+fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if name.starts_with(".qualkit") {
+                continue;
+            }
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn without_log(mut files: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+    files.remove("log.jsonl");
+    files
+}
+
+#[test]
+fn sentences_are_cut_at_their_ends_within_turns_in_code_points_without_speaker_labels() {
+    let f = Fixture::new();
+    f.write(
+        "m.txt",
+        transcript(
+            "Magenta",
+            &[("Interviewer", "researcher"), ("Dr Reid", "GP")],
+            "Interviewer: Róisín left. Who took over?\n\nDr Reid: Nobody… [laughs] Really nobody! It was “hard.” Then it stopped\n",
+        ),
+    );
+    let p = f.open();
+    let document = &p.documents()[0];
+    let texts = |kind| {
+        p.units(kind)
+            .iter()
+            .map(|u| document.slice(u.start, u.end).unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        texts(UnitKind::Sentence),
+        [
+            "Róisín left.",
+            "Who took over?",
+            "Nobody…",
+            "[laughs] Really nobody!",
+            "It was “hard.”",
+            "Then it stopped"
+        ]
+    );
+    assert_eq!(
+        texts(UnitKind::Turn),
+        [
+            "Róisín left. Who took over?",
+            "Nobody… [laughs] Really nobody! It was “hard.” Then it stopped"
+        ]
+    );
+    let first = p.units(UnitKind::Sentence)[0];
+    // Code points, not bytes: "Interviewer: " is 13 characters from the text's start.
+    assert_eq!((first.start, first.end), (13, 25));
+    assert_eq!(texts(UnitKind::Answer).len(), 1);
+}
+
+#[test]
+fn a_unit_is_coded_when_codings_cover_half_of_it_or_one_lies_half_inside_it() {
+    // Half of the unit covered, by one coding or by two together.
+    assert_eq!(units::label((0, 100), &[(0, 50)]), (true, true));
+    assert_eq!(units::label((0, 100), &[(0, 30), (60, 80)]), (true, true));
+    // A short coding inside a long sentence marks it.
+    assert_eq!(units::label((0, 100), &[(40, 45)]), (true, true));
+    // A long coding that only clips the unit's edge does not, but touches it.
+    assert_eq!(units::label((0, 100), &[(90, 300)]), (false, true));
+    assert_eq!(units::label((0, 100), &[(100, 300)]), (false, false));
+}
+
+#[test]
+fn cross_validated_kappa_is_the_kappa_of_the_held_out_predictions_and_the_coding() {
+    let (f, coded) = coded_fixture();
+    let p = f.open();
+    let options = Options {
+        coder: Some("ak".into()),
+        ..Options::default()
+    };
+    let scored = p.cross_validated("ctx.lead", &options).unwrap();
+    // The labels are the sentences ak coded, and only those.
+    let document_text = |id: &str| p.document(id).unwrap().text.to_string();
+    let labelled: Vec<String> = scored
+        .iter()
+        .filter(|s| s.coded)
+        .map(|s| {
+            document_text(&s.document)
+                .chars()
+                .skip(s.start)
+                .take(s.end - s.start)
+                .collect()
+        })
+        .collect();
+    let mut expected = coded.clone();
+    expected.sort();
+    let mut labelled_sorted = labelled.clone();
+    labelled_sorted.sort();
+    assert_eq!(labelled_sorted, expected);
+    assert_eq!(scored.len(), 4 * 6 * 5);
+
+    // Kappa, precision and recall counted here from the held-out scores.
+    let n = scored.len() as f64;
+    let count = |coded: bool, predicted: bool| {
+        scored
+            .iter()
+            .filter(|s| s.coded == coded && (s.score >= 0.5) == predicted)
+            .count() as f64
+    };
+    let (tp, fp, fneg, tn) = (
+        count(true, true),
+        count(false, true),
+        count(true, false),
+        count(false, false),
+    );
+    let observed = (tp + tn) / n;
+    let chance = ((tp + fp) * (tp + fneg) + (fneg + tn) * (fp + tn)) / (n * n);
+    let kappa = (observed - chance) / (1.0 - chance);
+
+    let evaluation = p.evaluate_suggestions("ctx.lead", &options).unwrap();
+    assert_eq!(evaluation.examples, coded.len());
+    assert_eq!(evaluation.units, scored.len());
+    assert_eq!(evaluation.folds, 5);
+    assert!((evaluation.kappa.unwrap() - kappa).abs() < 1e-12);
+    assert!((evaluation.precision.unwrap() - tp / (tp + fp)).abs() < 1e-12);
+    assert!((evaluation.recall.unwrap() - tp / (tp + fneg)).abs() < 1e-12);
+    // The leadership sentences share their words; held out, they are still found.
+    assert!(kappa > 0.8, "kappa {kappa}");
+    assert!(evaluation.warning.is_none(), "{:?}", evaluation.warning);
+
+    // The same seed gives the same figures; fewer examples than the minimum warn.
+    let again = p.evaluate_suggestions("ctx.lead", &options).unwrap();
+    assert_eq!(again.kappa, evaluation.kappa);
+    drop(p);
+    let mut p = f.open();
+    for i in [0, 4, 8] {
+        let quote = Span::Quote {
+            text: other(i),
+            occurrence: None,
+        };
+        p.code("ak", "m0", "learn", &quote).unwrap();
+    }
+    let few = p.evaluate_suggestions("learn", &options).unwrap();
+    assert_eq!((few.examples, few.folds), (3, 3));
+    assert!(few.warning.unwrap().contains("fewer than 30"));
+}
+
+#[test]
+fn suggestions_are_uncoded_units_and_nothing_is_written_until_they_are_accepted() {
+    let (f, _) = coded_fixture();
+    let root = f.root().to_str().unwrap().to_string();
+    let before = files(f.root());
+    let (ok, out, err) = qualkit(&["suggest", &root, "--code", "ctx.lead", "--coder", "ak"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("kappa"), "{out}");
+    assert!(out.contains("not codings until accepted"), "{out}");
+    let (ok, out, err) = qualkit(&["suggest", &root, "--evaluate", "--coder", "ak"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("ctx.lead"), "{out}");
+    let script = format!(
+        r#"let p = project({root:?});
+           let t = p.suggest("ctx.lead", #{{coder: "ak", min_score: 0.0}});
+           let e = p.evaluate_suggestions(["ctx.lead"], #{{coder: "ak"}});
+           let s = p.similar("leadership from the partners", 3);
+           [t.len(), e.len(), s.len()]"#
+    );
+    let out = Session::new(f.root(), Limits::default())
+        .eval(&script, "t")
+        .unwrap()
+        .into_array()
+        .unwrap();
+    assert!(out[0].as_int().unwrap() > 0);
+    assert_eq!(out[1].as_int(), Ok(1));
+    assert_eq!(out[2].as_int(), Ok(3));
+    assert_eq!(files(f.root()), before, "nothing written before accepting");
+}
+
+#[test]
+fn accepting_stores_codings_with_their_provenance_and_reverting_restores_the_files() {
+    let (f, _) = coded_fixture();
+    let root = f.root().to_str().unwrap().to_string();
+    let before = without_log(files(f.root()));
+    let p = f.open();
+    let suggestions = p
+        .suggest(
+            "ctx.lead",
+            &Options {
+                coder: Some("ak".into()),
+                min_score: 0.0,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+    let chosen = &suggestions.suggestions[..2];
+    drop(p);
+    let (ok, out, err) = qualkit(&[
+        "suggest",
+        &root,
+        "--code",
+        "ctx.lead",
+        "--coder",
+        "ak",
+        "--accept-rows",
+        "0,1",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("accepted 2 suggestions"), "{out}");
+    let p = f.open();
+    let stored: Vec<_> = p
+        .codings()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.coder == "tester+suggest")
+        .collect();
+    let mut places: Vec<_> = stored
+        .iter()
+        .map(|c| (c.document.clone(), c.start, c.end, c.code.clone()))
+        .collect();
+    places.sort();
+    let mut wanted: Vec<_> = chosen
+        .iter()
+        .map(|s| (s.document.clone(), s.start, s.end, "ctx.lead".to_string()))
+        .collect();
+    wanted.sort();
+    assert_eq!(places, wanted);
+    let log = p.log().unwrap();
+    let entry = log.last().unwrap();
+    assert_eq!(entry.action, "accept suggestions");
+    assert_eq!(entry.coder, "tester+suggest");
+    assert_eq!(entry.detail["accepted_by"], "tester");
+    assert_eq!(entry.detail["method"], "tfidf-logreg");
+    assert_eq!(entry.detail["training"]["coders"][0], "ak");
+    assert_eq!(entry.detail["training"]["hash"].as_str().unwrap().len(), 16);
+    assert_eq!(entry.detail["parameters"]["folds"], 5);
+    assert!(entry.detail["evaluation"]["kappa"].is_number());
+    assert!(
+        entry
+            .summary
+            .contains("2 suggestions of `ctx.lead` accepted by tester")
+    );
+    let id = entry.id.clone();
+    drop(p);
+    // Suggestions already accepted are not suggested again.
+    let p = f.open();
+    let again = p
+        .suggest(
+            "ctx.lead",
+            &Options {
+                coder: Some("ak".into()),
+                min_score: 0.0,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+    assert!(again.suggestions.iter().all(|s| {
+        !chosen
+            .iter()
+            .any(|c| c.document == s.document && c.start == s.start)
+    }));
+    drop(p);
+    // A place that is not a suggestion is refused, with nothing stored.
+    let after = files(f.root());
+    let (ok, _, err) = qualkit(&[
+        "suggest",
+        &root,
+        "--code",
+        "ctx.lead",
+        "--coder",
+        "ak",
+        "--accept-span",
+        "m0:0-5",
+    ]);
+    assert!(!ok && err.contains("not a suggestion"), "{err}");
+    assert_eq!(files(f.root()), after);
+
+    let (ok, _, err) = qualkit(&["revert", &root, &id]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_log(files(f.root())),
+        before,
+        "reverted byte for byte"
+    );
+}
+
+#[test]
+fn similar_passages_rank_by_shared_words_and_say_which_codes_mark_them() {
+    let (f, _) = coded_fixture();
+    let p = f.open();
+    let query = qualkit::suggest::Query::Text("parking near the surgery".into());
+    let found = p.similar(&query, 3, UnitKind::Sentence).unwrap();
+    assert_eq!(found.len(), 3);
+    for s in &found {
+        assert!(s.text.starts_with("Parking near the surgery"), "{}", s.text);
+        assert!(s.codes.is_empty());
+    }
+    assert!(found[0].similarity >= found[2].similarity);
+    let segment = &p.segments(&Default::default()).unwrap()[0];
+    let like = qualkit::suggest::Query::Passage {
+        document: segment.document.clone(),
+        start: segment.start,
+        end: segment.end,
+    };
+    let found = p.similar(&like, 5, UnitKind::Sentence).unwrap();
+    assert!(found.iter().all(|s| s.text != segment.text));
+    assert!(found.iter().all(|s| s.codes == ["ctx.lead"]), "{found:?}");
+}
+
+#[test]
+fn a_script_accepts_the_rows_of_a_filtered_suggestion_table() {
+    let (f, _) = coded_fixture();
+    let script = format!(
+        r#"let p = project({:?});
+           p.coder = "rb";
+           let t = p.suggest("ctx.lead", #{{coder: "ak", min_score: 0.0}});
+           let r = p.accept_suggestions("ctx.lead", t.filter(|r| r.row < 3), #{{coder: "ak"}});
+           [r.added, r.coder, t.len()]"#,
+        f.root().display().to_string()
+    );
+    let out = Session::new(f.root(), Limits::default())
+        .eval(&script, "t")
+        .unwrap()
+        .into_array()
+        .unwrap();
+    assert_eq!(out[0].as_int(), Ok(3));
+    assert_eq!(out[1].clone().into_string().unwrap(), "rb+suggest");
+    let coded = f.open().codings().unwrap();
+    assert_eq!(coded.iter().filter(|c| c.coder == "rb+suggest").count(), 3);
+    assert!(f.root().join("codings/rb_suggest.csv").exists());
+}
