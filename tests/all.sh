@@ -9,7 +9,6 @@ cd "$(dirname "$0")/.."
 
 bash tests/refi-schema.sh  # xmllint and the REFI-QDA schema, for the export validation test
 cargo test
-cargo check --lib --no-default-features --features notebook  # what evcxr's :dep builds
 bash tests/fuzz.sh          # every fuzz target for 10 s from its seeds (nightly, cargo-fuzz)
 cargo build --bin qualkit   # the kernel the Jupyter tests drive: target/debug/qualkit
 
