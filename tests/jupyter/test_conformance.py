@@ -14,7 +14,7 @@ class QualkitKernelTests(jkt.KernelTests):
     code_stderr = 'eprint("something went wrong")'
 
     completion_samples = [
-        {"text": "proj", "matches": {"project"}},
+        {"text": "proj", "matches": {"project", "project_copy"}},
         {"text": "cooc", "matches": {"cooccurrence"}},
     ]
     complete_code_samples = ["1 + 1", "let x = 2;", "fn f(a) { a + 1 }"]
