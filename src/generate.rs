@@ -12,6 +12,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::seeded::SeededNumbers;
 
 const CASES: &[&str] = &[
     "Magenta", "Ochre", "Cyan", "Crimson", "Cobalt", "Olive", "Amber",
@@ -185,30 +186,6 @@ pub struct GeneratedCorpus {
     pub codings: [usize; 2],
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64): enough for varied text, no dependency.
-struct Numbers(u64);
-
-impl Numbers {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// `x` rounded down or up at random, so that many roundings add up to the sum of `x`.
-    fn round(&mut self, x: f64) -> usize {
-        let whole = x.floor();
-        let fraction = x - whole;
-        whole as usize + usize::from((self.next() as f64 / u64::MAX as f64) < fraction)
-    }
-}
-
 /// Writes a project to `dir`, which must not hold a project yet.
 pub fn write_corpus(dir: &Path, spec: &CorpusSpec) -> Result<GeneratedCorpus> {
     let config = dir.join(crate::project::CONFIG_FILE);
@@ -243,7 +220,7 @@ pub fn write_corpus(dir: &Path, spec: &CorpusSpec) -> Result<GeneratedCorpus> {
     }
     write(DICTIONARY_FILE, &dictionary)?;
 
-    let mut numbers = Numbers(spec.seed);
+    let mut numbers = SeededNumbers(spec.seed);
     let per_coder_per_byte = spec.codings as f64 / 2.0 / spec.expected_bytes().max(1) as f64;
     let mut codings = Codings::new(dir, spec.codings > 0)?;
     let mut generated = GeneratedCorpus::default();
@@ -350,7 +327,7 @@ impl Body {
     }
 
     /// Appends `count` sentences (at least one, and no more than needed to pass `bytes`).
-    fn sentences(&mut self, numbers: &mut Numbers, count: usize, bytes: usize) {
+    fn sentences(&mut self, numbers: &mut SeededNumbers, count: usize, bytes: usize) {
         let limit = self.text.len().saturating_add(bytes);
         for sentence in 0..count.max(1) {
             if sentence > 0 {
@@ -385,7 +362,7 @@ impl Body {
 
 /// Front matter and body of transcript `index`. Every sixth is a focus group (phase P1, four
 /// or five participants, twice as long); the others are interviews in phase P2 or P3.
-fn transcript(numbers: &mut Numbers, index: usize, mean_bytes: usize) -> (String, Body) {
+fn transcript(numbers: &mut SeededNumbers, index: usize, mean_bytes: usize) -> (String, Body) {
     let case = CASES[index % CASES.len()];
     let focus_group = index.is_multiple_of(6);
     let (method, phase, bytes, participants) = if focus_group {
@@ -474,7 +451,7 @@ impl Codings {
     /// their own. Neither coder's codings of one code overlap.
     fn code(
         &mut self,
-        numbers: &mut Numbers,
+        numbers: &mut SeededNumbers,
         document: &str,
         body: &Body,
         per_byte: f64,
@@ -491,7 +468,7 @@ impl Codings {
         for (t, &(from, to)) in body.turns.iter().enumerate() {
             turn_of[from..to].fill(t);
         }
-        let random_run = |numbers: &mut Numbers| {
+        let random_run = |numbers: &mut SeededNumbers| {
             let first = numbers.below(body.sentences.len());
             let last_in_turn = body.turns[turn_of[first]].1 - 1;
             (first, (first + numbers.below(3)).min(last_in_turn))
@@ -612,7 +589,7 @@ pub fn generated_codebook() -> String {
 /// researcher's term list would be: content words and two-word phrases, no function words.
 pub fn generated_dictionary(terms: usize) -> Vec<(String, String)> {
     let content: Vec<&str> = WORDS.iter().copied().filter(|w| w.len() > 4).collect();
-    let mut numbers = Numbers(7);
+    let mut numbers = SeededNumbers(7);
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(terms);
     // Single words first, then phrases; a repeated phrase is drawn again.

@@ -42,6 +42,7 @@ pub mod record;
 pub mod repl;
 #[cfg(feature = "script")]
 pub mod script;
+mod seeded;
 pub mod segments;
 pub mod sets;
 pub mod store;

@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::project::Project;
+use crate::seeded::SeededNumbers;
 use crate::store::{Author, NewCoding, OnOverlap};
 use tfidf::{Corpus, SparseVector, Weighting, cosine};
 pub use units::{Unit, UnitKind};
@@ -281,29 +282,9 @@ struct Prepared<'p> {
     training_hash: String,
 }
 
-/// A small seeded generator (SplitMix64): folds come out the same from the same seed.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            items.swap(i, j);
-        }
-    }
-}
-
 /// Stratified folds: each unit's fold, positives and negatives dealt out separately.
 fn folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
-    let mut rng = SplitMix(seed);
+    let mut rng = SeededNumbers(seed);
     let mut fold = vec![0; labels.len()];
     for class in [true, false] {
         let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();

@@ -8,22 +8,7 @@ use std::path::{Path, PathBuf};
 use qualkit::Project;
 use qualkit::exchange::{self, ExchangeReport, ImportOptions};
 
-use crate::common::{Fixture, qualkit};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != ".qualkit" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use crate::common::{Fixture, copy_dir, qualkit};
 
 fn sample_copy(tmp: &Path) -> PathBuf {
     let copy = tmp.join("deep-end");

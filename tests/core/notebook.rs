@@ -8,22 +8,7 @@ use std::path::{Path, PathBuf};
 use qualkit::prelude::*;
 use qualkit::script::{Limits, Session};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        // The working store may be in use by another test; the copy builds its own.
-        if entry.file_name() == ".qualkit" {
-            continue;
-        }
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use crate::common::copy_dir;
 
 /// A copy of the sample laid out as the README's cells expect: `data/deep-end` below the
 /// folder the notebook runs in.

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use crate::common::copy_dir;
+
 #[test]
 fn the_deep_end_sample_builds_its_store_from_the_committed_codings() {
     let tmp = tempfile::tempdir().unwrap();
@@ -29,22 +31,5 @@ fn the_deep_end_sample_builds_its_store_from_the_committed_codings() {
             s.documents_by_method_phase.keys().any(|(_, p)| p == phase),
             "{phase}"
         );
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        // The working store may be in use by another test; the copy builds its own.
-        if entry.file_name() == ".qualkit" {
-            continue;
-        }
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
