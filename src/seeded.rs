@@ -25,6 +25,7 @@ impl SeededNumbers {
     }
 
     /// Fisher-Yates, in place.
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))] // only the suggestions shuffle
     pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             let j = self.below(i + 1);
