@@ -198,13 +198,11 @@ fn outside(name: &str) -> Option<&'static str> {
     None
 }
 
-/// Writes a zip archive to `path` through a temporary file beside it, so that a failed
-/// export never leaves half a file under the wanted name.
+/// Writes a zip archive to `path` atomically, so that a failed export never leaves half a
+/// file under the wanted name; missing folders on the way are made.
 pub fn write(path: &Path, entries: &[(String, Vec<u8>)]) -> Result<()> {
-    let temporary = temporary_beside(path);
-    let result = (|| -> Result<()> {
-        let file = std::fs::File::create(&temporary).map_err(|e| Error::io(&temporary, e))?;
-        let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let bytes = (|| -> Result<Vec<u8>> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         let options = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .unix_permissions(0o644);
@@ -216,24 +214,7 @@ pub fn write(path: &Path, entries: &[(String, Vec<u8>)]) -> Result<()> {
             zip.start_file(name.as_str(), options).map_err(fail)?;
             zip.write_all(bytes).map_err(|e| Error::io(path, e))?;
         }
-        let mut out = zip.finish().map_err(fail)?;
-        out.flush().map_err(|e| Error::io(path, e))?;
-        Ok(())
-    })();
-    match result {
-        Ok(()) => std::fs::rename(&temporary, path).map_err(|e| Error::io(path, e)),
-        Err(e) => {
-            let _ = std::fs::remove_file(&temporary);
-            Err(e)
-        }
-    }
-}
-
-/// `dir/.name.tmp` for `dir/name`.
-pub(crate) fn temporary_beside(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+        Ok(zip.finish().map_err(fail)?.into_inner())
+    })()?;
+    crate::record::atomic::write_atomic(path, &bytes)
 }

@@ -131,12 +131,8 @@ pub fn write_tables(path: &Path, tables: &[(&str, &Table)]) -> Result<Vec<String
     if tables.is_empty() {
         workbook.add_worksheet();
     }
-    let temporary = super::archive::temporary_beside(path);
-    workbook.save(&temporary).map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        fail(e)
-    })?;
-    std::fs::rename(&temporary, path).map_err(|e| Error::io(path, e))?;
+    let bytes = workbook.save_to_buffer().map_err(fail)?;
+    crate::record::atomic::write_atomic(path, &bytes)?;
     Ok(warnings)
 }
 

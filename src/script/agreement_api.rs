@@ -313,6 +313,8 @@ pub mod agreement_api {
     /// of units.
     ///
     /// ```rhai
+    /// # table([#{unit: "u1", ak: "yes", rb: "yes"}, #{unit: "u2", ak: "no", rb: "yes"},
+    /// #     #{unit: "u3", ak: "no", rb: "no"}]).to_csv("ratings.csv");
     /// reliability("ratings.csv")
     /// ```
     #[rhai_fn(name = "reliability", return_raw)]
@@ -334,6 +336,9 @@ pub mod agreement_api {
     /// every column is a coder.
     ///
     /// ```rhai
+    /// # table([#{extract: "e01", sam: "coherence", ali: "coherence", jo: "reflexive monitoring"},
+    /// #     #{extract: "e02", sam: "cognitive participation", ali: "collective action", jo: ""}])
+    /// #     .to_csv("class-answers.csv");
     /// reliability("class-answers.csv", "extract")
     /// ```
     #[rhai_fn(name = "reliability", return_raw)]

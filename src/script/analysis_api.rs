@@ -151,10 +151,19 @@ pub mod analysis_api {
 
     // ---- tables ----
 
-    /// A table from an array of maps, one map per row: `table([#{case: "A", n: 2}])`.
+    /// A table from an array of maps, one map per row with a column for every key, or from
+    /// coded segments, one row each (as they show in a notebook).
+    ///
+    /// ```rhai
+    /// let t = table([#{practice: "Amber", n: 2}, #{practice: "Cobalt", n: 5}]);
+    /// let coherence = table(p.segments("npt.coherence"));
+    /// ```
     #[rhai_fn(name = "table", return_raw)]
     pub fn table_of(rows: Array) -> Fallible<Table> {
-        table_from_maps(&rows)
+        match super::super::api::as_table(&Dynamic::from_array(rows.clone())) {
+            Some(segments) => Ok(segments),
+            None => table_from_maps(&rows),
+        }
     }
 
     /// Reads a CSV file (with a header row) into a table.
@@ -305,7 +314,8 @@ pub mod analysis_api {
     /// count, sum, mean, min, max, first or unique (distinct values); `count` counts rows.
     ///
     /// ```rhai
-    /// segs.group_by(["case"], #{words: "sum", document: "unique"})
+    /// let segs = table(p.segments("npt"));
+    /// segs.group_by(["case"], #{text: "count", document: "unique"})
     /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn group_by(t: &mut Table, keys: Array, aggregates: Map) -> Fallible<Table> {
@@ -569,8 +579,8 @@ pub mod analysis_api {
     /// counted in the per-1,000-words denominators.
     ///
     /// ```rhai
-    /// p.word_frequencies(#{by: "integration", top: 10})
-    /// p.word_frequencies(#{markup: true, stopwords: true})   // count [laughter] and labels too
+    /// p.word_frequencies(#{by: "integration", top: 10});
+    /// p.word_frequencies(#{markup: true, stopwords: true});  // count [laughter] and labels too
     /// ```
     #[rhai_fn(name = "word_frequencies", return_raw, pure)]
     pub fn word_frequencies_with(p: &mut ProjectRef, options: Map) -> Fallible<Table> {
@@ -622,8 +632,8 @@ pub mod analysis_api {
     /// count coded passages.
     ///
     /// ```rhai
-    /// p.matrix("case", "npt")                        // cases x the four constructs
-    /// p.matrix("integration", npt::constructs())
+    /// p.matrix("case", "npt");                       // cases x the four constructs
+    /// p.matrix("integration", npt::constructs());
     /// ```
     #[rhai_fn(name = "matrix", return_raw, pure)]
     pub fn matrix_of_code(p: &mut ProjectRef, rows: &str, code: &str) -> Fallible<Table> {

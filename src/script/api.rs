@@ -266,7 +266,7 @@ pub mod project_api {
     /// Returns the coding as a map with its id.
     ///
     /// ```rhai
-    /// p.code("magenta-p3-interview-gp", "theme.shared-learning", "we just sit and talk");
+    /// p.code("magenta-p3-interview-gp", "theme.shared-learning", "We still do the learning afternoons");
     /// ```
     #[rhai_fn(name = "code", return_raw, pure)]
     pub fn code_quote(
@@ -392,7 +392,7 @@ pub mod project_api {
     /// codebook.yaml keeps its comments and order.
     ///
     /// ```rhai
-    /// let id = p.add_code("Context/Funding");
+    /// let id = p.add_code("Contextual factors/Funding");
     /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn add_code(p: &mut ProjectRef, path: &str) -> Fallible<String> {
@@ -474,7 +474,9 @@ pub mod project_api {
     /// Changes the text of one of your memos, by its id (from `p.memos()`); `""` removes it.
     ///
     /// ```rhai
-    /// let m = p.memos()[0];
+    /// # p.memo("magenta-p3-interview-gp", "First reading: leadership has spread.");
+    /// let me = p.coder;
+    /// let m = p.memos().filter(|m| m.coder == me)[0];   // memos are edited by their authors
     /// p.edit_memo(m.id, m.text + " (checked)");
     /// ```
     #[rhai_fn(return_raw, pure)]
@@ -647,7 +649,7 @@ pub mod project_api {
     /// unless `[words] count_markup = true` in qualkit.toml (see `d.word_count(#{markup: true})`).
     ///
     /// ```rhai
-    /// p.document("m1").words
+    /// p.document("magenta-p3-interview-gp").words
     /// ```
     #[rhai_fn(get = "words", pure)]
     pub fn doc_words(d: &mut DocumentRef) -> i64 {
@@ -658,7 +660,7 @@ pub mod project_api {
     /// `markup: true` counts them, `false` leaves them out.
     ///
     /// ```rhai
-    /// let d = p.document("m1");
+    /// let d = p.document("magenta-p3-interview-gp");
     /// print(`${d.word_count(#{markup: false})} said, ${d.word_count(#{markup: true})} in all`);
     /// ```
     #[rhai_fn(name = "word_count", return_raw, pure)]

@@ -73,6 +73,7 @@ pub mod exchange_api {
     /// carried over.
     ///
     /// ```rhai
+    /// # project_copy("data/deep-end").export_to("from-nvivo.qdpx");
     /// let r = p.import_from("from-nvivo.qdpx");
     /// for w in r.warnings { print(w); }
     /// ```
@@ -93,7 +94,7 @@ pub mod exchange_api {
     /// text wrapped, numbers as numbers.
     ///
     /// ```rhai
-    /// p.matrix(codes, "case").to_xlsx("out/matrix.xlsx");
+    /// p.matrix("case", "npt").to_xlsx("out/matrix.xlsx");
     /// ```
     #[rhai_fn(name = "to_xlsx", return_raw, pure)]
     pub fn table_to_xlsx(t: &mut Table, path: &str) -> Fallible<()> {
@@ -107,7 +108,9 @@ pub mod exchange_api {
     /// Writes several tables to one workbook, a sheet each, named by the map's keys.
     ///
     /// ```rhai
-    /// to_xlsx("out/tables.xlsx", #{ "by case": t1, "by phase": t2 });
+    /// let by_case = p.matrix("case", "npt");
+    /// let by_phase = p.matrix("phase", "npt");
+    /// to_xlsx("out/tables.xlsx", #{ "by case": by_case, "by phase": by_phase });
     /// ```
     #[rhai_fn(name = "to_xlsx", return_raw)]
     pub fn tables_to_xlsx(path: &str, tables: Map) -> Fallible<()> {

@@ -119,7 +119,23 @@ fn plain_name(name: &str) -> String {
 #[derive(Debug, Clone)]
 struct Overload {
     signature: String,
+    /// What help shows: the documentation with the examples' hidden setup lines left out.
     docs: String,
+    /// Each ```` ```rhai ```` example whole, hidden setup lines included, as the test suite
+    /// runs it.
+    examples: Vec<String>,
+}
+
+/// One documented example of a function, as the test suite runs it against the sample
+/// project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// The function it documents (`segments`, `npt::explain`).
+    pub function: String,
+    /// The signature it is written under.
+    pub signature: String,
+    /// The code, hidden setup lines (`# ...` in the comment) included without their mark.
+    pub code: String,
 }
 
 /// Everything help can show, built once per session from the engine's metadata.
@@ -217,7 +233,9 @@ impl HelpIndex {
                 continue;
             }
             let signature = super::api::rhai_signature(f["signature"].as_str().unwrap_or(&name));
-            let docs = doc_text(&f["docComments"]);
+            let written = doc_text(&f["docComments"]);
+            let docs = without_hidden_lines(&written);
+            let examples = rhai_examples(&written);
             let full = match module {
                 Some(m) => format!("{m}::{name}"),
                 None => name.clone(),
@@ -244,9 +262,41 @@ impl HelpIndex {
             self.areas.entry(area).or_default().insert(full.clone());
             let overloads = self.functions.entry(full).or_default();
             if !overloads.iter().any(|o| o.signature == signature) {
-                overloads.push(Overload { signature, docs });
+                overloads.push(Overload {
+                    signature,
+                    docs,
+                    examples,
+                });
             }
         }
+    }
+
+    /// Every ```` ```rhai ```` example in the documentation, in function order: what the
+    /// test suite runs so that no example in help is wrong.
+    pub fn examples(&self) -> Vec<Example> {
+        let mut examples = Vec::new();
+        for (function, overloads) in &self.functions {
+            for overload in overloads {
+                for code in &overload.examples {
+                    examples.push(Example {
+                        function: function.clone(),
+                        signature: overload.signature.clone(),
+                        code: code.clone(),
+                    });
+                }
+            }
+        }
+        examples
+    }
+
+    /// Functions none of whose signatures has an example: help on them shows no way to
+    /// call them.
+    pub fn without_examples(&self) -> Vec<String> {
+        self.functions
+            .iter()
+            .filter(|(_, overloads)| overloads.iter().all(|o| o.examples.is_empty()))
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// The function `name` names: `npt::explain`, or `explain` when one module has it.
@@ -434,6 +484,59 @@ fn doc_text(comments: &serde_json::Value) -> String {
         })
         .collect();
     lines.join("\n").trim().to_string()
+}
+
+/// A hidden line in an example (as in rustdoc): `#` alone or `# ` then code. It sets the
+/// example up for the test suite without cluttering help; Rhai's map literals (`#{`) are
+/// not hidden.
+fn hidden_line(line: &str) -> Option<&str> {
+    let trimmed = line.trim_start();
+    if trimmed == "#" {
+        Some("")
+    } else {
+        trimmed.strip_prefix("# ")
+    }
+}
+
+fn is_fence(line: &str) -> bool {
+    line.trim_start().starts_with("```")
+}
+
+/// Documentation as help shows it: hidden lines inside code fences left out.
+fn without_hidden_lines(docs: &str) -> String {
+    let mut in_code = false;
+    let mut out = Vec::new();
+    for line in docs.lines() {
+        if is_fence(line) {
+            in_code = !in_code;
+        } else if in_code && hidden_line(line).is_some() {
+            continue;
+        }
+        out.push(line);
+    }
+    out.join("\n")
+}
+
+/// The code of each ```` ```rhai ```` fence, hidden lines unmarked.
+fn rhai_examples(docs: &str) -> Vec<String> {
+    let mut examples = Vec::new();
+    let mut current: Option<Vec<&str>> = None;
+    for line in docs.lines() {
+        if is_fence(line) {
+            match current.take() {
+                Some(lines) => examples.push(lines.join("\n")),
+                None if line.trim_start().trim_start_matches('`').trim() == "rhai" => {
+                    current = Some(Vec::new());
+                }
+                None => current = None,
+            }
+            continue;
+        }
+        if let Some(lines) = current.as_mut() {
+            lines.push(hidden_line(line).unwrap_or(line));
+        }
+    }
+    examples
 }
 
 fn join(a: Option<String>, b: Option<String>, between: &str) -> Option<String> {

@@ -14,7 +14,7 @@ mod suggest_api;
 mod teaching_api;
 pub mod widget;
 
-pub use help::{AREAS, HelpIndex};
+pub use help::{AREAS, Example, HelpIndex};
 pub use output::{
     MimeBundle, Output, OutputSink, mime_bundle, render_html, render_text, terminal_sink,
 };
@@ -419,6 +419,17 @@ impl Session {
         self.help.borrow().html(name)
     }
 
+    /// Every example in help, hidden setup lines included: the test suite runs each one
+    /// against the sample project.
+    pub fn help_examples(&self) -> Vec<Example> {
+        self.help.borrow().examples()
+    }
+
+    /// Functions scripts can call whose help has no example.
+    pub fn functions_without_examples(&self) -> Vec<String> {
+        self.help.borrow().without_examples()
+    }
+
     /// Function and method names, for completion.
     pub fn function_names(&self) -> Vec<String> {
         api::function_names(&self.engine)
@@ -514,7 +525,7 @@ fn register_help(engine: &mut Engine, sink: &OutputSink, index: &Rc<RefCell<Help
     let (out, help) = (sink.clone(), index.clone());
     rhai::FuncRegistration::new("help")
         .with_comments([
-            "/// Shows the signatures and documentation of a function, or the functions of an\n/// area (`help(\"coding\")`), in scripts as in the REPL and notebooks.\n///\n/// ```rhai\n/// help(\"segments\")\n/// help(\"npt::explain\")\n/// ```",
+            "/// Shows the signatures and documentation of a function, or the functions of an\n/// area (`help(\"coding\")`), in scripts as in the REPL and notebooks.\n///\n/// ```rhai\n/// help(\"segments\");\n/// help(\"npt::explain\");\n/// ```",
         ])
         .with_params_info(["name: &str", "()"])
         .register_into_engine(engine, move |name: &str| show(&help, &out, name));

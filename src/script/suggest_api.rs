@@ -290,11 +290,18 @@ pub mod suggest_api {
     /// list of rows (`row` of `suggest`), a list of places `[document, start, end]`, or a
     /// table of suggestions (filtered as you like). Returns `#{added, skipped, coder, audit}`.
     ///
+    /// Every suggestion scoring 0.8 or more:
+    ///
     /// ```rhai
     /// p.accept_suggestions("npt.coherence", 0.8);
+    /// ```
+    ///
+    /// Rows 0 and 2 of `p.suggest("npt.coherence")`, or the rows a filter keeps:
+    ///
+    /// ```rhai
     /// p.accept_suggestions("npt.coherence", [0, 2]);
     /// let t = p.suggest("npt.coherence");
-    /// p.accept_suggestions("npt.coherence", t.filter(|r| r.score > 0.9));
+    /// p.accept_suggestions("npt.coherence", t.filter(|r| r.score > 0.5));
     /// ```
     #[rhai_fn(name = "accept_suggestions", return_raw)]
     pub fn accept_suggestions(p: &mut ProjectRef, code: &str, choice: Dynamic) -> Fallible<Map> {

@@ -354,7 +354,7 @@ pub mod teaching_api {
     /// sub_construct, also, reason, note), so the students' folder need not hold it.
     ///
     /// ```rhai
-    /// let ex = p.exercise("exercises/npt-extracts.csv", "../teaching/keys/npt-extracts-key.csv");
+    /// let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
     /// ex.check(#{e01: "coherence"})
     /// ```
     #[rhai_fn(name = "exercise", return_raw, pure)]
@@ -368,6 +368,7 @@ pub mod teaching_api {
     /// The extracts to code: id, case, phase, speaker, context and quote (never the key).
     ///
     /// ```rhai
+    /// # let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
     /// ex.extracts()
     /// ```
     #[rhai_fn(return_raw, pure)]
@@ -383,6 +384,7 @@ pub mod teaching_api {
     /// cannot be read gets a note and the others are still scored. Kappa shows from 10 answers.
     ///
     /// ```rhai
+    /// # let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
     /// ex.check(#{e01: "coherance", e02: "individual specification", e03: "CP"})
     /// ```
     #[rhai_fn(name = "check", return_raw, pure)]
@@ -393,6 +395,7 @@ pub mod teaching_api {
     /// The key's constructs (rows) by the constructs you chose (columns).
     ///
     /// ```rhai
+    /// # let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
     /// ex.confusion(#{e01: "coherence", e02: "collective action"})
     /// ```
     #[rhai_fn(return_raw, pure)]
@@ -404,6 +407,7 @@ pub mod teaching_api {
     /// sub_named, sub_agreed, kappa}`; `kappa` is () below 10 answered extracts.
     ///
     /// ```rhai
+    /// # let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
     /// ex.score(#{e01: "coherence"}).agreed
     /// ```
     #[rhai_fn(return_raw, pure)]
@@ -440,6 +444,7 @@ pub mod teaching_api {
     /// that student's earlier answers); returns the file. The answers are kept as written.
     ///
     /// ```rhai
+    /// # let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
     /// ex.save(#{e01: "coherence", e02: "CP"}, "Sam")
     /// ```
     #[rhai_fn(return_raw, pure)]
@@ -456,6 +461,9 @@ pub mod teaching_api {
     /// over all extracts and the extracts the class split on.
     ///
     /// ```rhai
+    /// # let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
+    /// # ex.save(#{e01: "coherence", e02: "CP", e03: "coherence"}, "Sam");
+    /// # ex.save(#{e01: "coherence", e02: "collective action", e03: "RM"}, "Ali");
     /// ex.class()
     /// ```
     #[rhai_fn(name = "class", return_raw, pure)]
@@ -468,6 +476,9 @@ pub mod teaching_api {
     /// columns extract and answer).
     ///
     /// ```rhai
+    /// # let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
+    /// # table([#{extract: "e01", answer: "coherence"}]).to_csv("collected/seminar-2/sam.csv");
+    /// # table([#{extract: "e01", answer: "CP"}]).to_csv("collected/seminar-2/ali.csv");
     /// ex.class("collected/seminar-2")
     /// ```
     #[rhai_fn(name = "class", return_raw, pure)]
@@ -478,6 +489,9 @@ pub mod teaching_api {
     /// The key's constructs (rows) by the class's answers (columns), over every submission.
     ///
     /// ```rhai
+    /// # let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
+    /// # ex.save(#{e01: "coherence", e02: "CP", e03: "coherence"}, "Sam");
+    /// # ex.save(#{e01: "coherence", e02: "collective action", e03: "RM"}, "Ali");
     /// ex.class_confusion()
     /// ```
     #[rhai_fn(return_raw, pure)]
@@ -492,6 +506,9 @@ pub mod teaching_api {
     /// those who answered), with the answers given: the ones to talk through.
     ///
     /// ```rhai
+    /// # let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
+    /// # ex.save(#{e01: "coherence", e02: "CP", e03: "coherence"}, "Sam");
+    /// # ex.save(#{e01: "coherence", e02: "collective action", e03: "RM"}, "Ali");
     /// ex.splits()
     /// ```
     #[rhai_fn(return_raw, pure)]
@@ -507,6 +524,7 @@ pub mod teaching_api {
     /// reads them back as answers for `check` and `save`.
     ///
     /// ```rhai
+    /// # let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
     /// ex.annotate("Sam")
     /// ```
     #[rhai_fn(return_raw, pure)]
@@ -530,6 +548,7 @@ pub mod teaching_api {
     /// the code of the coding covering most of it.
     ///
     /// ```rhai
+    /// # let ex = p.exercise("exercises/npt-extracts.csv", "teaching/keys/npt-extracts-key.csv");
     /// let mine = ex.coded("Sam");
     /// ex.check(mine)
     /// ```
@@ -580,7 +599,7 @@ pub mod teaching_api {
     /// not see each other's. `npt::lesson_project(path)` calls it.
     ///
     /// ```rhai
-    /// let p = project_copy("../data/deep-end");
+    /// let p = project_copy("data/deep-end");
     /// p.name
     /// ```
     #[rhai_fn(return_raw)]

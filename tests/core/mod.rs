@@ -8,6 +8,7 @@ mod document_view;
 mod exchange;
 mod formats;
 mod generate;
+mod help_examples;
 mod ingest;
 mod notebook;
 mod reanchor;
