@@ -358,20 +358,34 @@ impl Table {
         })
     }
 
-    /// Writes the table as CSV (with a header row).
+    /// Writes the table as CSV (with a header row), missing cells empty and numbers in full
+    /// precision, whole or not at all.
     pub fn write_csv(&self, path: &Path) -> Result<()> {
-        let mut bytes = Vec::new();
-        CsvWriter::new(&mut bytes)
-            .include_header(true)
-            .finish(&mut self.frame.clone())
-            .map_err(|e| Error::Invalid {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
-        write_whole(path, &bytes)
+        let names = self.column_names();
+        let columns = names
+            .iter()
+            .map(|name| self.values(name))
+            .collect::<Result<Vec<_>>>()?;
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let fail = |e: csv::Error| Error::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        writer.write_record(&names).map_err(fail)?;
+        for row in 0..self.rows() {
+            writer
+                .write_record(columns.iter().map(|column| csv_cell(&column[row])))
+                .map_err(fail)?;
+        }
+        let bytes = writer.into_inner().map_err(|e| Error::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        crate::record::atomic::write_atomic(path, &bytes)
     }
 
     /// Writes the table as Parquet.
+    #[cfg(feature = "parquet")]
     pub fn write_parquet(&self, path: &Path) -> Result<()> {
         let mut bytes = Vec::new();
         ParquetWriter::new(&mut bytes)
@@ -380,23 +394,47 @@ impl Table {
                 path: path.to_path_buf(),
                 message: e.to_string(),
             })?;
-        write_whole(path, &bytes)
+        crate::record::atomic::write_atomic(path, &bytes)
     }
 
-    /// Reads a table written by [`Table::write_csv`] or any CSV with a header row.
+    /// Writes the table as Parquet: not in this build.
+    #[cfg(not(feature = "parquet"))]
+    pub fn write_parquet(&self, path: &Path) -> Result<()> {
+        Err(no_parquet(path))
+    }
+
+    /// Reads a CSV file with a header row (as [`Table::write_csv`] writes, or a spreadsheet
+    /// saves): a column whose filled cells are all whole numbers is whole numbers, then
+    /// numbers, then `true`/`false`, else text; empty cells are missing. Broken encodings
+    /// and quotes are reported with the file and line.
     pub fn read_csv(path: &Path) -> Result<Table> {
-        let frame = CsvReadOptions::default()
-            .with_has_header(true)
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .and_then(|r| r.finish())
-            .map_err(|e| Error::Invalid {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
-        Ok(Table::from_frame(frame))
+        let csv = crate::csv_table::CsvTable::read(path)?;
+        let mut names = std::collections::HashSet::new();
+        let mut columns = Vec::with_capacity(csv.header.len());
+        for (index, name) in csv.header.iter().enumerate() {
+            let name = if name.is_empty() {
+                format!("column {}", index + 1)
+            } else {
+                name.clone()
+            };
+            if !names.insert(name.clone()) {
+                return Err(Error::Invalid {
+                    path: path.to_path_buf(),
+                    message: format!("column `{name}` appears twice in the header"),
+                });
+            }
+            let cells: Vec<Option<&str>> = csv
+                .rows
+                .iter()
+                .map(|(_, row)| Some(crate::csv_table::cell(row, index)).filter(|c| !c.is_empty()))
+                .collect();
+            columns.push((name, infer_values(&cells)));
+        }
+        Table::new(columns)
     }
 
     /// Reads a Parquet file.
+    #[cfg(feature = "parquet")]
     pub fn read_parquet(path: &Path) -> Result<Table> {
         let file = std::fs::File::open(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
@@ -409,6 +447,12 @@ impl Table {
                 message: e.to_string(),
             })?;
         Ok(Table::from_frame(frame))
+    }
+
+    /// Reads a Parquet file: not in this build.
+    #[cfg(not(feature = "parquet"))]
+    pub fn read_parquet(path: &Path) -> Result<Table> {
+        Err(no_parquet(path))
     }
 
     fn derived(&self, frame: DataFrame) -> Table {
@@ -608,15 +652,52 @@ pub fn terminal_width() -> u16 {
         .unwrap_or(120)
 }
 
-/// Writes a result file whole or not at all, creating its folder.
-fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
+#[cfg(not(feature = "parquet"))]
+fn no_parquet(path: &Path) -> Error {
+    Error::Invalid {
+        path: path.to_path_buf(),
+        message: "this qualkit was built without Parquet; build it with `--features parquet`, or use CSV or .xlsx".into(),
     }
-    crate::record::atomic::write_atomic(path, bytes)
+}
+
+/// A cell as CSV writes it: numbers in full (`2.0` stays a number when read back), missing
+/// cells empty.
+fn csv_cell(value: &CellValue) -> String {
+    match value {
+        CellValue::Number(x) if x.fract() == 0.0 && x.is_finite() => format!("{x:.1}"),
+        CellValue::Number(x) => format!("{x}"),
+        other => other.to_string(),
+    }
+}
+
+/// The values of a column read from text: the narrowest type every filled cell fits.
+fn infer_values(cells: &[Option<&str>]) -> Values {
+    let filled = || cells.iter().flatten().map(|c| c.trim());
+    let each = |parse: &dyn Fn(&str) -> Option<()>| filled().all(|c| parse(c).is_some());
+    if each(&|c| c.parse::<i64>().ok().map(drop)) {
+        Values::Integer(
+            cells
+                .iter()
+                .map(|c| c.and_then(|c| c.trim().parse().ok()))
+                .collect(),
+        )
+    } else if each(&|c| c.parse::<f64>().ok().filter(|x| x.is_finite()).map(drop)) {
+        Values::Number(
+            cells
+                .iter()
+                .map(|c| c.and_then(|c| c.trim().parse().ok()))
+                .collect(),
+        )
+    } else if each(&|c| matches!(c, "true" | "false").then_some(())) {
+        Values::Boolean(
+            cells
+                .iter()
+                .map(|c| c.map(|c| c.trim() == "true"))
+                .collect(),
+        )
+    } else {
+        Values::Text(cells.iter().map(|c| c.map(str::to_string)).collect())
+    }
 }
 
 fn cell_value(value: &AnyValue) -> CellValue {

@@ -7,10 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The tests cover the optional parts too (.ci/run lints with the same features).
+features="parquet"
+
 bash tests/refi-schema.sh  # xmllint and the REFI-QDA schema, for the export validation test
-cargo test
+cargo test --features "$features"
 bash tests/fuzz.sh          # every fuzz target for 10 s from its seeds (nightly, cargo-fuzz)
-cargo build --bin qualkit   # the kernel the Jupyter tests drive: target/debug/qualkit
+cargo build --bin qualkit --features "$features"  # the kernel the Jupyter tests drive
 
 # The browser tests drive Debian's Chromium (Playwright's own browsers are not downloaded).
 if [ ! -x /usr/bin/chromium ]; then
