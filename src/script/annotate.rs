@@ -758,6 +758,9 @@ impl Widget for Annotator {
         let mut state = serde_json::Map::new();
         state.insert("_esm".into(), ESM.into());
         state.insert("_css".into(), CSS.into());
+        // anywidget loads `_css` only for a widget that names itself; every annotation
+        // widget shares one style sheet under this name.
+        state.insert("_anywidget_id".into(), "qualkit.annotate".into());
         state.insert("document".into(), self.document.clone().into());
         state.insert("coder".into(), self.coder.clone().into());
         state.insert("codes".into(), self.codes());
