@@ -398,6 +398,9 @@ impl Annotator {
     /// Refuses a suggestion whose text is no longer where it was (the document was
     /// replaced since the suggestions were made).
     fn check_unchanged(&self, listed: &Listed) -> crate::Result<()> {
+        // Another process (a terminal, another notebook) may have replaced the document:
+        // read the project again if its files changed, as every change to the record does.
+        drop(self.project.project.borrow_mut().write_locked()?);
         let project = self.project.project.borrow();
         let doc = project.document(&self.document)?;
         if doc.slice(listed.start, listed.end) != Some(listed.text.as_str()) {

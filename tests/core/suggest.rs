@@ -674,3 +674,80 @@ fn before_len(
 ) -> usize {
     log.iter().position(|e| e.id == entry.id).unwrap() + 1
 }
+
+/// A suggestion made before its document was replaced is refused: its place no longer holds
+/// its text, and the widget never trusts a place it did not check.
+#[test]
+fn the_widget_refuses_a_suggestion_whose_document_changed_since() {
+    use qualkit::script::widget::WidgetHandle;
+    use serde_json::{Value, json};
+
+    let (f, _) = coded_fixture();
+    let root = f.root().to_str().unwrap().to_string();
+    let original = std::fs::read_to_string(f.root().join("transcripts/m1.txt")).unwrap();
+    let edited = original.replace("waiting room was busy", "waiting area was full");
+    assert_ne!(edited, original);
+    let mut session = Session::new(f.root(), Limits::default());
+    let value = session
+        .eval(
+            &format!(
+                r#"let p = project({root:?}); p.coder = "tester"; p.annotate("m1", #{{suggest: "ctx.lead", min_score: 0.0}})"#
+            ),
+            "t",
+        )
+        .unwrap();
+    let widget: WidgetHandle = qualkit::script::mime_bundle(&value).widget.unwrap();
+    let state = Value::Object(widget.0.borrow().state());
+    let changed = state["suggesting"]["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["text"]
+                .as_str()
+                .unwrap()
+                .contains("waiting room was busy")
+        })
+        .cloned()
+        .expect("a suggestion in the first text");
+
+    // Another process replaces the document while the widget is open.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let replacement = elsewhere.path().join("m1.txt");
+    std::fs::write(&replacement, &edited).unwrap();
+    let (ok, _, err) = qualkit(&[
+        "import",
+        &root,
+        replacement.to_str().unwrap(),
+        "--overwrite",
+        "--coder",
+        "tester",
+    ]);
+    assert!(ok, "{err}");
+
+    let untouched = files(f.root());
+    let answer = Value::Object(
+        widget
+            .0
+            .borrow_mut()
+            .on_message(&json!({"action": "accept", "id": changed["id"]})),
+    );
+    assert_eq!(answer["message"]["kind"], "error", "{answer}");
+    let text = answer["message"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("changed") && text.contains("nothing was stored"),
+        "{text}"
+    );
+    assert_eq!(files(f.root()), untouched);
+    // The suggestions are made again from the document as it is now.
+    assert!(
+        answer["suggesting"]["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| !s["text"]
+                .as_str()
+                .unwrap()
+                .contains("waiting room was busy"))
+    );
+}
