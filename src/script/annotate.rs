@@ -331,9 +331,23 @@ impl Annotator {
             (Some(e), None) => format!("Suggestions of {path}, measured first: {}", e.summary()),
             (None, None) => format!("Suggestions of {path}"),
         };
+        // The same options make the same suggestions, so the places listed here are accepted.
+        let mut options = Vec::new();
+        if let Some(coder) = &suggesting.options.coder {
+            options.push(format!("coder: {coder:?}"));
+        }
+        if suggesting.options.unit != Options::default().unit {
+            options.push(format!("unit: {:?}", suggesting.options.unit.name()));
+        }
         let how = format!(
-            "Accept from a script with p.accept_suggestions(\"{}\", [[\"{}\", start, end]]).",
-            suggesting.code, self.document
+            "Accept from a script with p.accept_suggestions(\"{}\", [[\"{}\", start, end]]{}).",
+            suggesting.code,
+            self.document,
+            if options.is_empty() {
+                String::new()
+            } else {
+                format!(", #{{{}}}", options.join(", "))
+            }
         );
         let mut text = format!("\n{figures}\n");
         let mut html = format!(
