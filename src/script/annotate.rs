@@ -204,7 +204,7 @@ fn filter_from(p: &ProjectRef, options: &Map) -> Fallible<ViewFilter> {
     Ok(filter)
 }
 
-/// The first `n` characters of an id, for messages.
+/// The first eight characters of an id, for messages.
 fn short(id: &str) -> &str {
     &id[..id.char_indices().nth(8).map_or(id.len(), |(b, _)| b)]
 }
@@ -216,6 +216,12 @@ impl Annotator {
         let mut view = DocumentView::build(&project, &self.document, &self.filter)?;
         if let Some(suggesting) = &self.suggesting {
             let (path, color) = self.code_look(&suggesting.code);
+            // The colour the view gives the code's stripes (the codebook may set none).
+            let color = view
+                .legend
+                .iter()
+                .find(|e| e.code == suggesting.code)
+                .map_or(color, |e| e.color.clone());
             view.suggestions = suggesting
                 .shown()
                 .map(|s| ShownSuggestion {
