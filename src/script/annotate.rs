@@ -813,13 +813,16 @@ impl Widget for Annotator {
 
     fn on_message(&mut self, content: &Value) -> serde_json::Map<String, Value> {
         let result = self.act(content);
-        let failed = result.is_err();
         self.answer(result);
-        // Codings changed (or a refusal may say the record did): suggestions are made again
-        // from the record as it is, so none is shown that is coded now or out of date. A
-        // dismissal and the coder's name change no record, so they keep the list.
+        // After a request that touches codings (done, or refused perhaps because the record
+        // changed meanwhile) the suggestions are made again from the record as it is, so none
+        // is shown that is coded now or out of date. The others keep the list: making it
+        // takes seconds on a large project.
         let action = content["action"].as_str().unwrap_or_default();
-        if failed || !matches!(action, "dismiss" | "coder" | "suggest") {
+        if matches!(
+            action,
+            "code" | "uncode" | "recode" | "accept" | "accept_above"
+        ) {
             self.refresh_suggestions();
         }
         let (html, codings) = self.drawn();
