@@ -1,7 +1,8 @@
 // The annotation widget's front end (an anywidget ES module). The kernel draws the document
 // view as HTML (the same markup `p.show` gives) and owns every coding; this module only turns
 // a selection or a click into a request (`model.send`) and shows the kernel's answer. Offsets
-// are Unicode code points from the document's start, as the record stores them.
+// are Unicode code points from the document's start, as the record stores them. Suggestions
+// are named by the kernel's id only: the kernel finds their place, never this module.
 
 function codePoints(text) {
   let n = 0;
@@ -99,16 +100,118 @@ function render({ model, el: root }) {
     if (!selection || !chosen) return;
     model.send({ action: "code", start: selection.start, end: selection.end, code: chosen.id });
   });
+  const suggestButton = el(
+    "button",
+    { class: "qk-suggest", title: "Mark the suggestions of the chosen code in this document" },
+    "Suggest",
+  );
+  suggestButton.addEventListener("click", () => {
+    if (!chosen) {
+      status.textContent = "Choose a code first, then press Suggest.";
+      status.dataset.kind = "error";
+      return;
+    }
+    status.textContent = `Making suggestions of ${chosen.path}…`;
+    status.dataset.kind = "info";
+    model.send({ action: "suggest", code: chosen.id });
+  });
   const status = el("div", { class: "qk-status", role: "status" });
   const panel = el("div", { class: "qk-panel", hidden: "" });
+  const suggestions = el("div", { class: "qk-suggestions", hidden: "" });
   const view = el("div", { class: "qk-view" });
 
   root.replaceChildren(
-    el("div", { class: "qk-toolbar" }, el("label", {}, "Coder ", coder), selected, picker.node, codeButton),
+    el("div", { class: "qk-toolbar" }, el("label", {}, "Coder ", coder), selected, picker.node, codeButton, suggestButton),
     status,
     panel,
+    suggestions,
     view,
   );
+
+  const figure = (value) => (value === null || value === undefined ? "–" : Number(value).toFixed(2));
+
+  // The suggestions beside the text: how far to trust them first, then each one with its
+  // score and reason, to accept or dismiss.
+  const drawSuggestions = () => {
+    const state = model.get("suggesting");
+    if (!state) {
+      suggestions.hidden = true;
+      suggestions.replaceChildren();
+      return;
+    }
+    const e = state.evaluation;
+    const head = el(
+      "div",
+      { class: "qk-suggestions-head" },
+      el("span", { class: "qk-swatch qk-swatch-dashed", style: `border-color:${state.color}` }),
+      el("b", {}, `Suggestions of ${state.code_path}`),
+      ` · not codings until accepted · ${state.suggestions.length} here (score ≥ ${figure(state.min_score)}, ${state.unit}s)`,
+      state.dismissed ? ` · ${state.dismissed} dismissed` : "",
+    );
+    const figures = e
+      ? el(
+          "div",
+          { class: "qk-evaluation", title: e.summary },
+          `Measured by ${e.folds}-fold cross-validation against ${e.coders.join(", ")}: `,
+          el("b", {}, `kappa ${figure(e.kappa)}`),
+          `, precision ${figure(e.precision)}, recall ${figure(e.recall)}, learned from ${e.examples} coded examples of ${e.units} ${e.unit}s.`,
+        )
+      : el("div", { class: "qk-evaluation" }, state.problem || "");
+    const warning = e && e.warning ? el("div", { class: "qk-warning" }, `Warning: ${e.warning}`) : "";
+    const threshold = el("input", { type: "number", class: "qk-threshold", min: "0", max: "1", step: "0.05", value: "0.8" });
+    const acceptAbove = el("button", { class: "qk-accept-above" }, "Accept all ≥ score");
+    acceptAbove.addEventListener("click", () => {
+      const score = Number(threshold.value);
+      model.send({ action: "accept_above", score });
+    });
+    const cards = state.suggestions.map((s) => {
+      const reason = s.nearest.length
+        ? el(
+            "div",
+            { class: "qk-reason" },
+            "Like coded: ",
+            ...s.nearest.map((n, i) =>
+              el("span", {}, i ? " · " : "", `“${n.text}” (${n.document} ${n.start}..${n.end}, ${figure(n.similarity)})`),
+            ),
+          )
+        : el("div", { class: "qk-reason" }, "No coded passage shares its words.");
+      return el(
+        "div",
+        { class: "qk-suggestion-card", "data-suggestion": s.id },
+        el(
+          "div",
+          { class: "qk-suggestion-head" },
+          el("span", { class: "qk-score" }, figure(s.score)),
+          ` ${s.start}..${s.end} `,
+          el("button", { class: "qk-accept", onclick: () => model.send({ action: "accept", id: s.id }) }, "Accept"),
+          el("button", { class: "qk-dismiss", onclick: () => model.send({ action: "dismiss", id: s.id }) }, "Dismiss"),
+        ),
+        el("div", { class: "qk-suggestion-text" }, `“${s.text}”`),
+        reason,
+      );
+    });
+    suggestions.replaceChildren(
+      head,
+      figures,
+      warning,
+      el("div", { class: "qk-suggestions-actions" }, threshold, acceptAbove),
+      el("div", { class: "qk-suggestion-cards" }, ...cards),
+    );
+    suggestions.hidden = false;
+  };
+
+  // A click on a mark in the text brings its card into view.
+  view.addEventListener("click", (event) => {
+    const mark = event.target.closest ? event.target.closest(".qk-suggested") : null;
+    if (!mark) return;
+    const current = window.getSelection();
+    if (current && !current.isCollapsed) return;
+    for (const card of suggestions.querySelectorAll(".qk-suggestion-card")) {
+      const match = card.dataset.suggestion === mark.dataset.suggestion;
+      card.classList.toggle("qk-current", match);
+      if (match) card.scrollIntoView({ block: "nearest" });
+    }
+  });
 
   const showCoding = (stripe) => {
     const id = stripe.dataset.coding;
@@ -172,9 +275,11 @@ function render({ model, el: root }) {
   };
 
   model.on("change:html", draw);
+  model.on("change:suggesting", drawSuggestions);
   model.on("change:message", showStatus);
   model.on("change:coder", () => (coder.value = model.get("coder")));
   draw();
+  drawSuggestions();
   showStatus();
 }
 

@@ -33,7 +33,7 @@ pub(super) fn render(view: &DocumentView, note: Option<&str>) -> String {
     }
     let _ = write!(
         out,
-        "<div class=\"qk-doc-head\" style=\"margin-bottom:4px\"><b>{}</b> · {} · case <b>{}</b> · {} code points · {} coding{} shown{}</div>",
+        "<div class=\"qk-doc-head\" style=\"margin-bottom:4px\"><b>{}</b> · {} · case <b>{}</b> · {} code points · {} coding{} shown{}{}</div>",
         escape(&view.document),
         escape(&view.source),
         escape(&view.case),
@@ -44,6 +44,13 @@ pub(super) fn render(view: &DocumentView, note: Option<&str>) -> String {
             String::new()
         } else {
             format!(" (only {})", filters.join(", "))
+        },
+        match view.suggestions.len() {
+            0 => String::new(),
+            n => format!(
+                " · <span class=\"qk-suggested-count\" style=\"border:1px dashed #888;border-radius:3px;padding:0 3px\">{n} suggestion{} (not codings until accepted)</span>",
+                if n == 1 { "" } else { "s" }
+            ),
         }
     );
     legend(view, &mut out);
@@ -110,27 +117,83 @@ pub(super) fn render(view: &DocumentView, note: Option<&str>) -> String {
             "<td class=\"qk-text\" data-start=\"{}\" data-end=\"{}\" style=\"white-space:pre-wrap;word-break:break-word;text-align:left;vertical-align:top;padding:0 4px 0 8px;line-height:inherit;{border}\">",
             line.start, line.end
         );
-        match &line.label {
-            Some((len, speaker)) => {
-                let cut = line
-                    .text
-                    .char_indices()
-                    .nth(*len)
-                    .map_or(line.text.len(), |(b, _)| b);
-                let _ = write!(
-                    out,
-                    "<b class=\"qk-label\" title=\"{}\">{}</b>{}",
-                    escape(speaker),
-                    escape(&line.text[..cut]),
-                    escape(&line.text[cut..])
-                );
-            }
-            None => out.push_str(&escape(&line.text)),
-        }
+        line_text(view, line, &mut out);
         out.push_str("</td></tr>");
     }
     out.push_str("</tbody></table></div></div>");
     out
+}
+
+/// A pale form of a `#rrggbb` colour, for the background of a suggested stretch.
+fn tint(color: &str) -> String {
+    if color.len() == 7
+        && color.starts_with('#')
+        && color[1..].chars().all(|c| c.is_ascii_hexdigit())
+    {
+        format!("{color}1f")
+    } else {
+        "transparent".into()
+    }
+}
+
+/// A line's text: the speaker label in bold, and each suggested stretch in a dashed box of its
+/// code's colour (a provisional mark, unlike a coding's solid stripe). The marks add no text,
+/// so a selection's offsets count the document's own characters only.
+fn line_text(view: &DocumentView, line: &super::Line, out: &mut String) {
+    let label_len = line.label.as_ref().map_or(0, |(len, _)| *len);
+    let mut run = String::new();
+    let mut current: (bool, Option<usize>) = (false, None);
+    let suggestion_at = |at: usize| {
+        view.suggestions
+            .iter()
+            .position(|s| s.start <= at && at < s.end)
+    };
+    let flush = |run: &mut String, (label, suggestion): (bool, Option<usize>), out: &mut String| {
+        if run.is_empty() {
+            return;
+        }
+        if let Some(i) = suggestion {
+            let s = &view.suggestions[i];
+            let last = s.end <= line.end;
+            let _ = write!(
+                out,
+                "<span class=\"qk-suggested\" data-suggestion=\"{}\" data-score=\"{:.2}\"{} title=\"{}\" style=\"border:1px dashed {};background:{};border-radius:3px;box-decoration-break:clone;-webkit-box-decoration-break:clone;cursor:pointer\">",
+                escape(&s.id),
+                s.score,
+                if last { " data-last=\"\"" } else { "" },
+                escape(&format!(
+                    "suggested: {} · score {:.2} · {}..{} (not a coding until accepted)\n{}",
+                    s.code_path, s.score, s.start, s.end, s.reason
+                )),
+                escape(&s.color),
+                escape(&tint(&s.color)),
+            );
+        }
+        if label {
+            let speaker = line
+                .label
+                .as_ref()
+                .map_or("", |(_, speaker)| speaker.as_str());
+            let _ = write!(out, "<b class=\"qk-label\" title=\"{}\">", escape(speaker));
+        }
+        out.push_str(&escape(run));
+        if label {
+            out.push_str("</b>");
+        }
+        if suggestion.is_some() {
+            out.push_str("</span>");
+        }
+        run.clear();
+    };
+    for (i, c) in line.text.chars().enumerate() {
+        let here = (i < label_len, suggestion_at(line.start + i));
+        if here != current {
+            flush(&mut run, current, out);
+            current = here;
+        }
+        run.push(c);
+    }
+    flush(&mut run, current, out);
 }
 
 fn legend(view: &DocumentView, out: &mut String) {

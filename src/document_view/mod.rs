@@ -51,6 +51,22 @@ pub struct ShownCoding {
     pub last_line: usize,
 }
 
+/// A suggested unit, drawn as a provisional mark (not a coding until someone accepts it).
+#[derive(Debug, Clone)]
+pub struct ShownSuggestion {
+    /// The widget's name for it (it accepts or dismisses by this, never by offsets).
+    pub id: String,
+    pub code: String,
+    pub code_path: String,
+    pub color: String,
+    pub start: usize,
+    pub end: usize,
+    /// The model's score (0-1).
+    pub score: f64,
+    /// Why: the coded passage most like it.
+    pub reason: String,
+}
+
 /// A code in the legend, with how many of the shown codings it has.
 #[derive(Debug, Clone)]
 pub struct LegendEntry {
@@ -72,6 +88,8 @@ pub struct DocumentView {
     pub codings: Vec<ShownCoding>,
     pub lanes: usize,
     pub legend: Vec<LegendEntry>,
+    /// Suggested units marked on the text (none unless a caller adds them).
+    pub suggestions: Vec<ShownSuggestion>,
 }
 
 /// Colours for codes whose codebook entry sets none (distinct at a glance, readable on white).
@@ -202,6 +220,7 @@ impl DocumentView {
             codings: shown,
             lanes: lane_free_after.len(),
             legend,
+            suggestions: Vec::new(),
         })
     }
 
@@ -228,12 +247,20 @@ impl DocumentView {
             .max(4);
         let offset_width = self.length.to_string().len().max(6);
         let mut out = format!(
-            "{} ({}, case {}): {} code points, {} codings shown\n{:>number_width$} {:>offset_width$}  {}\n",
+            "{} ({}, case {}): {} code points, {} codings shown{}\n{:>number_width$} {:>offset_width$}  {}\n",
             self.document,
             self.source,
             self.case,
             self.length,
             self.codings.len(),
+            if self.suggestions.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", {} suggestions marked ┆ (not codings until accepted)",
+                    self.suggestions.len()
+                )
+            },
             "line",
             "offset",
             " ".repeat(self.lanes),
@@ -263,8 +290,28 @@ impl DocumentView {
                 }
             }
             let margin: String = margin.into_iter().collect();
+            // Suggestions get their own margin column, dotted: provisional, not codings.
+            let suggested = if self.suggestions.is_empty() {
+                ""
+            } else if self
+                .suggestions
+                .iter()
+                .any(|s| s.start < line.end.max(line.start + 1) && s.end > line.start)
+            {
+                "┆"
+            } else {
+                " "
+            };
+            for s in &self.suggestions {
+                if s.start >= line.start && (s.start < line.end || s.start == line.start) {
+                    labels.push(format!(
+                        "suggested {} {:.2} {}..{} ({})",
+                        s.code, s.score, s.start, s.end, s.id
+                    ));
+                }
+            }
             out.push_str(&format!(
-                "{:>number_width$} {:>offset_width$} {margin} {}",
+                "{:>number_width$} {:>offset_width$} {margin}{suggested} {}",
                 line.number, line.start, line.text
             ));
             if !labels.is_empty() {

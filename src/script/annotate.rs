@@ -13,8 +13,9 @@ use super::api::{Fallible, ProjectRef, fail};
 use super::output::MimeBundle;
 use super::widget::{Widget, WidgetHandle};
 use crate::coding::Span;
-use crate::document_view::{DocumentView, ViewFilter};
+use crate::document_view::{DocumentView, ShownSuggestion, ViewFilter};
 use crate::project::MemoTarget;
+use crate::suggest::{Choice, Evaluation, Nearest, Options, SUGGEST_SUFFIX};
 
 const ESM: &str = include_str!("../document_view/annotate.js");
 const CSS: &str = include_str!("../document_view/annotate.css");
@@ -29,9 +30,79 @@ pub struct Annotator {
     document: String,
     filter: ViewFilter,
     coder: String,
+    /// Suggestions of one code shown on the text, when asked for.
+    suggesting: Option<Suggesting>,
     /// The answer to the front end's last request, numbered so a repeat still shows.
     message: Value,
     answered: u64,
+}
+
+/// The suggestions of a code in the widget's document, as the server made them: the front
+/// end names one by its id and the server finds its place here, never taking offsets from
+/// the front end.
+struct Suggesting {
+    code: String,
+    options: Options,
+    /// Suggestions in this document scoring at least `options.min_score`, best first.
+    listed: Vec<Listed>,
+    /// Dismissed in this view (not a record change: gone when the widget is made again).
+    dismissed: std::collections::BTreeSet<String>,
+    evaluation: Option<Evaluation>,
+    /// Why there are no suggestions now (the code was deleted, too few codings, ...).
+    problem: Option<String>,
+}
+
+struct Listed {
+    id: String,
+    start: usize,
+    end: usize,
+    /// The unit's text when suggested: accepting checks the document still has it there.
+    text: String,
+    score: f64,
+    nearest: Vec<Nearest>,
+}
+
+impl Suggesting {
+    fn new(code: String, options: Options) -> Suggesting {
+        Suggesting {
+            code,
+            options,
+            listed: Vec::new(),
+            dismissed: Default::default(),
+            evaluation: None,
+            problem: None,
+        }
+    }
+
+    /// The suggestions not dismissed, best first.
+    fn shown(&self) -> impl Iterator<Item = &Listed> {
+        self.listed
+            .iter()
+            .filter(|s| !self.dismissed.contains(&s.id))
+    }
+}
+
+impl Listed {
+    /// Why it is suggested: the coded passage most like it.
+    fn reason(&self) -> String {
+        match self.nearest.first() {
+            Some(n) => format!(
+                "most like {} {}..{} (similarity {:.2}): “{}”",
+                n.document,
+                n.start,
+                n.end,
+                n.similarity,
+                crate::table::shorten(&n.text, 120)
+            ),
+            None => "no coded passage shares its words".to_string(),
+        }
+    }
+}
+
+/// What `p.annotate(doc, #{suggest: ...})` asks for.
+pub(super) struct SuggestRequest {
+    code: String,
+    options: Options,
 }
 
 /// A script's handle on an annotation widget (the kernel shares the widget behind it).
@@ -48,7 +119,17 @@ impl AnnotatorRef {
     }
 }
 
-fn filter_from(options: &Map) -> Fallible<ViewFilter> {
+const VIEW_OPTIONS: [&str; 6] = [
+    "code",
+    "coder",
+    "suggest",
+    "min_score",
+    "unit",
+    "learn_from",
+];
+
+/// The view's filter and, with `suggest`, which suggestions to mark, from a script's options.
+fn options_from(p: &ProjectRef, options: &Map) -> Fallible<(ViewFilter, Option<SuggestRequest>)> {
     let text = |key: &str| -> Fallible<Option<String>> {
         match options.get(key) {
             None => Ok(None),
@@ -61,21 +142,442 @@ fn filter_from(options: &Map) -> Fallible<ViewFilter> {
         }
     };
     for key in options.keys() {
-        if !matches!(key.as_str(), "code" | "coder") {
+        if !VIEW_OPTIONS.contains(&key.as_str()) {
             return Err(fail(format!(
-                "unknown option `{key}`; the options are `code` and `coder`"
+                "unknown option `{key}`; the options are {}",
+                VIEW_OPTIONS.map(|o| format!("`{o}`")).join(", ")
             )));
         }
     }
-    Ok(ViewFilter {
+    let filter = ViewFilter {
         code: text("code")?,
         coder: text("coder")?,
-    })
+    };
+    let Some(code) = text("suggest")? else {
+        for key in ["min_score", "unit", "learn_from"] {
+            if options.contains_key(key) {
+                return Err(fail(format!(
+                    "option `{key}` is for suggestions: give `suggest` (a code) too"
+                )));
+            }
+        }
+        return Ok((filter, None));
+    };
+    let mut suggest = Options {
+        coder: p.view.clone(),
+        ..Options::default()
+    };
+    if let Some(unit) = text("unit")? {
+        suggest.unit = unit.parse().map_err(fail)?;
+    }
+    if let Some(coder) = text("learn_from")? {
+        suggest.coder = Some(coder);
+    }
+    if let Some(score) = options.get("min_score") {
+        let score = score
+            .as_float()
+            .or_else(|_| score.as_int().map(|i| i as f64))
+            .map_err(|t| fail(format!("option `min_score` must be a number, got {t}")))?;
+        if !(0.0..=1.0).contains(&score) {
+            return Err(fail(format!(
+                "option `min_score` is a score from 0 to 1, not {score}"
+            )));
+        }
+        suggest.min_score = score;
+    }
+    Ok((
+        filter,
+        Some(SuggestRequest {
+            code,
+            options: suggest,
+        }),
+    ))
+}
+
+fn filter_from(p: &ProjectRef, options: &Map) -> Fallible<ViewFilter> {
+    let (filter, suggest) = options_from(p, options)?;
+    if suggest.is_some() {
+        return Err(fail(
+            "`p.show` marks no suggestions; use `p.annotate(doc, #{suggest: code})`",
+        ));
+    }
+    Ok(filter)
+}
+
+/// The first eight characters of an id, for messages.
+fn short(id: &str) -> &str {
+    &id[..id.char_indices().nth(8).map_or(id.len(), |(b, _)| b)]
 }
 
 impl Annotator {
+    /// The document view, with the suggestions not dismissed marked on it.
     fn view(&self) -> crate::Result<DocumentView> {
-        DocumentView::build(&self.project.project.borrow(), &self.document, &self.filter)
+        let project = self.project.project.borrow();
+        let mut view = DocumentView::build(&project, &self.document, &self.filter)?;
+        if let Some(suggesting) = &self.suggesting {
+            let (path, color) = self.code_look(&suggesting.code);
+            // The colour the view gives the code's stripes (the codebook may set none).
+            let color = view
+                .legend
+                .iter()
+                .find(|e| e.code == suggesting.code)
+                .map_or(color, |e| e.color.clone());
+            view.suggestions = suggesting
+                .shown()
+                .map(|s| ShownSuggestion {
+                    id: s.id.clone(),
+                    code: suggesting.code.clone(),
+                    code_path: path.clone(),
+                    color: color.clone(),
+                    start: s.start,
+                    end: s.end,
+                    score: s.score,
+                    reason: s.reason(),
+                })
+                .collect();
+        }
+        Ok(view)
+    }
+
+    /// A code's path and colour in the codebook (its id and grey when it has gone).
+    fn code_look(&self, code: &str) -> (String, String) {
+        let project = self.project.project.borrow();
+        project.codebook.get(code).map_or_else(
+            || (code.to_string(), "#999999".to_string()),
+            |c| {
+                (
+                    c.path.clone(),
+                    c.color.clone().unwrap_or_else(|| "#999999".into()),
+                )
+            },
+        )
+    }
+
+    /// Makes the suggestions again from the record as it is now (after any coding, so
+    /// what was just coded or accepted is no longer suggested). A failure is kept as the
+    /// reason there are none, for the widget to say.
+    fn refresh_suggestions(&mut self) {
+        let Some(suggesting) = &mut self.suggesting else {
+            return;
+        };
+        let project = self.project.project.borrow();
+        match project.suggest(&suggesting.code, &suggesting.options) {
+            Ok(made) => {
+                suggesting.code = made.code.clone();
+                suggesting.listed = made
+                    .suggestions
+                    .into_iter()
+                    .filter(|s| s.document == self.document)
+                    .map(|s| Listed {
+                        id: format!("s{}-{}", s.start, s.end),
+                        start: s.start,
+                        end: s.end,
+                        text: s.text,
+                        score: s.score,
+                        nearest: s.nearest,
+                    })
+                    .collect();
+                suggesting.evaluation = Some(made.evaluation);
+                suggesting.problem = None;
+            }
+            Err(e) => {
+                suggesting.listed.clear();
+                suggesting.evaluation = None;
+                suggesting.problem = Some(e.to_string());
+            }
+        }
+    }
+
+    /// The suggestions panel's state: the code, the evaluation figures beside them, and
+    /// each suggestion not dismissed with its score and reason.
+    fn suggestions_state(&self) -> Value {
+        let Some(suggesting) = &self.suggesting else {
+            return Value::Null;
+        };
+        let (path, color) = self.code_look(&suggesting.code);
+        let evaluation = suggesting.evaluation.as_ref().map(|e| {
+            json!({
+                "coders": e.coders, "unit": e.unit.name(), "units": e.units,
+                "examples": e.examples, "folds": e.folds, "precision": e.precision,
+                "recall": e.recall, "kappa": e.kappa, "warning": e.warning,
+                "summary": e.summary(),
+            })
+        });
+        let listed: Vec<Value> = suggesting
+            .shown()
+            .map(|s| {
+                json!({
+                    "id": s.id, "start": s.start, "end": s.end, "score": s.score,
+                    "text": crate::table::shorten(&s.text, 300),
+                    "nearest": s.nearest.iter().map(|n| json!({
+                        "document": n.document, "start": n.start, "end": n.end,
+                        "text": crate::table::shorten(&n.text, 200), "similarity": n.similarity,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "code": suggesting.code, "code_path": path, "color": color,
+            "min_score": suggesting.options.min_score, "unit": suggesting.options.unit.name(),
+            "evaluation": evaluation, "problem": suggesting.problem,
+            "dismissed": suggesting.dismissed.len(), "suggestions": listed,
+        })
+    }
+
+    /// The suggestions as a list under the static view (text and HTML): the evaluation
+    /// figures, then each with its score, place and reason, and how to accept from a script.
+    fn suggestions_listing(&self) -> (String, String) {
+        use crate::table::escape_html as escape;
+        let Some(suggesting) = &self.suggesting else {
+            return (String::new(), String::new());
+        };
+        let (path, _) = self.code_look(&suggesting.code);
+        let figures = match (&suggesting.evaluation, &suggesting.problem) {
+            (_, Some(problem)) => format!("No suggestions of {path}: {problem}"),
+            (Some(e), None) => format!("Suggestions of {path}, measured first: {}", e.summary()),
+            (None, None) => format!("Suggestions of {path}"),
+        };
+        // The same options make the same suggestions, so the places listed here are accepted.
+        let mut options = Vec::new();
+        if let Some(coder) = &suggesting.options.coder {
+            options.push(format!("coder: {coder:?}"));
+        }
+        if suggesting.options.unit != Options::default().unit {
+            options.push(format!("unit: {:?}", suggesting.options.unit.name()));
+        }
+        let how = format!(
+            "Accept from a script with p.accept_suggestions(\"{}\", [[\"{}\", start, end]]{}).",
+            suggesting.code,
+            self.document,
+            if options.is_empty() {
+                String::new()
+            } else {
+                format!(", #{{{}}}", options.join(", "))
+            }
+        );
+        let mut text = format!("\n{figures}\n");
+        let mut html = format!(
+            "<div class=\"qk-suggestion-list\" style=\"margin-top:6px\"><div class=\"qk-evaluation\" style=\"margin-bottom:4px\">{}</div><ol style=\"margin:0;padding-left:2em\">",
+            escape(&figures)
+        );
+        for s in suggesting.shown() {
+            text.push_str(&format!(
+                "  {} {}..{} score {:.2}: “{}”\n      {}\n",
+                s.id,
+                s.start,
+                s.end,
+                s.score,
+                crate::table::shorten(&s.text, 100),
+                s.reason()
+            ));
+            html.push_str(&format!(
+                "<li data-suggestion=\"{}\">{}..{} · score <b>{:.2}</b> · “{}”<br><small style=\"color:#555\">{}</small></li>",
+                escape(&s.id),
+                s.start,
+                s.end,
+                s.score,
+                escape(&crate::table::shorten(&s.text, 200)),
+                escape(&s.reason())
+            ));
+        }
+        text.push_str(&how);
+        text.push('\n');
+        html.push_str(&format!("</ol><div>{}</div></div>", escape(&how)));
+        (text, html)
+    }
+
+    /// The suggestion the front end names, as the server made it, checked against the
+    /// document as it is now.
+    fn suggestion(&self, id: &str) -> crate::Result<&Listed> {
+        let suggesting = self.suggesting.as_ref().ok_or_else(|| {
+            crate::Error::argument("id", "this view shows no suggestions; nothing was stored")
+        })?;
+        let listed = suggesting
+            .listed
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| {
+                crate::Error::argument(
+                    "id",
+                    format!(
+                        "`{id}` is not a suggestion of {} in this view now (already accepted or coded, or the record changed); nothing was stored",
+                        suggesting.code
+                    ),
+                )
+            })?;
+        if suggesting.dismissed.contains(id) {
+            return Err(crate::Error::argument(
+                "id",
+                format!("suggestion {id} was dismissed in this view; nothing was stored"),
+            ));
+        }
+        self.check_unchanged(listed)?;
+        Ok(listed)
+    }
+
+    /// Refuses a suggestion whose text is no longer where it was (the document was
+    /// replaced since the suggestions were made).
+    fn check_unchanged(&self, listed: &Listed) -> crate::Result<()> {
+        // Another process (a terminal, another notebook) may have replaced the document:
+        // read the project again if its files changed, as every change to the record does.
+        drop(self.project.project.borrow_mut().write_locked()?);
+        let project = self.project.project.borrow();
+        let doc = project.document(&self.document)?;
+        if doc.slice(listed.start, listed.end) != Some(listed.text.as_str()) {
+            return Err(crate::Error::argument(
+                "id",
+                format!(
+                    "`{}` changed since suggestion {} was made ({}..{} no longer holds its text); the suggestions are made again, nothing was stored",
+                    self.document, listed.id, listed.start, listed.end
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Accepts places of this document through the record's accept path (one log entry).
+    fn accept(
+        &mut self,
+        places: Vec<(usize, usize)>,
+    ) -> crate::Result<(crate::suggest::Accepted, String)> {
+        let suggesting = self.suggesting.as_ref().ok_or_else(|| {
+            crate::Error::argument("id", "this view shows no suggestions; nothing was stored")
+        })?;
+        let choice = Choice::Spans(
+            places
+                .iter()
+                .map(|&(start, end)| (self.document.clone(), start, end))
+                .collect(),
+        );
+        let code = suggesting.code.clone();
+        let options = suggesting.options.clone();
+        let accepted = self.project.project.borrow_mut().accept_suggestions(
+            &self.coder,
+            &code,
+            &options,
+            &choice,
+        )?;
+        Ok((accepted, code))
+    }
+
+    fn accept_one(&mut self, id: &str) -> crate::Result<String> {
+        let (start, end) = {
+            let listed = self.suggestion(id)?;
+            (listed.start, listed.end)
+        };
+        let (accepted, code) = self.accept(vec![(start, end)])?;
+        let project = self.project.project.borrow();
+        let coding = project
+            .store()
+            .codings_in(&self.document)?
+            .into_iter()
+            .find(|c| {
+                c.coder == accepted.coder && c.code == code && c.start == start && c.end == end
+            });
+        let path = project
+            .codebook
+            .get(&code)
+            .map_or(code.clone(), |c| c.path.clone());
+        let quote = project
+            .document(&self.document)?
+            .slice(start, end)
+            .map(|q| crate::table::shorten(q, 60))
+            .unwrap_or_default();
+        Ok(match coding {
+            Some(c) => format!(
+                "Accepted {start}..{end} “{quote}” as {path} (coding {}, coder {}; log entry {}, revertable).",
+                short(&c.id),
+                accepted.coder,
+                short(&accepted.entry)
+            ),
+            None => format!(
+                "Nothing stored for {start}..{end}: it overlaps a coding of {path} by {} (log entry {}).",
+                accepted.coder,
+                short(&accepted.entry)
+            ),
+        })
+    }
+
+    fn accept_above(&mut self, score: f64) -> crate::Result<String> {
+        if !(0.0..=1.0).contains(&score) {
+            return Err(crate::Error::argument(
+                "score",
+                format!("a score is from 0 to 1, not {score}; nothing was stored"),
+            ));
+        }
+        let suggesting = self.suggesting.as_ref().ok_or_else(|| {
+            crate::Error::argument(
+                "score",
+                "this view shows no suggestions; nothing was stored",
+            )
+        })?;
+        let chosen: Vec<&Listed> = suggesting.shown().filter(|s| s.score >= score).collect();
+        if chosen.is_empty() {
+            return Err(crate::Error::argument(
+                "score",
+                format!("no suggestion shown here scores {score:.2} or more; nothing was stored"),
+            ));
+        }
+        for listed in &chosen {
+            self.check_unchanged(listed)?;
+        }
+        let places = chosen.iter().map(|s| (s.start, s.end)).collect();
+        let (accepted, code) = self.accept(places)?;
+        let path = self.code_look(&code).0;
+        let mut message = format!(
+            "Accepted {} suggestion{} scoring {score:.2} or more as {path} (coder {}; one log entry {}, revertable).",
+            accepted.added,
+            if accepted.added == 1 { "" } else { "s" },
+            accepted.coder,
+            short(&accepted.entry)
+        );
+        if accepted.skipped_overlaps > 0 {
+            message.push_str(&format!(
+                " {} overlapped codings of the same code and were not stored.",
+                accepted.skipped_overlaps
+            ));
+        }
+        Ok(message)
+    }
+
+    fn dismiss(&mut self, id: &str) -> crate::Result<String> {
+        let (start, end) = {
+            let listed = self.suggestion(id)?;
+            (listed.start, listed.end)
+        };
+        if let Some(suggesting) = &mut self.suggesting {
+            suggesting.dismissed.insert(id.to_string());
+        }
+        Ok(format!(
+            "Dismissed the suggestion at {start}..{end} in this view (nothing is stored)."
+        ))
+    }
+
+    /// Shows the suggestions of `code` (with the options of those shown now, if any).
+    fn suggest(&mut self, code: &str) -> crate::Result<String> {
+        let options = match &self.suggesting {
+            Some(s) => s.options.clone(),
+            None => Options {
+                coder: self.project.view.clone(),
+                ..Options::default()
+            },
+        };
+        let before = self
+            .suggesting
+            .replace(Suggesting::new(code.to_string(), options));
+        self.refresh_suggestions();
+        if let Some(problem) = self.suggesting.as_ref().and_then(|s| s.problem.clone()) {
+            // A code that cannot be suggested leaves the view as it was.
+            self.suggesting = before;
+            return Err(crate::Error::argument("code", problem));
+        }
+        let suggesting = self.suggesting.as_ref().map_or(0, |s| s.listed.len());
+        Ok(format!(
+            "{suggesting} suggestion{} of {} in this document (not codings until accepted).",
+            if suggesting == 1 { "" } else { "s" },
+            self.code_look(self.suggesting.as_ref().map_or(code, |s| s.code.as_str()))
+                .0
+        ))
     }
 
     fn codes(&self) -> Value {
@@ -244,9 +746,24 @@ impl Annotator {
                     format!("Saved the memo on coding {}.", &id[..id.len().min(8)])
                 })
             }
+            "accept" => self.accept_one(&text("id")?),
+            "dismiss" => self.dismiss(&text("id")?),
+            "accept_above" => {
+                let score = content["score"].as_f64().ok_or_else(|| {
+                    crate::Error::argument("score", "the request has no number `score`")
+                })?;
+                self.accept_above(score)
+            }
+            "suggest" => self.suggest(&text("code")?),
             "coder" => {
                 let coder = text("coder")?.trim().to_string();
                 crate::project::check_coder(&coder)?;
+                if self.suggesting.is_some() && coder.ends_with(SUGGEST_SUFFIX) {
+                    return Err(crate::Error::argument(
+                        "coder",
+                        format!("suggestions are accepted by a person, not by `{coder}`"),
+                    ));
+                }
                 self.coder = coder;
                 Ok(format!("Coding as {}.", self.coder))
             }
@@ -264,22 +781,29 @@ impl Widget for Annotator {
         let mut state = serde_json::Map::new();
         state.insert("_esm".into(), ESM.into());
         state.insert("_css".into(), CSS.into());
+        // anywidget loads `_css` only for a widget that names itself; every annotation
+        // widget shares one style sheet under this name.
+        state.insert("_anywidget_id".into(), "qualkit.annotate".into());
         state.insert("document".into(), self.document.clone().into());
         state.insert("coder".into(), self.coder.clone().into());
         state.insert("codes".into(), self.codes());
         state.insert("html".into(), html.into());
         state.insert("codings".into(), codings);
+        state.insert("suggesting".into(), self.suggestions_state());
         state.insert("message".into(), self.message.clone());
         state
     }
 
     fn fallback(&self) -> MimeBundle {
         match self.view() {
-            Ok(view) => MimeBundle {
-                text: format!("{}\n{NO_WIDGETS}", view.terminal()),
-                html: Some(view.html_with_note(NO_WIDGETS)),
-                ..Default::default()
-            },
+            Ok(view) => {
+                let (text, html) = self.suggestions_listing();
+                MimeBundle {
+                    text: format!("{}{text}\n{NO_WIDGETS}", view.terminal()),
+                    html: Some(format!("{}{html}", view.html_with_note(NO_WIDGETS))),
+                    ..Default::default()
+                }
+            }
             Err(e) => MimeBundle {
                 text: e.to_string(),
                 ..Default::default()
@@ -290,10 +814,22 @@ impl Widget for Annotator {
     fn on_message(&mut self, content: &Value) -> serde_json::Map<String, Value> {
         let result = self.act(content);
         self.answer(result);
+        // After a request that touches codings (done, or refused perhaps because the record
+        // changed meanwhile) the suggestions are made again from the record as it is, so none
+        // is shown that is coded now or out of date. The others keep the list: making it
+        // takes seconds on a large project.
+        let action = content["action"].as_str().unwrap_or_default();
+        if matches!(
+            action,
+            "code" | "uncode" | "recode" | "accept" | "accept_above"
+        ) {
+            self.refresh_suggestions();
+        }
         let (html, codings) = self.drawn();
         let mut changed = serde_json::Map::new();
         changed.insert("html".into(), html.into());
         changed.insert("codings".into(), codings);
+        changed.insert("suggesting".into(), self.suggestions_state());
         changed.insert("coder".into(), self.coder.clone().into());
         changed.insert("message".into(), self.message.clone());
         changed
@@ -329,7 +865,7 @@ pub mod annotate_functions {
         document: &str,
         options: Map,
     ) -> Fallible<DocumentView> {
-        let filter = filter_from(&options)?;
+        let filter = filter_from(p, &options)?;
         DocumentView::build(&p.project.borrow(), document, &filter).map_err(fail)
     }
 
@@ -347,10 +883,22 @@ pub mod annotate_functions {
         annotator(p, document, ViewFilter::default())
     }
 
-    /// The annotation widget showing only some codings (`code`, `coder`), as `p.show`.
+    /// The annotation widget showing only some codings (`code`, `coder`), as `p.show`;
+    /// with `suggest` (a code), it also marks that code's suggestions in this document as
+    /// dashed boxes in the code's colour, provisional until accepted, each with its score
+    /// and the coded passage most like it, beside the cross-validated precision, recall and
+    /// kappa and the number of examples learned from (as `p.suggest` measures them). Accept
+    /// one, dismiss one (for this view only: nothing is stored), or accept every one here at
+    /// or above a score: accepted suggestions are stored as `p.accept_suggestions` stores
+    /// them (coder `<p.coder>+suggest`, one revertable log entry per accept with how they
+    /// were made). `min_score` (0.5), `unit` ("sentence") and `learn_from` (a coder; every
+    /// coder by default) choose the suggestions. The "Suggest" button shows the suggestions
+    /// of the code in the picker instead. Outside a notebook it prints the view with the
+    /// suggestions marked and listed.
     ///
     /// ```rhai
-    /// p.annotate("cobalt-p2-interview-gp", #{coder: "ana"})
+    /// p.annotate("cobalt-p2-interview-gp", #{coder: "ana"});
+    /// p.annotate("cobalt-p2-interview-gp", #{suggest: "npt.coherence", min_score: 0.3})
     /// ```
     #[rhai_fn(name = "annotate", return_raw, pure)]
     pub fn annotate_filtered(
@@ -358,8 +906,21 @@ pub mod annotate_functions {
         document: &str,
         options: Map,
     ) -> Fallible<AnnotatorRef> {
-        let filter = filter_from(&options)?;
-        annotator(p, document, filter)
+        let (filter, suggest) = options_from(p, &options)?;
+        let widget = annotator(p, document, filter)?;
+        if let Some(request) = suggest {
+            let mut annotator = widget.0.borrow_mut();
+            annotator.suggesting = Some(Suggesting::new(request.code, request.options));
+            annotator.refresh_suggestions();
+            if let Some(problem) = annotator
+                .suggesting
+                .as_ref()
+                .and_then(|s| s.problem.clone())
+            {
+                return Err(fail(format!("annotate: no suggestions: {problem}")));
+            }
+        }
+        Ok(widget)
     }
 
     /// The terminal form of a document view.
@@ -387,6 +948,7 @@ pub(super) fn annotator(
         document: view.document,
         filter,
         coder: p.coder.clone(),
+        suggesting: None,
         message: json!({ "seq": 0, "kind": "info", "text": "" }),
         answered: 0,
     }))))

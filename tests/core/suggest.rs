@@ -450,3 +450,304 @@ fn a_script_accepts_the_rows_of_a_filtered_suggestion_table() {
     assert_eq!(coded.iter().filter(|c| c.coder == "rb+suggest").count(), 3);
     assert!(f.root().join("codings/rb_suggest.csv").exists());
 }
+
+/// The annotation widget with a code's suggestions, driven by the messages its front end
+/// sends: the front end names suggestions by the widget's ids, and nothing it sends can store
+/// a coding the widget did not suggest.
+#[test]
+fn the_widget_marks_suggestions_and_accepts_dismisses_and_refuses_through_the_record() {
+    use qualkit::script::widget::WidgetHandle;
+    use serde_json::{Value, json};
+
+    let (f, _) = coded_fixture();
+    let root = f.root().to_str().unwrap().to_string();
+    let before = without_log(files(f.root()));
+    let mut session = Session::new(f.root(), Limits::default());
+    let value = session
+        .eval(
+            &format!(
+                r#"let p = project({root:?}); p.coder = "tester"; p.annotate("m1", #{{suggest: "ctx.lead", min_score: 0.0}})"#
+            ),
+            "t",
+        )
+        .unwrap();
+    let widget: WidgetHandle = qualkit::script::mime_bundle(&value).widget.unwrap();
+    let state = || Value::Object(widget.0.borrow().state());
+    let ask = |content: Value| Value::Object(widget.0.borrow_mut().on_message(&content));
+    let listed = |state: &Value| -> Vec<Value> {
+        state["suggesting"]["suggestions"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+
+    let first = state();
+    let shown = listed(&first);
+    assert!(shown.len() >= 3, "{first}");
+    assert_eq!(first["suggesting"]["code"], "ctx.lead");
+    let evaluation = &first["suggesting"]["evaluation"];
+    assert!(evaluation["kappa"].is_number() && evaluation["examples"].as_u64() > Some(0));
+    assert!(
+        shown[0]["nearest"][0]["text"].is_string(),
+        "each has its reason"
+    );
+    let html = first["html"].as_str().unwrap();
+    assert!(html.contains("class=\"qk-suggested\"") && html.contains("border:1px dashed"));
+    assert!(html.contains(&format!(
+        "data-suggestion=\"{}\"",
+        shown[0]["id"].as_str().unwrap()
+    )));
+    assert!(html.contains("not codings until accepted"));
+    assert_eq!(
+        without_log(files(f.root())),
+        before,
+        "marks are not codings"
+    );
+
+    // Hostile or mistaken requests: an error in the status line, nothing changed.
+    let untouched = files(f.root());
+    let (start, end) = (shown[0]["start"].clone(), shown[0]["end"].clone());
+    for bad in [
+        json!({"action": "accept"}),
+        json!({"action": "accept", "id": 7}),
+        json!({"action": "accept", "id": "s0-3"}),
+        json!({"action": "accept", "start": start, "end": end}),
+        json!({"action": "accept", "id": null, "start": start, "end": end}),
+        json!({"action": "dismiss", "id": "nobody"}),
+        json!({"action": "accept_above", "score": "0.5"}),
+        json!({"action": "accept_above", "score": 2.0}),
+        json!({"action": "accept_above", "score": -1}),
+        json!({"action": "accept_above"}),
+        json!({"action": "suggest", "code": "no.such.code"}),
+        json!({"action": "suggest"}),
+    ] {
+        let answer = ask(bad.clone());
+        assert_eq!(answer["message"]["kind"], "error", "{bad}: {answer}");
+        assert_eq!(files(f.root()), untouched, "{bad} changed the record");
+    }
+    assert_eq!(listed(&state()).len(), shown.len(), "the list is as it was");
+
+    // Dismiss: gone from this view, nothing stored.
+    let dismissed = shown[0]["id"].as_str().unwrap();
+    let answer = ask(json!({"action": "dismiss", "id": dismissed}));
+    assert_eq!(answer["message"]["kind"], "ok", "{answer}");
+    assert!(listed(&answer).iter().all(|s| s["id"] != dismissed));
+    assert!(
+        !answer["html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("\"{dismissed}\""))
+    );
+    assert_eq!(
+        files(f.root()),
+        untouched,
+        "a dismissal is no record change"
+    );
+    assert_eq!(
+        ask(json!({"action": "accept", "id": dismissed}))["message"]["kind"],
+        "error"
+    );
+
+    // Accept one: a coding of tester+suggest at the suggested place, one log entry, drawn.
+    let chosen = &shown[1];
+    let answer = ask(json!({"action": "accept", "id": chosen["id"]}));
+    assert_eq!(answer["message"]["kind"], "ok", "{answer}");
+    let message = answer["message"]["text"].as_str().unwrap();
+    let (s, e) = (
+        chosen["start"].as_u64().unwrap() as usize,
+        chosen["end"].as_u64().unwrap() as usize,
+    );
+    assert!(
+        message.contains(&format!("{s}..{e}")) && message.contains("tester+suggest"),
+        "{message}"
+    );
+    let p = f.open();
+    let stored: Vec<_> = p
+        .codings()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.coder == "tester+suggest")
+        .collect();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (stored[0].document.as_str(), stored[0].start, stored[0].end),
+        ("m1", s, e)
+    );
+    assert_eq!(stored[0].code, "ctx.lead");
+    let log = p.log().unwrap();
+    let one = log.last().unwrap().clone();
+    assert_eq!(one.action, "accept suggestions");
+    assert_eq!(one.detail["accepted_by"], "tester");
+    assert_eq!(one.detail["method"], "tfidf-logreg");
+    assert!(message.contains(&stored[0].id[..8]), "{message}");
+    assert!(
+        answer["html"].as_str().unwrap().contains(&stored[0].id),
+        "the stripe is drawn"
+    );
+    assert!(
+        listed(&answer).iter().all(|s| s["id"] != chosen["id"]),
+        "no longer suggested"
+    );
+    drop(p);
+
+    // Accept all at or above a score, in this document only, in one log entry.
+    let remaining = listed(&answer);
+    let threshold = remaining[remaining.len() / 2]["score"].as_f64().unwrap();
+    let wanted = remaining
+        .iter()
+        .filter(|s| s["score"].as_f64().unwrap() >= threshold)
+        .count();
+    let answer = ask(json!({"action": "accept_above", "score": threshold}));
+    assert_eq!(answer["message"]["kind"], "ok", "{answer}");
+    let p = f.open();
+    let stored: Vec<_> = p
+        .codings()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.coder == "tester+suggest")
+        .collect();
+    assert_eq!(stored.len(), 1 + wanted);
+    assert!(stored.iter().all(|c| c.document == "m1"));
+    let log = p.log().unwrap();
+    let all = log.last().unwrap().clone();
+    assert_eq!(
+        log.len(),
+        before_len(&log, &one) + 1,
+        "one entry for the lot"
+    );
+    drop(p);
+
+    // A suggestion coded meanwhile by other means is stale: refused, nothing stored.
+    let stale = listed(&answer)[0].clone();
+    let _ = session
+        .eval(
+            &format!(
+                r#"p.coder = "rb"; p.code("m1", "ctx.lead", {}, {}); p.coder = "tester";"#,
+                stale["start"], stale["end"]
+            ),
+            "t",
+        )
+        .unwrap();
+    let untouched = files(f.root());
+    let answer = ask(json!({"action": "accept", "id": stale["id"]}));
+    assert_eq!(answer["message"]["kind"], "error", "{answer}");
+    assert!(
+        answer["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was stored")
+    );
+    assert_eq!(files(f.root()), untouched);
+    // The code gone (merged away): refused, and the widget says why it shows none.
+    let _ = session
+        .eval(r#"p.merge_codes("ctx.lead", "learn");"#, "t")
+        .unwrap();
+    let untouched = files(f.root());
+    let gone = listed(&answer)[0].clone();
+    let answer = ask(json!({"action": "accept", "id": gone["id"]}));
+    assert_eq!(answer["message"]["kind"], "error", "{answer}");
+    assert_eq!(files(f.root()), untouched);
+    assert!(answer["suggesting"]["problem"].is_string(), "{answer}");
+    assert!(listed(&answer).is_empty());
+
+    // Reverting the merge, the code, then both accepts restores the files byte for byte.
+    let _ = session
+        .eval(
+            &format!(
+                r#"let later = [p.log()[-1].id, p.log()[-2].id]; for id in later {{ p.revert(id); }} p.revert({:?}); p.revert({:?});"#,
+                all.id, one.id
+            ),
+            "t",
+        )
+        .unwrap();
+    assert_eq!(
+        without_log(files(f.root())),
+        before,
+        "reverted byte for byte"
+    );
+}
+
+/// How many entries the log had up to and including `entry`.
+fn before_len(
+    log: &[qualkit::project::history::LogLine],
+    entry: &qualkit::project::history::LogLine,
+) -> usize {
+    log.iter().position(|e| e.id == entry.id).unwrap() + 1
+}
+
+/// A suggestion made before its document was replaced is refused: its place no longer holds
+/// its text, and the widget never trusts a place it did not check.
+#[test]
+fn the_widget_refuses_a_suggestion_whose_document_changed_since() {
+    use qualkit::script::widget::WidgetHandle;
+    use serde_json::{Value, json};
+
+    let (f, _) = coded_fixture();
+    let root = f.root().to_str().unwrap().to_string();
+    let original = std::fs::read_to_string(f.root().join("transcripts/m1.txt")).unwrap();
+    let edited = original.replace("waiting room was busy", "waiting area was full");
+    assert_ne!(edited, original);
+    let mut session = Session::new(f.root(), Limits::default());
+    let value = session
+        .eval(
+            &format!(
+                r#"let p = project({root:?}); p.coder = "tester"; p.annotate("m1", #{{suggest: "ctx.lead", min_score: 0.0}})"#
+            ),
+            "t",
+        )
+        .unwrap();
+    let widget: WidgetHandle = qualkit::script::mime_bundle(&value).widget.unwrap();
+    let state = Value::Object(widget.0.borrow().state());
+    let changed = state["suggesting"]["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["text"]
+                .as_str()
+                .unwrap()
+                .contains("waiting room was busy")
+        })
+        .cloned()
+        .expect("a suggestion in the first text");
+
+    // Another process replaces the document while the widget is open.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let replacement = elsewhere.path().join("m1.txt");
+    std::fs::write(&replacement, &edited).unwrap();
+    let (ok, _, err) = qualkit(&[
+        "import",
+        &root,
+        replacement.to_str().unwrap(),
+        "--overwrite",
+        "--coder",
+        "tester",
+    ]);
+    assert!(ok, "{err}");
+
+    let untouched = files(f.root());
+    let answer = Value::Object(
+        widget
+            .0
+            .borrow_mut()
+            .on_message(&json!({"action": "accept", "id": changed["id"]})),
+    );
+    assert_eq!(answer["message"]["kind"], "error", "{answer}");
+    let text = answer["message"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("changed") && text.contains("nothing was stored"),
+        "{text}"
+    );
+    assert_eq!(files(f.root()), untouched);
+    // The suggestions are made again from the document as it is now.
+    assert!(
+        answer["suggesting"]["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| !s["text"]
+                .as_str()
+                .unwrap()
+                .contains("waiting room was busy"))
+    );
+}

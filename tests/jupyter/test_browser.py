@@ -1,6 +1,7 @@
 """JupyterLab in a real browser (Debian's Chromium driven by Playwright), as a researcher uses
 it: run a notebook, see a document and a heatmap, code a passage by selecting it in the
-`p.annotate` widget, find the coding in the project's files, and uncode it from the view."""
+`p.annotate` widget, find the coding in the project's files, and uncode it from the view; see a
+code's suggestions marked as provisional and accept one."""
 
 import csv
 import json
@@ -20,6 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 DOCUMENT = "cobalt-p2-interview-gp"
 QUOTE = "links worker"
 CODER = "browser-tester"
+SUGGESTED_DOCUMENT = "cobalt-p1-focus-group"
 SCREENSHOTS = ROOT / "target" / "browser-screenshots"
 
 pytestmark = pytest.mark.skipif(
@@ -57,6 +59,11 @@ def lab(tmp_path):
         'p.matrix("case", "npt").heatmap()',
     ]
     (tmp_path / "coding.ipynb").write_text(json.dumps(notebook(cells)), encoding="utf-8")
+    suggesting = [
+        f'let p = project("deep-end");\np.coder = "{CODER}";',
+        f'p.annotate("{SUGGESTED_DOCUMENT}", #{{suggest: "npt.coherence"}})',
+    ]
+    (tmp_path / "suggestions.ipynb").write_text(json.dumps(notebook(suggesting)), encoding="utf-8")
     port = free_port()
     token = "qualkit-browser-test"
     # Every cell rendered (no windowing), so the test sees all outputs; no news pop-up.
@@ -95,8 +102,8 @@ def lab(tmp_path):
         server.kill()
 
 
-def rows(project):
-    path = project / "codings" / f"{CODER}.csv"
+def rows(project, coder=CODER):
+    path = project / "codings" / f"{coder}.csv"
     if not path.exists():
         return []
     with open(path, newline="", encoding="utf-8") as f:
@@ -112,6 +119,15 @@ def wait_for(predicate, what, timeout=30):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def launch(pw):
+    return pw.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--disable-quic"],
+    )
+
+
 def test_coding_by_selection_in_jupyterlab(lab):
     from playwright.sync_api import sync_playwright
 
@@ -119,12 +135,7 @@ def test_coding_by_selection_in_jupyterlab(lab):
     project = folder / "deep-end"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-quic"],
-        )
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         console = []
         page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
@@ -204,6 +215,67 @@ def test_coding_by_selection_in_jupyterlab(lab):
             assert log.count(f'"{CODER}"') >= 2, "coding and uncoding are both in the audit log"
         except Exception:
             page.screenshot(path=str(SCREENSHOTS / "failure.png"), full_page=True)
+            print("browser console:\n" + "\n".join(console))
+            raise
+        finally:
+            browser.close()
+
+
+def test_accepting_a_suggestion_in_jupyterlab(lab):
+    from playwright.sync_api import sync_playwright
+
+    url, token, folder = lab
+    project = folder / "deep-end"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        console = []
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: console.append(f"page error: {e}"))
+        try:
+            page.goto(f"{url}/lab/tree/suggestions.ipynb?token={token}")
+            page.wait_for_selector(".jp-Notebook", timeout=60_000)
+            page.wait_for_selector("text=qualkit (Rhai) | Idle", timeout=60_000)
+            page.get_by_role("menuitem", name="Run").click()
+            page.get_by_text("Run All Cells", exact=True).click()
+
+            widget = page.locator(".qk-annotate")
+            marks = widget.locator(".qk-view .qk-suggested")
+            marks.first.wait_for(timeout=90_000)
+            # Provisional marks: a dashed outline, not a coding stripe.
+            assert marks.first.evaluate("m => getComputedStyle(m).borderTopStyle") == "dashed"
+            panel = widget.locator(".qk-suggestions")
+            assert "kappa" in panel.locator(".qk-evaluation").inner_text()
+            assert "not codings until accepted" in panel.inner_text()
+            cards = panel.locator(".qk-suggestion-card")
+            assert cards.count() == len({m for m in marks.evaluate_all("ms => ms.map(m => m.dataset.suggestion)")})
+            first = cards.first
+            suggestion = first.get_attribute("data-suggestion")
+            start, end = (int(n) for n in suggestion[1:].split("-"))
+            assert "Like coded" in first.locator(".qk-reason").inner_text()
+            marks.first.scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOTS / "suggestions.png"), full_page=True)
+            assert rows(project, f"{CODER}_suggest") == [], "nothing stored before accepting"
+
+            first.locator(".qk-accept").click()
+            status = widget.locator('.qk-status[data-kind="ok"]')
+            status.wait_for(timeout=60_000)
+            text = status.inner_text()
+            assert "Accepted" in text and f"{start}..{end}" in text and f"{CODER}+suggest" in text, text
+            wait_for(lambda: len(rows(project, f"{CODER}_suggest")) == 1, "the accepted coding in the files")
+            coding = rows(project, f"{CODER}_suggest")[0]
+            assert (coding["document"], int(coding["start"]), int(coding["end"]), coding["code"]) == (
+                SUGGESTED_DOCUMENT, start, end, "npt.coherence")
+            stripe = widget.locator(f'.qk-stripe[data-coding="{coding["id"]}"]').first
+            stripe.wait_for(timeout=10_000)
+            widget.locator(f'.qk-suggested[data-suggestion="{suggestion}"]').wait_for(state="detached", timeout=10_000)
+            stripe.scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOTS / "suggestion-accepted.png"), full_page=True)
+            entry = json.loads((project / "log.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+            assert entry["action"] == "accept suggestions" and entry["detail"]["accepted_by"] == CODER
+        except Exception:
+            page.screenshot(path=str(SCREENSHOTS / "suggestion-failure.png"), full_page=True)
             print("browser console:\n" + "\n".join(console))
             raise
         finally:

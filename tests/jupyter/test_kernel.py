@@ -463,6 +463,90 @@ def test_annotate_is_a_widget_that_codes_through_its_comm(kernel, tmp_path):
     assert '"widget-tester"' in log
 
 
+def record_files(project):
+    """Every file of a project but its cache, byte for byte."""
+    return {
+        str(path.relative_to(project)): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".qualkit" not in path.relative_to(project).parts
+    }
+
+
+def test_the_widget_shows_suggestions_and_accepting_one_is_a_revertable_coding(kernel, tmp_path):
+    import json
+
+    _, kc = kernel
+    project = sample_copy(tmp_path)
+    reply, _ = run(kc, f'let p = project("{project}"); p.coder = "widget-tester";')
+    assert reply["status"] == "ok", reply
+    before = record_files(project)
+    reply, outputs = run(kc, 'p.annotate("cobalt-p1-focus-group", #{suggest: "npt.coherence"})')
+    assert reply["status"] == "ok", reply
+    comm = [m["content"] for m in outputs if m["msg_type"] == "comm_open"][0]
+    state = comm["data"]["state"]
+    suggesting = state["suggesting"]
+    assert suggesting["code"] == "npt.coherence"
+    shown = suggesting["suggestions"]
+    assert shown, suggesting
+    assert all(s["score"] >= 0.5 for s in shown)
+    assert all(s["nearest"] for s in shown), "each suggestion has its reason"
+    evaluation = suggesting["evaluation"]
+    assert evaluation["examples"] > 0 and isinstance(evaluation["kappa"], float)
+    assert "precision" in evaluation["summary"] and "recall" in evaluation["summary"]
+    assert f'data-suggestion="{shown[0]["id"]}"' in state["html"]
+    assert "border:1px dashed" in state["html"], "provisional marks, not stripes"
+    fallback = results(outputs)[0]["data"]
+    assert "needs a notebook front end with Jupyter widgets" in fallback["text/plain"]
+    assert "not codings until accepted" in fallback["text/plain"]
+    assert "kappa" in fallback["text/html"]
+    assert record_files(project) == before, "showing suggestions stores nothing"
+
+    def ask(content):
+        return widget_update(shell_request(kc, "comm_msg", {
+            "comm_id": comm["comm_id"], "data": {"method": "custom", "content": content}}))
+
+    # Hostile requests: a clear error, nothing changed (not even the log).
+    first = shown[0]
+    for bad in [
+        {"action": "accept"}, {"action": "accept", "id": 3}, {"action": "accept", "id": ["s1-2"]},
+        {"action": "accept", "id": "s0-999999999"}, {"action": "accept", "start": first["start"], "end": first["end"]},
+        {"action": "dismiss", "id": {"id": first["id"]}}, {"action": "accept_above", "score": "high"},
+        {"action": "accept_above", "score": 1.5}, {"action": "accept_above", "score": None},
+        {"action": "suggest", "code": "no.such.code"}, {"action": "suggest", "code": 12},
+    ]:
+        answer = ask(bad)
+        assert answer["message"]["kind"] == "error", (bad, answer["message"])
+        assert answer["message"]["text"], bad
+        assert record_files(project) == before, bad
+    assert [s["id"] for s in answer["suggesting"]["suggestions"]] == [s["id"] for s in shown]
+
+    # Accept the best one: stored under widget-tester+suggest, with one log entry.
+    answer = ask({"action": "accept", "id": first["id"]})
+    assert answer["message"]["kind"] == "ok", answer["message"]
+    text = answer["message"]["text"]
+    assert f'{first["start"]}..{first["end"]}' in text and "widget-tester+suggest" in text, text
+    rows = coding_rows(project, "widget-tester_suggest")
+    assert [(r["document"], int(r["start"]), int(r["end"]), r["code"]) for r in rows] == [
+        ("cobalt-p1-focus-group", first["start"], first["end"], "npt.coherence")]
+    assert rows[0]["id"][:8] in text
+    assert rows[0]["id"] in answer["html"], "the new stripe is drawn"
+    assert first["id"] not in [s["id"] for s in answer["suggesting"]["suggestions"]]
+    entry = json.loads((project / "log.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert entry["action"] == "accept suggestions", entry
+    assert entry["coder"] == "widget-tester+suggest"
+    assert entry["detail"]["accepted_by"] == "widget-tester"
+    assert entry["detail"]["method"] == "tfidf-logreg" and entry["detail"]["training"]["hash"]
+
+    # Reverting that entry from a cell restores every file but the log byte for byte.
+    reply, _ = run(kc, f'p.revert("{entry["id"]}");')
+    assert reply["status"] == "ok", reply
+    after = record_files(project)
+    assert {k: v for k, v in after.items() if k != "log.jsonl"} == {k: v for k, v in before.items() if k != "log.jsonl"}
+    reverted = json.loads(after["log.jsonl"].decode("utf-8").splitlines()[-1])
+    assert reverted["action"] == "revert" and reverted["detail"]["reverts"] == entry["id"], reverted
+    assert not coding_rows(project, "widget-tester_suggest")
+
+
 def test_students_code_exercise_extracts_in_the_widget_and_check_their_codings(kernel, tmp_path):
     _, kc = kernel
     project = sample_copy(tmp_path)
