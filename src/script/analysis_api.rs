@@ -237,8 +237,8 @@ pub mod analysis_api {
     ///
     /// ```rhai
     /// let t = p.matrix("case", "npt");
-    /// let first = t.row(0);
-    /// print(`${first["case"]}: ${first.Coherence}`);
+    /// let r = t.row(0);
+    /// print(`${r["case"]}: ${r.Coherence}`);
     /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn row(t: &mut Table, index: i64) -> Fallible<Map> {

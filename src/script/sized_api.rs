@@ -121,7 +121,9 @@ pub(super) fn register(engine: &mut Engine) {
             },
         );
     FuncRegistration::new("blob")
-        .with_comments(["/// A BLOB of `len` zero bytes.\n///\n/// ```rhai\n/// let b = blob(10);\n/// ```"])
+        .with_comments([
+            "/// A BLOB of `len` zero bytes.\n///\n/// ```rhai\n/// let b = blob(10);\n/// ```",
+        ])
         .with_params_info(["len: INT", "Blob"])
         .register_into_engine(engine, |len: INT| -> Fallible<Blob> {
             let len = usize::try_from(len).unwrap_or(0);
