@@ -762,7 +762,7 @@ pub mod project_api {
         }))
     }
 
-    /// Length in characters (Unicode code points), the end of the last position.
+    /// Length in characters (Unicode code points): positions in it run from 0 to this.
     ///
     /// ```rhai
     /// p.document("magenta-p3-interview-gp").length
@@ -889,7 +889,7 @@ pub mod project_api {
     /// Ids of the codes applied to exactly this span.
     ///
     /// ```rhai
-    /// let both = p.segments().filter(|s| s.codes.len() > 1);
+    /// let several_codes = p.segments().filter(|s| s.codes.len() > 1);
     /// ```
     #[rhai_fn(get = "codes", pure)]
     pub fn seg_codes(s: &mut Segment) -> Array {
