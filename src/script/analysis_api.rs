@@ -167,36 +167,62 @@ pub mod analysis_api {
     }
 
     /// Reads a CSV file (with a header row) into a table.
+    ///
+    /// ```rhai
+    /// let cases = read_csv("data/deep-end/cases.csv");
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn read_csv(path: &str) -> Fallible<Table> {
         Table::read_csv(std::path::Path::new(path)).map_err(fail)
     }
 
     /// Reads a Parquet file into a table.
+    ///
+    /// ```rhai
+    /// # p.matrix("case", "npt").to_parquet("out/case-by-construct.parquet");
+    /// let m = read_parquet("out/case-by-construct.parquet");
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn read_parquet(path: &str) -> Fallible<Table> {
         Table::read_parquet(std::path::Path::new(path)).map_err(fail)
     }
 
     /// Number of rows.
+    ///
+    /// ```rhai
+    /// p.find("theme.staff-wellbeing").rows
+    /// ```
     #[rhai_fn(get = "rows", pure)]
     pub fn table_rows(t: &mut Table) -> i64 {
         t.rows() as i64
     }
 
-    /// Number of rows.
+    /// Number of rows, as `t.rows`.
+    ///
+    /// ```rhai
+    /// p.find("theme.staff-wellbeing").len()
+    /// ```
     #[rhai_fn(name = "len", pure)]
     pub fn table_len(t: &mut Table) -> i64 {
         t.rows() as i64
     }
 
     /// Column names.
+    ///
+    /// ```rhai
+    /// p.compare("integration").columns
+    /// ```
     #[rhai_fn(get = "columns", pure)]
     pub fn table_columns(t: &mut Table) -> Array {
         t.column_names().into_iter().map(Dynamic::from).collect()
     }
 
-    /// Every value of a column, top to bottom: `t.column("case")`.
+    /// Every value of a column, top to bottom.
+    ///
+    /// ```rhai
+    /// let t = p.matrix("case", "npt");
+    /// let coherence = t.column("Coherence");
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn column(t: &mut Table, name: &str) -> Fallible<Array> {
         Ok(t.values(name)
@@ -206,7 +232,14 @@ pub mod analysis_api {
             .collect())
     }
 
-    /// One row as a map (rows count from 0): `t.row(0).case`.
+    /// One row as a map (rows count from 0). `case` is a reserved word in Rhai: write
+    /// `r["case"]`.
+    ///
+    /// ```rhai
+    /// let t = p.matrix("case", "npt");
+    /// let r = t.row(0);
+    /// print(`${r["case"]}: ${r.Coherence}`);
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn row(t: &mut Table, index: i64) -> Fallible<Map> {
         let index =
@@ -218,7 +251,11 @@ pub mod analysis_api {
             .collect())
     }
 
-    /// All rows as maps, to loop over: `for r in t.records() { print(r.case); }`.
+    /// All rows as maps, to loop over.
+    ///
+    /// ```rhai
+    /// for r in p.matrix("case", "npt").records() { print(`${r["case"]}: ${r.Coherence}`); }
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn records(t: &mut Table) -> Fallible<Array> {
         // Measured: a map costs about half a kilobyte (a tree node with room for 11 entries)
@@ -241,7 +278,11 @@ pub mod analysis_api {
             .collect()
     }
 
-    /// The value in one cell: `t.cell(0, "count")`.
+    /// The value in one cell, by row (from 0) and column.
+    ///
+    /// ```rhai
+    /// p.matrix("case", "npt").cell(0, "Coherence")
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn cell(t: &mut Table, index: i64, column: &str) -> Fallible<Dynamic> {
         let index =
@@ -255,26 +296,41 @@ pub mod analysis_api {
         t.cell(index, column).map(cell_dynamic).map_err(fail)
     }
 
-    /// Sorted by a column, smallest first: `t.sort("case")`.
+    /// Sorted by a column, smallest first.
+    ///
+    /// ```rhai
+    /// p.matrix("case", "npt").sort("case")
+    /// ```
     #[rhai_fn(name = "sort", return_raw, pure)]
     pub fn sort_by(t: &mut Table, column: &str) -> Fallible<Table> {
         t.sort(&[column.to_string()], false).map_err(fail)
     }
 
-    /// Sorted by a column; `descending` puts the largest first: `t.sort("count", true)`.
+    /// Sorted by a column; `descending` puts the largest first.
+    ///
+    /// ```rhai
+    /// p.matrix("case", "npt", "density").sort("Reflexive monitoring", true)
+    /// ```
     #[rhai_fn(name = "sort", return_raw, pure)]
     pub fn sort_by_order(t: &mut Table, column: &str, descending: bool) -> Fallible<Table> {
         t.sort(&[column.to_string()], descending).map_err(fail)
     }
 
-    /// Sorted by several columns in turn: `t.sort(["integration", "case"])`.
+    /// Sorted by several columns in turn.
+    ///
+    /// ```rhai
+    /// p.find("npt.coherence").sort(["case", "phase"])
+    /// ```
     #[rhai_fn(name = "sort", return_raw, pure)]
     pub fn sort_by_many(t: &mut Table, columns: Array) -> Fallible<Table> {
         t.sort(&strings(&columns, "sort")?, false).map_err(fail)
     }
 
-    /// Sorted by several columns in turn, largest first when `descending`:
-    /// `t.sort(["coders", "words"], true)`.
+    /// Sorted by several columns in turn, largest first when `descending`.
+    ///
+    /// ```rhai
+    /// p.find("npt.coherence").sort(["coders", "words"], true)   // agreed and long first
+    /// ```
     #[rhai_fn(name = "sort", return_raw, pure)]
     pub fn sort_by_many_order(t: &mut Table, columns: Array, descending: bool) -> Fallible<Table> {
         t.sort(&strings(&columns, "sort")?, descending)
@@ -282,19 +338,30 @@ pub mod analysis_api {
     }
 
     /// The first `n` rows.
+    ///
+    /// ```rhai
+    /// p.word_frequencies().head(20)
+    /// ```
     #[rhai_fn(pure)]
     pub fn head(t: &mut Table, n: i64) -> Table {
         t.head(n.max(0) as usize)
     }
 
-    /// Only these columns, in this order: `t.select(["case", "text"])`.
+    /// Only these columns, in this order.
+    ///
+    /// ```rhai
+    /// p.find("npt.coherence").select(["case", "role", "text"])
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn select(t: &mut Table, columns: Array) -> Fallible<Table> {
         t.select(&strings(&columns, "select")?).map_err(fail)
     }
 
-    /// The rows for which a function of the row (a map) returns true:
-    /// `t.filter(|r| r.role == "GP")`.
+    /// The rows for which a function of the row (a map) returns true.
+    ///
+    /// ```rhai
+    /// p.find("npt.coherence").filter(|r| r.role == "GP" && r.phase == "P3")
+    /// ```
     #[rhai_fn(name = "filter", return_raw, pure)]
     pub fn filter_rows(ctx: NativeCallContext, t: &mut Table, keep: FnPtr) -> Fallible<Table> {
         let mut mask = Vec::with_capacity(t.rows());
@@ -332,18 +399,32 @@ pub mod analysis_api {
 
     /// Joins another table on columns both have; `how` is "inner", "left" or "full". A join
     /// that pairs up more rows than the memory budget holds is refused.
+    ///
+    /// ```rhai
+    /// let density = p.matrix("case", "npt", "density");
+    /// let cases = read_csv("data/deep-end/cases.csv").select(["case", "integration", "list_size"]);
+    /// density.join(cases, ["case"], "left")
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn join(t: &mut Table, other: Table, on: Array, how: &str) -> Fallible<Table> {
         t.join(&other, &strings(&on, "join")?, how).map_err(fail)
     }
 
-    /// Writes the table to a CSV file.
+    /// Writes the table to a CSV file (its folder is made if missing).
+    ///
+    /// ```rhai
+    /// p.matrix("case", "npt").to_csv("out/case-by-construct.csv");
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn to_csv(t: &mut Table, path: &str) -> Fallible<()> {
         t.write_csv(std::path::Path::new(path)).map_err(fail)
     }
 
-    /// Writes the table to a Parquet file.
+    /// Writes the table to a Parquet file (its folder is made if missing).
+    ///
+    /// ```rhai
+    /// p.find("npt.coherence").to_parquet("out/coherence.parquet");
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn to_parquet(t: &mut Table, path: &str) -> Fallible<()> {
         t.write_parquet(std::path::Path::new(path)).map_err(fail)
@@ -360,7 +441,11 @@ pub mod analysis_api {
         t.to_string()
     }
 
-    /// The table as HTML.
+    /// The table as HTML, as a notebook shows it.
+    ///
+    /// ```rhai
+    /// let html = p.matrix("case", "npt").to_html();
+    /// ```
     #[rhai_fn(name = "to_html", pure)]
     pub fn table_to_html(t: &mut Table) -> String {
         t.render_html(crate::table::SHOWN_ROWS)
@@ -369,21 +454,32 @@ pub mod analysis_api {
     // ---- charts ----
 
     /// A heatmap of a matrix (first text column: row labels; numeric columns: cells),
-    /// shown as SVG in notebooks: `p.matrix("case", "npt").heatmap()`.
+    /// shown as SVG in notebooks.
+    ///
+    /// ```rhai
+    /// p.matrix("case", "npt", "density").heatmap()
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn heatmap(t: &mut Table) -> Fallible<Chart> {
         Chart::heatmap(t).map_err(fail)
     }
 
     /// Grouped bars, one group per row and one bar per numeric column, e.g. densities from
-    /// `p.compare("integration")`: `p.compare("integration").bars()`.
+    /// `p.compare("integration")`.
+    ///
+    /// ```rhai
+    /// p.compare("integration").bars()
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn bars(t: &mut Table) -> Fallible<Chart> {
         Chart::bars(t).map_err(fail)
     }
 
-    /// A timeline, the numeric columns as phases in order and one line per row:
-    /// `p.matrix("integration", "phase", "theme.shared-learning", "density").timeline()`.
+    /// A timeline, the numeric columns as phases in order and one line per row.
+    ///
+    /// ```rhai
+    /// p.matrix("integration", "phase", "theme.shared-learning", "density").timeline()
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn timeline(t: &mut Table) -> Fallible<Chart> {
         Chart::timeline(t).map_err(fail)
@@ -396,6 +492,10 @@ pub mod analysis_api {
     }
 
     /// The chart's SVG text.
+    ///
+    /// ```rhai
+    /// let svg = p.matrix("case", "npt").heatmap().svg;
+    /// ```
     #[rhai_fn(get = "svg", pure)]
     pub fn chart_svg(c: &mut Chart) -> String {
         c.svg().to_string()
@@ -442,25 +542,41 @@ pub mod analysis_api {
         a.except(b)
     }
 
-    /// Text coded with both queries (their overlap).
+    /// Text coded with both queries (their overlap); the other may be a code.
+    ///
+    /// ```rhai
+    /// p.find(coded("theme.shared-learning").and("level.practice"))
+    /// ```
     #[rhai_fn(name = "and", return_raw)]
     pub fn and_method(a: &mut Query, b: Dynamic) -> Fallible<Query> {
         Ok(a.clone().and(query_of(&b)?))
     }
 
-    /// Text coded with either query.
+    /// Text coded with either query; the other may be a code.
+    ///
+    /// ```rhai
+    /// p.find(coded("context.leadership").or("npt.cognitive-participation.initiation"))
+    /// ```
     #[rhai_fn(name = "or", return_raw)]
     pub fn or_method(a: &mut Query, b: Dynamic) -> Fallible<Query> {
         Ok(a.clone().or(query_of(&b)?))
     }
 
-    /// Text of this query that the other does not cover (NOT).
+    /// Text of this query that the other does not cover (NOT); the other may be a code.
+    ///
+    /// ```rhai
+    /// p.find(coded("theme.shared-learning").except("level.practice"))
+    /// ```
     #[rhai_fn(name = "except", return_raw)]
     pub fn except_method(a: &mut Query, b: Dynamic) -> Fallible<Query> {
         Ok(a.clone().except(query_of(&b)?))
     }
 
     /// Passages of this query within `words` words of a passage of the other (NEAR).
+    ///
+    /// ```rhai
+    /// p.find(coded("theme.shared-learning").near("context.leadership", 30))
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn near(a: &mut Query, b: Dynamic, words: i64) -> Fallible<Query> {
         let words = usize::try_from(words).map_err(|_| fail("near: words must not be negative"))?;
@@ -468,12 +584,20 @@ pub mod analysis_api {
     }
 
     /// Passages of this query that overlap a passage of the other, kept whole.
+    ///
+    /// ```rhai
+    /// p.find(coded("npt.cognitive-participation").overlapping("context.leadership"))
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn overlapping(a: &mut Query, b: Dynamic) -> Fallible<Query> {
         Ok(a.clone().overlapping(query_of(&b)?))
     }
 
     /// Passages of this query in a speaker's turn that also holds the other.
+    ///
+    /// ```rhai
+    /// p.find(coded("theme.shared-learning").same_turn("level.practice"))
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn same_turn(a: &mut Query, b: Dynamic) -> Fallible<Query> {
         Ok(a.clone().same_turn(query_of(&b)?))
@@ -543,6 +667,10 @@ pub mod analysis_api {
     }
 
     /// Keyword in context for a regular expression, `width` characters either side.
+    ///
+    /// ```rhai
+    /// p.kwic_regex("(?i)learning (afternoon|session)s?", 30)
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn kwic_regex(p: &mut ProjectRef, pattern: &str, width: i64) -> Fallible<Table> {
         let search = Search::Regex {
@@ -707,14 +835,21 @@ pub mod analysis_api {
     }
 
     /// How often codes overlap one another (the diagonal: each code's passages).
+    ///
+    /// ```rhai
+    /// p.cooccurrence(["level.patient", "level.practice", "level.community", "theme.shared-learning"])
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn cooccurrence(p: &mut ProjectRef, codes: Array) -> Fallible<Table> {
         let codes = strings(&codes, "cooccurrence")?;
         with_analysis(p, |a| a.cooccurrence(&codes))
     }
 
-    /// Counts of cases (or documents, or turns) by two attributes:
-    /// `p.crosstab("integration", "training_practice")`.
+    /// Counts of cases (or documents, or turns) by two attributes.
+    ///
+    /// ```rhai
+    /// p.crosstab("integration", "training_practice")
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn crosstab(p: &mut ProjectRef, rows: &str, columns: &str) -> Fallible<Table> {
         let rows = dimension(p, rows)?;
@@ -722,8 +857,11 @@ pub mod analysis_api {
         with_analysis(p, |a| a.crosstab(&rows, &columns))
     }
 
-    /// The same project, with analyses seeing only one coder's codings:
-    /// `p.coded_by("ak").matrix("case", "npt")`.
+    /// The same project, with analyses seeing only one coder's codings.
+    ///
+    /// ```rhai
+    /// p.coded_by("ak").matrix("case", "npt")
+    /// ```
     #[rhai_fn(pure)]
     pub fn coded_by(p: &mut ProjectRef, coder: &str) -> ProjectRef {
         ProjectRef {
@@ -763,6 +901,10 @@ pub mod analysis_api {
 
     /// Writes (or, with "", clears) the summary of a case for a theme, stored in the project
     /// with the audit log and in summaries.csv.
+    ///
+    /// ```rhai
+    /// p.summarise("Amber", "npt.coherence", "Seen as a referral service at P1; a shared view of the role only by P3.");
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn summarise(p: &mut ProjectRef, case_name: &str, theme: &str, text: &str) -> Fallible<()> {
         let coder = p.coder.clone();
@@ -773,6 +915,12 @@ pub mod analysis_api {
     }
 
     /// One cell: `#{summary, author, references: [#{document, speaker, role, phase, start, end, text}]}`.
+    ///
+    /// ```rhai
+    /// let c = p.framework(npt::constructs()).cell("Magenta", "npt.coherence");
+    /// print(c.summary);
+    /// for r in c.references { print(`  ${r.role} (${r.phase}): ${r.text}`); }
+    /// ```
     #[rhai_fn(name = "cell", return_raw, pure)]
     pub fn framework_cell(m: &mut FrameworkMatrix, case_name: &str, theme: &str) -> Fallible<Map> {
         let cell = m.cell(case_name, theme).ok_or_else(|| {
@@ -821,12 +969,20 @@ pub mod analysis_api {
     }
 
     /// The matrix as a table, one row per cell, with the quotes each rests on.
+    ///
+    /// ```rhai
+    /// p.framework(npt::constructs()).to_table().filter(|r| r.summary == ())
+    /// ```
     #[rhai_fn(name = "to_table", return_raw, pure)]
     pub fn framework_table(m: &mut FrameworkMatrix) -> Fallible<Table> {
         m.to_table().map_err(fail)
     }
 
     /// Writes the matrix (one row per cell, quotes included) to a CSV file.
+    ///
+    /// ```rhai
+    /// p.framework(npt::constructs(), "integration").to_csv("out/framework.csv");
+    /// ```
     #[rhai_fn(name = "to_csv", return_raw, pure)]
     pub fn framework_csv(m: &mut FrameworkMatrix, path: &str) -> Fallible<()> {
         m.to_table()
@@ -845,6 +1001,10 @@ pub mod analysis_api {
     }
 
     /// The matrix as HTML, quotes folded under each summary.
+    ///
+    /// ```rhai
+    /// let html = p.framework(npt::constructs()).to_html();
+    /// ```
     #[rhai_fn(name = "to_html", pure)]
     pub fn framework_to_html(m: &mut FrameworkMatrix) -> String {
         m.render_html()
@@ -875,7 +1035,11 @@ pub mod analysis_api {
     }
 
     /// The `n` passages per group that best illustrate a code (most coders agreeing, a
-    /// readable length): `p.exemplars("integration", "npt.coherence", 2)`.
+    /// readable length).
+    ///
+    /// ```rhai
+    /// p.exemplars("integration", "npt.coherence", 2)
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn exemplars(p: &mut ProjectRef, attribute: &str, code: &str, n: i64) -> Fallible<Table> {
         let attribute = dimension(p, attribute)?;

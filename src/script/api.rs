@@ -128,7 +128,11 @@ pub mod project_api {
         Ok(opened)
     }
 
-    /// The project's name.
+    /// The project's name, from qualkit.toml.
+    ///
+    /// ```rhai
+    /// print(p.name);
+    /// ```
     #[rhai_fn(get = "name", pure)]
     pub fn name(p: &mut ProjectRef) -> String {
         p.project.borrow().name().to_string()
@@ -147,6 +151,10 @@ pub mod project_api {
     }
 
     /// A summary of the project: cases, documents by method and phase, roles, codings.
+    ///
+    /// ```rhai
+    /// print(p.info());
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn info(p: &mut ProjectRef) -> Fallible<String> {
         p.project
@@ -174,7 +182,12 @@ pub mod project_api {
             .collect()
     }
 
-    /// One document by id.
+    /// One document by id (its file name without the extension).
+    ///
+    /// ```rhai
+    /// let d = p.document("magenta-p3-interview-gp");
+    /// print(`${d.case_name} ${d.method} ${d.phase}: ${d.words} words`);
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn document(p: &mut ProjectRef, id: &str) -> Fallible<DocumentRef> {
         let project = p.project.borrow();
@@ -191,6 +204,10 @@ pub mod project_api {
     }
 
     /// Cases with their attributes, as maps: `#{name: "Magenta", integration: "FIP", ...}`.
+    ///
+    /// ```rhai
+    /// for c in p.cases() { print(`${c.name}: ${c.integration}, list size ${c.list_size}`); }
+    /// ```
     #[rhai_fn(pure)]
     pub fn cases(p: &mut ProjectRef) -> Array {
         p.project
@@ -202,6 +219,10 @@ pub mod project_api {
     }
 
     /// Every code of the codebook as a map: id, name, path, description, parent.
+    ///
+    /// ```rhai
+    /// for c in p.codes().filter(|c| c.parent == "npt") { print(`${c.id}: ${c.description}`); }
+    /// ```
     #[rhai_fn(pure)]
     pub fn codes(p: &mut ProjectRef) -> Array {
         p.project
@@ -308,7 +329,12 @@ pub mod project_api {
             .map_err(fail)
     }
 
-    /// Removes a coding by id.
+    /// Removes a coding by id, with the memos written on it; `p.revert` brings both back.
+    ///
+    /// ```rhai
+    /// let c = p.code("magenta-p3-interview-gp", "theme.shared-learning", "We still do the learning afternoons");
+    /// p.uncode(c.id);
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn uncode(p: &mut ProjectRef, id: &str) -> Fallible<()> {
         let coder = p.coder.clone();
@@ -319,7 +345,12 @@ pub mod project_api {
             .map_err(fail)
     }
 
-    /// Moves a coding to another code.
+    /// Moves a coding to another code; it keeps its id. Returns the coding as a map.
+    ///
+    /// ```rhai
+    /// let c = p.code("magenta-p3-interview-gp", "theme.shared-learning", "We still do the learning afternoons");
+    /// p.recode(c.id, "npt.cognitive-participation.activation");
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn recode(p: &mut ProjectRef, id: &str, code: &str) -> Fallible<Map> {
         let coder = p.coder.clone();
@@ -514,6 +545,10 @@ pub mod project_api {
     }
 
     /// Writes a memo on a document, by its id.
+    ///
+    /// ```rhai
+    /// p.memo("magenta-p3-interview-gp", "Learning afternoons now fortnightly: compare with the P2 interview.");
+    /// ```
     #[rhai_fn(name = "memo", return_raw, pure)]
     pub fn memo_document(p: &mut ProjectRef, document: &str, text: &str) -> Fallible<()> {
         let coder = p.coder.clone();
@@ -524,6 +559,11 @@ pub mod project_api {
     }
 
     /// Writes a memo on a coding, by its id (`s.id` of a segment's coding, `c.id` of a coding).
+    ///
+    /// ```rhai
+    /// let s = p.segments("theme.shared-learning")[0];
+    /// p.memo_coding(s.id, "Compare with the nurses' view at P3.");
+    /// ```
     #[rhai_fn(name = "memo_coding", return_raw, pure)]
     pub fn memo_coding(p: &mut ProjectRef, coding: &str, text: &str) -> Fallible<()> {
         let coder = p.coder.clone();
@@ -575,6 +615,10 @@ pub mod project_api {
 
     /// Codes every match of a regular expression across the corpus with `code`, widened to
     /// `scope` ("match", "sentence", "paragraph" or "turn"). Returns the codings added.
+    ///
+    /// ```rhai
+    /// p.autocode_regex("theme.shared-learning", "(?i)learning (afternoon|session)s?", "sentence");
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn autocode_regex(
         p: &mut ProjectRef,
@@ -592,7 +636,14 @@ pub mod project_api {
         run_rule(p, &rule)
     }
 
-    /// Codes every turn spoken by someone with `role` (e.g. "CLP") with `code`.
+    /// Codes every turn spoken by someone with `role` (e.g. "CLP") with `code`. Returns the
+    /// codings added.
+    ///
+    /// ```rhai
+    /// p.add_code("Voices");
+    /// let reception = p.add_code("Voices/Reception");
+    /// p.autocode_role(reception, "receptionist");
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn autocode_role(p: &mut ProjectRef, code: &str, role: &str) -> Fallible<i64> {
         let rule = Rule::Role {
@@ -602,7 +653,13 @@ pub mod project_api {
         run_rule(p, &rule)
     }
 
-    /// Codes every turn of the named speaker with `code`.
+    /// Codes every turn of the named speaker with `code`. Returns the codings added.
+    ///
+    /// ```rhai
+    /// p.add_code("Voices");
+    /// let clp = p.add_code("Voices/Siobhán Doyle");
+    /// p.autocode_speaker(clp, "Siobhán Doyle");
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn autocode_speaker(p: &mut ProjectRef, code: &str, speaker: &str) -> Fallible<i64> {
         let rule = Rule::Speaker {
@@ -621,24 +678,41 @@ pub mod project_api {
     }
 
     /// The case the document belongs to (`case` is a reserved word in Rhai).
+    ///
+    /// ```rhai
+    /// let amber = p.documents().filter(|d| d.case_name == "Amber");
+    /// ```
     #[rhai_fn(get = "case_name", pure)]
     pub fn doc_case(d: &mut DocumentRef) -> String {
         d.with(|doc| doc.case.clone())
     }
 
     /// How the data were collected (interview, focus_group, email_survey...).
+    ///
+    /// ```rhai
+    /// let focus_groups = p.documents().filter(|d| d.method == "focus_group");
+    /// ```
     #[rhai_fn(get = "method", pure)]
     pub fn doc_method(d: &mut DocumentRef) -> String {
         d.with(|doc| doc.method.clone())
     }
 
     /// The study phase (P1, P2...).
+    ///
+    /// ```rhai
+    /// let end_of_study = p.documents().filter(|d| d.phase == "P3");
+    /// ```
     #[rhai_fn(get = "phase", pure)]
     pub fn doc_phase(d: &mut DocumentRef) -> String {
         d.with(|doc| doc.phase.clone())
     }
 
     /// The document's text, as positions count it.
+    ///
+    /// ```rhai
+    /// let text = p.document("magenta-p3-interview-gp").text;
+    /// print(text.index_of("learning afternoons"));
+    /// ```
     #[rhai_fn(get = "text", pure)]
     pub fn doc_text(d: &mut DocumentRef) -> String {
         d.with(|doc| doc.text.to_string())
@@ -688,7 +762,11 @@ pub mod project_api {
         }))
     }
 
-    /// Length in characters (Unicode code points).
+    /// Length in characters (Unicode code points): positions in it run from 0 to this.
+    ///
+    /// ```rhai
+    /// p.document("magenta-p3-interview-gp").length
+    /// ```
     #[rhai_fn(get = "length", pure)]
     pub fn doc_length(d: &mut DocumentRef) -> i64 {
         d.with(|doc| doc.len_chars() as i64)
@@ -715,67 +793,114 @@ pub mod project_api {
 
     // ---- segments ----
 
-    /// The document a segment comes from.
+    /// The id of the document a segment comes from.
+    ///
+    /// ```rhai
+    /// let s = p.segments("context.clp-continuity")[0];
+    /// let d = p.document(s.document);
+    /// ```
     #[rhai_fn(get = "document", pure)]
     pub fn seg_document(s: &mut Segment) -> String {
         s.document.clone()
     }
 
     /// The segment's case (`case` is a reserved word in Rhai).
+    ///
+    /// ```rhai
+    /// let magenta = p.segments("npt.coherence").filter(|s| s.case_name == "Magenta");
+    /// ```
     #[rhai_fn(get = "case_name", pure)]
     pub fn seg_case(s: &mut Segment) -> String {
         s.case.clone()
     }
 
     /// Who was speaking where the segment starts ("" if unknown).
+    ///
+    /// ```rhai
+    /// for s in p.segments("npt.coherence").filter(|s| s.speaker == "Siobhán Doyle") { print(s.text); }
+    /// ```
     #[rhai_fn(get = "speaker", pure)]
     pub fn seg_speaker(s: &mut Segment) -> String {
         s.speaker.clone().unwrap_or_default()
     }
 
     /// The speaker's role ("" if unknown).
+    ///
+    /// ```rhai
+    /// let reception = p.segments("npt.coherence").filter(|s| s.role == "receptionist");
+    /// ```
     #[rhai_fn(get = "role", pure)]
     pub fn seg_role(s: &mut Segment) -> String {
         s.role.clone().unwrap_or_default()
     }
 
     /// The document's data-collection method.
+    ///
+    /// ```rhai
+    /// let in_groups = p.segments("npt.coherence").filter(|s| s.method == "focus_group");
+    /// ```
     #[rhai_fn(get = "method", pure)]
     pub fn seg_method(s: &mut Segment) -> String {
         s.method.clone()
     }
 
     /// The document's phase.
+    ///
+    /// ```rhai
+    /// let sustained = p.segments("npt.collective-action").filter(|s| s.phase == "P3");
+    /// ```
     #[rhai_fn(get = "phase", pure)]
     pub fn seg_phase(s: &mut Segment) -> String {
         s.phase.clone()
     }
 
     /// Start position (code points from 0).
+    ///
+    /// ```rhai
+    /// let s = p.segments("npt.coherence")[0];
+    /// print(`${s.document} ${s.start}..${s.end}`);
+    /// ```
     #[rhai_fn(get = "start", pure)]
     pub fn seg_start(s: &mut Segment) -> i64 {
         s.start as i64
     }
 
     /// End position (code points, exclusive).
+    ///
+    /// ```rhai
+    /// let s = p.segments("npt.coherence")[0];
+    /// print(s.end - s.start);   // its length in characters
+    /// ```
     #[rhai_fn(get = "end", pure)]
     pub fn seg_end(s: &mut Segment) -> i64 {
         s.end as i64
     }
 
     /// The coded text.
+    ///
+    /// ```rhai
+    /// p.segments("npt.coherence")[0].text
+    /// ```
     #[rhai_fn(get = "text", pure)]
     pub fn seg_text(s: &mut Segment) -> String {
         s.text.clone()
     }
 
     /// Ids of the codes applied to exactly this span.
+    ///
+    /// ```rhai
+    /// let several_codes = p.segments().filter(|s| s.codes.len() > 1);
+    /// ```
     #[rhai_fn(get = "codes", pure)]
     pub fn seg_codes(s: &mut Segment) -> Array {
         s.codes.iter().cloned().map(Dynamic::from).collect()
     }
 
     /// The coders who coded exactly this span.
+    ///
+    /// ```rhai
+    /// let agreed = p.segments("npt.coherence").filter(|s| s.coders.len() > 1);
+    /// ```
     #[rhai_fn(get = "coders", pure)]
     pub fn seg_coders(s: &mut Segment) -> Array {
         s.coders.iter().cloned().map(Dynamic::from).collect()
@@ -807,6 +932,10 @@ pub mod project_api {
     }
 
     /// The ids of every coding of exactly this span.
+    ///
+    /// ```rhai
+    /// for id in p.segments("npt.coherence")[0].ids { print(id); }
+    /// ```
     #[rhai_fn(get = "ids", pure)]
     pub fn seg_ids(s: &mut Segment) -> Array {
         s.codings.iter().cloned().map(Dynamic::from).collect()

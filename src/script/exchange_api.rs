@@ -143,6 +143,10 @@ pub mod exchange_api {
     }
 
     /// Writes the Framework matrix (one row per cell, quotes included) to a Parquet file.
+    ///
+    /// ```rhai
+    /// p.framework(npt::constructs()).to_parquet("out/framework.parquet");
+    /// ```
     #[rhai_fn(name = "to_parquet", return_raw, pure)]
     pub fn framework_to_parquet(m: &mut FrameworkMatrix, path: &str) -> Fallible<()> {
         m.to_table()
@@ -178,6 +182,12 @@ pub mod exchange_api {
 
     /// When the segment's turn began ("" if the transcript gives no time), as captions and
     /// transcription services write it: `00:01:02.500`.
+    ///
+    /// ```rhai
+    /// for s in p.segments("context.clp-continuity").filter(|s| s.timestamp != "") {
+    ///     print(`${s.document} ${s.timestamp}: ${s.text}`);
+    /// }
+    /// ```
     #[rhai_fn(get = "timestamp", pure)]
     pub fn seg_timestamp(s: &mut Segment) -> String {
         s.timestamp.clone().unwrap_or_default()

@@ -459,7 +459,7 @@ fn register_display(engine: &mut Engine, sink: &OutputSink) {
     let out = sink.clone();
     rhai::FuncRegistration::new("display")
         .with_comments([
-            "/// Shows a value in its richest form now (a table as HTML in a notebook), without\n/// waiting for the end of the cell: `display(p.matrix(\"case\", \"npt\"))`.",
+            "/// Shows a value in its richest form now (a table as HTML in a notebook), without\n/// waiting for the end of the cell.\n///\n/// ```rhai\n/// display(p.matrix(\"case\", \"npt\"));\n/// display(p.matrix(\"case\", \"npt\").heatmap());\n/// ```",
         ])
         .with_params_info(["value: Dynamic", "()"])
         .register_into_engine(engine, move |value: Dynamic| {
@@ -468,7 +468,7 @@ fn register_display(engine: &mut Engine, sink: &OutputSink) {
     let out = sink.clone();
     rhai::FuncRegistration::new("eprint")
         .with_comments([
-            "/// Prints to standard error (warnings, progress): `eprint(\"3 files skipped\")`.",
+            "/// Prints to standard error (warnings, progress), apart from the results.\n///\n/// ```rhai\n/// let empty = p.documents().filter(|d| d.words == 0);\n/// if empty.len() > 0 { eprint(`${empty.len()} documents have no words`); }\n/// ```",
         ])
         .with_params_info(["text: Dynamic", "()"])
         .register_into_engine(engine, move |text: Dynamic| {
@@ -477,21 +477,21 @@ fn register_display(engine: &mut Engine, sink: &OutputSink) {
     let out = sink.clone();
     rhai::FuncRegistration::new("page")
         .with_comments([
-            "/// Shows long text in the notebook's pager (printed in a terminal):\n/// `page(help_text(\"matrix\"))`.",
+            "/// Shows long text in the notebook's pager (printed in a terminal).\n///\n/// ```rhai\n/// page(help_text(\"matrix\"));\n/// page(p.document(\"magenta-p3-interview-gp\").text);\n/// ```",
         ])
         .with_params_info(["text: Dynamic", "()"])
         .register_into_engine(engine, move |text: Dynamic| out(Output::Page(render_text(&text))));
     let out = sink.clone();
     rhai::FuncRegistration::new("clear_output")
         .with_comments([
-            "/// Clears what the notebook cell has shown so far, for progress messages in long cells.",
+            "/// Clears what the notebook cell has shown so far, for progress messages in long cells.\n///\n/// ```rhai\n/// for d in p.documents() {\n///     clear_output();\n///     print(`counting ${d.id}`);\n/// }\n/// clear_output();\n/// ```",
         ])
         .with_params_info(["()"])
         .register_into_engine(engine, move || out(Output::Clear { wait: false }));
     let out = sink.clone();
     rhai::FuncRegistration::new("clear_output")
         .with_comments([
-            "/// Clears the cell's output; with `true`, only when the next output arrives (no flicker).",
+            "/// Clears the cell's output; with `true`, only when the next output arrives (no flicker).\n///\n/// ```rhai\n/// for code in npt::construct_ids() {\n///     clear_output(true);\n///     display(p.matrix(\"case\", code));\n/// }\n/// ```",
         ])
         .with_params_info(["wait: bool", "()"])
         .register_into_engine(engine, move |wait: bool| out(Output::Clear { wait }));

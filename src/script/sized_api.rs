@@ -48,7 +48,7 @@ fn byte(value: INT) -> u8 {
 pub(super) fn register(engine: &mut Engine) {
     FuncRegistration::new("pad")
         .with_comments([
-            "/// Pads the array to at least `len` elements with copies of `item`:\n/// `let a = [1, 2]; a.pad(4, 0); // [1, 2, 0, 0]`",
+            "/// Pads the array to at least `len` elements with copies of `item`.\n///\n/// ```rhai\n/// let counts = [3, 5];\n/// counts.pad(4, 0);   // [3, 5, 0, 0]\n/// ```",
         ])
         .with_params_info(["array: &mut Array", "len: INT", "item: Dynamic", "()"])
         .register_into_engine(
@@ -66,7 +66,7 @@ pub(super) fn register(engine: &mut Engine) {
         );
     FuncRegistration::new("pad")
         .with_comments([
-            "/// Pads the text to at least `len` characters with `character`:\n/// `let s = \"7\"; s.pad(3, '0'); // \"700\"`",
+            "/// Pads the text at its end to at least `len` characters with `character`.\n///\n/// ```rhai\n/// let label = \"P1\";\n/// label.pad(6, '.');   // \"P1....\"\n/// ```",
         ])
         .with_params_info(["string: &mut String", "len: INT", "character: char", "()"])
         .register_into_engine(
@@ -85,7 +85,7 @@ pub(super) fn register(engine: &mut Engine) {
         );
     FuncRegistration::new("pad")
         .with_comments([
-            "/// Pads the text to at least `len` characters with repeats of `padding`, cut at\n/// `len`: `let s = \"hello\"; s.pad(10, \"(!)\"); // \"hello(!)(!\"`",
+            "/// Pads the text at its end to at least `len` characters with repeats of `padding`, cut\n/// at `len`.\n///\n/// ```rhai\n/// let s = \"hello\";\n/// s.pad(10, \"(!)\");   // \"hello(!)(!\"\n/// ```",
         ])
         .with_params_info(["string: &mut String", "len: INT", "padding: &str", "()"])
         .register_into_engine(
@@ -105,7 +105,7 @@ pub(super) fn register(engine: &mut Engine) {
         );
     FuncRegistration::new("pad")
         .with_comments([
-            "/// Pads the BLOB to at least `len` bytes with copies of `value` (its lower 8 bits).",
+            "/// Pads the BLOB to at least `len` bytes with copies of `value` (its lower 8 bits).\n///\n/// ```rhai\n/// let b = blob(2, 0x41);\n/// b.pad(4, 0);   // [41410000]\n/// ```",
         ])
         .with_params_info(["blob: &mut Blob", "len: INT", "value: INT", "()"])
         .register_into_engine(
@@ -121,7 +121,9 @@ pub(super) fn register(engine: &mut Engine) {
             },
         );
     FuncRegistration::new("blob")
-        .with_comments(["/// A BLOB of `len` zero bytes: `blob(10)`."])
+        .with_comments([
+            "/// A BLOB of `len` zero bytes.\n///\n/// ```rhai\n/// let b = blob(10);\n/// ```",
+        ])
         .with_params_info(["len: INT", "Blob"])
         .register_into_engine(engine, |len: INT| -> Fallible<Blob> {
             let len = usize::try_from(len).unwrap_or(0);
@@ -130,7 +132,7 @@ pub(super) fn register(engine: &mut Engine) {
         });
     FuncRegistration::new("blob")
         .with_comments([
-            "/// A BLOB of `len` copies of `value` (its lower 8 bits): `blob(10, 0x42)`.",
+            "/// A BLOB of `len` copies of `value` (its lower 8 bits).\n///\n/// ```rhai\n/// let b = blob(10, 0x42);\n/// ```",
         ])
         .with_params_info(["len: INT", "value: INT", "Blob"])
         .register_into_engine(engine, |len: INT, value: INT| -> Fallible<Blob> {

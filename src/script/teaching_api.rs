@@ -192,6 +192,10 @@ pub mod teaching_api {
     }
 
     /// Construct scores (mean of the items answered, 1-5) and general items per respondent.
+    ///
+    /// ```rhai
+    /// p.nomad("nomad.csv").scores().filter(|r| r.role == "receptionist")
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn scores(n: &mut Nomad) -> Fallible<Table> {
         n.survey.scores().map_err(fail)
@@ -205,19 +209,33 @@ pub mod teaching_api {
 
     /// Pearson's r between each construct score and each general item (G1 familiar, G2
     /// normal now, G3 will become normal).
+    ///
+    /// ```rhai
+    /// p.nomad("nomad.csv").correlations()
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn correlations(n: &mut Nomad) -> Fallible<Table> {
         n.survey.correlations().map_err(fail)
     }
 
     /// Each item's construct, sub-construct, mean and missing answers.
+    ///
+    /// ```rhai
+    /// p.nomad("nomad.csv").items().sort("missing", true)
+    /// ```
     #[rhai_fn(name = "items", return_raw, pure)]
     pub fn nomad_items(n: &mut Nomad) -> Fallible<Table> {
         n.survey.items().map_err(fail)
     }
 
     /// Mean construct scores and general items by a survey column (`role`), `case`, or an
-    /// attribute of the respondents' cases (`integration`): `n.by("integration").bars()`.
+    /// attribute of the respondents' cases (`integration`).
+    ///
+    /// ```rhai
+    /// let n = p.nomad("nomad.csv");
+    /// n.by("role");
+    /// n.by("integration").bars()
+    /// ```
     #[rhai_fn(return_raw, pure)]
     pub fn by(n: &mut Nomad, attribute: &str) -> Fallible<Table> {
         let survey = n.survey.clone();
@@ -317,7 +335,11 @@ pub mod teaching_api {
     }
 
     /// Creates a project folder with a codebook from a list of codes (maps with id, name,
-    /// description and parent), and opens it: `new_project("my-study", "My study", npt::codebook())`.
+    /// description and parent), and opens it.
+    ///
+    /// ```rhai
+    /// let study = new_project("my-study", "My study", npt::codebook());
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn new_project(dir: &str, name: &str, codes: rhai::Array) -> Fallible<ProjectRef> {
         let yaml = codebook_yaml(&codes)?;
@@ -630,6 +652,12 @@ pub mod teaching_api {
     }
 
     /// The project opened last in this session, for stdlib helpers such as `npt::explain`.
+    ///
+    /// ```rhai
+    /// // A function cannot see the script's `p`; it asks for the project instead.
+    /// fn passages(code) { current_project().find(code).rows }
+    /// print(passages("theme.shared-learning"));
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn current_project() -> Fallible<ProjectRef> {
         super::super::api::last_project()

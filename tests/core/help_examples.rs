@@ -97,6 +97,18 @@ fn every_example_in_help_runs_against_the_sample_project() {
 }
 
 #[test]
+fn every_function_scripts_can_call_has_an_example() {
+    let session = Session::new(Path::new("."), Limits::default());
+    let missing = session.functions_without_examples();
+    assert!(
+        missing.is_empty(),
+        "{} functions have no ```rhai example in their `///` comment: {}",
+        missing.len(),
+        missing.join(", ")
+    );
+}
+
+#[test]
 fn hidden_setup_lines_run_in_tests_but_stay_out_of_help() {
     let session = Session::new(Path::new("."), Limits::default());
     // `p.import_from` needs a file to import; its example makes one on lines help hides.
