@@ -150,9 +150,10 @@ fn main() {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(100.0);
             generated = tempfile::tempdir().expect("temp dir");
-            let spec = qualkit::generate::CorpusSpec::of_megabytes(mb, 42)
+            let spec = qualkit::project::generate::CorpusSpec::of_megabytes(mb, 42)
                 .with_codings((mb * 10_000.0) as usize);
-            let written = qualkit::generate::write_corpus(generated.path(), &spec).expect("corpus");
+            let written =
+                qualkit::project::generate::write_corpus(generated.path(), &spec).expect("corpus");
             println!(
                 "generated {} transcripts, {} survey answers, {:.1} MB, {} codings in {}",
                 written.transcripts,
@@ -292,7 +293,7 @@ fn text_bytes(project: &Project) -> usize {
 }
 
 fn leaf_codes() -> Vec<String> {
-    (0..qualkit::generate::CODES)
+    (0..qualkit::project::generate::CODES)
         .map(|c| format!("g{}.c{}", c / 10, c % 10))
         .collect()
 }
@@ -335,7 +336,7 @@ fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
                 .expect("a coded document");
             let bytes = project.document(&document).expect("document").text.len();
             measure(workload, bytes, runs, || {
-                let view = qualkit::document_view::DocumentView::build(
+                let view = qualkit::render::document_view::DocumentView::build(
                     &project,
                     &document,
                     &Default::default(),
@@ -430,7 +431,7 @@ fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
         "dictionary" => {
             let project = open();
             let dictionary = Dictionary::load(
-                &dir.join(qualkit::generate::DICTIONARY_FILE),
+                &dir.join(qualkit::project::generate::DICTIONARY_FILE),
                 &project.codebook,
             )
             .expect("dictionary loads");
@@ -496,7 +497,7 @@ fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
                     .expect("agreement");
                 // The overall row's characters coded by both coders.
                 match table.values("both").expect("column").last() {
-                    Some(qualkit::table::CellValue::Integer(both)) => *both as u64,
+                    Some(qualkit::analysis::table::CellValue::Integer(both)) => *both as u64,
                     other => panic!("overall `both` is {other:?}"),
                 }
             })
@@ -519,7 +520,7 @@ fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
 }
 
 /// The sum of every integer cell of a table's last `columns` columns.
-fn sum_integers(table: &qualkit::table::Table, columns: &usize) -> u64 {
+fn sum_integers(table: &qualkit::analysis::table::Table, columns: &usize) -> u64 {
     let names = table.column_names();
     names[names.len() - columns..]
         .iter()
@@ -527,13 +528,13 @@ fn sum_integers(table: &qualkit::table::Table, columns: &usize) -> u64 {
         .sum()
 }
 
-fn integer_column(table: &qualkit::table::Table, name: &str) -> u64 {
+fn integer_column(table: &qualkit::analysis::table::Table, name: &str) -> u64 {
     table
         .values(name)
         .expect("column")
         .into_iter()
         .map(|v| match v {
-            qualkit::table::CellValue::Integer(i) => i as u64,
+            qualkit::analysis::table::CellValue::Integer(i) => i as u64,
             other => panic!("`{name}` holds {other:?}, not integers"),
         })
         .sum()

@@ -7,15 +7,16 @@ use clap::{Args, Parser, Subcommand};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use qualkit::agreement::{Breakdown, Level, MergeRule, Ratings, SpanComparison};
+use qualkit::analysis::segments::SegmentFilter;
 use qualkit::coding::Span;
 use qualkit::coding::autocode::{Dictionary, Rule, Scope, Search};
 use qualkit::project::{ImportMetadata, MemoTarget, StarterCodebook};
-use qualkit::segments::SegmentFilter;
 use qualkit::{Error, Project, Result};
 
 /// Counts the bytes in use, so that scripts run within their memory budget (see `budget`).
 #[global_allocator]
-static ALLOCATOR: qualkit::budget::CountingAllocator = qualkit::budget::CountingAllocator;
+static ALLOCATOR: qualkit::support::budget::CountingAllocator =
+    qualkit::support::budget::CountingAllocator;
 
 #[derive(Parser)]
 #[command(
@@ -836,7 +837,7 @@ fn run(command: Command) -> Result<()> {
                 coding.end,
                 coding.code,
                 coding.coder,
-                qualkit::table::shorten(quote, 80)
+                qualkit::analysis::table::shorten(quote, 80)
             );
         }
         Command::Uncode { dir, ids, coder } => {
@@ -909,10 +910,10 @@ fn run(command: Command) -> Result<()> {
             coder,
         } => {
             let project = open_project(&dir)?;
-            let filter = qualkit::document_view::ViewFilter { code, coder };
+            let filter = qualkit::render::document_view::ViewFilter { code, coder };
             print!(
                 "{}",
-                qualkit::document_view::terminal(&project, &document, &filter)?
+                qualkit::render::document_view::terminal(&project, &document, &filter)?
             );
         }
         Command::Memos { dir, on } => {
@@ -1371,7 +1372,10 @@ fn list_codings(
                 c.coder.clone(),
                 format!("{}..{}", c.start, c.end),
                 doc.line_of(c.start).to_string(),
-                qualkit::table::shorten(doc.slice(c.start, c.end).unwrap_or_default(), 80),
+                qualkit::analysis::table::shorten(
+                    doc.slice(c.start, c.end).unwrap_or_default(),
+                    80,
+                ),
                 memos.get(&c.id).map(|m| m.join("\n")).unwrap_or_default(),
             ]);
             shown += 1;
@@ -1393,7 +1397,7 @@ fn list_codings(
             c.coder.clone(),
             span,
             String::new(),
-            qualkit::table::shorten(&c.quote, 80),
+            qualkit::analysis::table::shorten(&c.quote, 80),
             memos.get(&c.id).map(|m| m.join("\n")).unwrap_or_default(),
         ]);
         shown += 1;
@@ -1403,10 +1407,10 @@ fn list_codings(
 }
 
 /// Prints a table whole (every row) and, if asked, writes it to a file as well.
-fn show(table: &qualkit::table::Table, out: Option<&Path>) -> Result<()> {
+fn show(table: &qualkit::analysis::table::Table, out: Option<&Path>) -> Result<()> {
     println!(
         "{}",
-        table.render_text(qualkit::table::terminal_width(), usize::MAX)
+        table.render_text(qualkit::analysis::table::terminal_width(), usize::MAX)
     );
     if let Some(path) = out {
         if path
@@ -1432,7 +1436,7 @@ fn folder_name(dir: &Path) -> String {
 }
 
 fn gen_corpus(args: GenCorpusArgs) -> Result<()> {
-    use qualkit::generate::{CODERS, CorpusSpec, write_corpus};
+    use qualkit::project::generate::{CODERS, CorpusSpec, write_corpus};
     let spec = match (args.docs, args.mb) {
         (Some(docs), _) => CorpusSpec::new(docs, args.doc_bytes, args.seed),
         (None, Some(mb)) if mb > 0.0 => CorpusSpec::of_megabytes(mb, args.seed),

@@ -5,4 +5,5 @@ mod core;
 
 /// Scripts evaluated in this process run within their memory budget, as in `qualkit`'s own.
 #[global_allocator]
-static ALLOCATOR: qualkit::budget::CountingAllocator = qualkit::budget::CountingAllocator;
+static ALLOCATOR: qualkit::support::budget::CountingAllocator =
+    qualkit::support::budget::CountingAllocator;

@@ -4,15 +4,15 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use qualkit::codebook::Codebook;
-use qualkit::codebook_yaml::CodebookText;
+use qualkit::project::codebook::Codebook;
+use qualkit::project::codebook_yaml::CodebookText;
 
 fuzz_target!(|data: &[u8]| {
     let path = qualkit_fuzz::file("b/codebook.yaml", data);
     let Ok(codebook) = Codebook::load(&path) else {
         return;
     };
-    let Ok(text) = qualkit::text::read_text(&path) else {
+    let Ok(text) = qualkit::support::text::read_text(&path) else {
         return;
     };
     let Ok(mut yaml) = CodebookText::new(&text, &codebook) else {

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::analysis::table::{Table, Values};
 use crate::error::{Error, Result};
-use crate::table::{Table, Values};
 
 /// One unit's labels, one per coder; `None` where a coder gave none.
 pub type Labels = Vec<Option<String>>;
@@ -211,7 +211,7 @@ impl Ratings {
     /// per coder. A column called `unit` (or `unit_column`) names the units instead of being
     /// a coder. Empty cells, and cells equal to one of `missing`, are missing labels.
     pub fn read_csv(path: &Path, unit_column: Option<&str>, missing: &[String]) -> Result<Ratings> {
-        let text = crate::text::read_text(path)?;
+        let text = crate::support::text::read_text(path)?;
         let invalid = |message: String| Error::Invalid {
             path: path.to_path_buf(),
             message,

@@ -145,7 +145,7 @@ impl Project {
             .map(|d| DocumentRecord {
                 id: d.id.clone(),
                 source: d.source.to_string_lossy().into_owned(),
-                fingerprint: crate::text::fingerprint(&d.text),
+                fingerprint: crate::support::text::fingerprint(&d.text),
                 chars: d.len_chars(),
             })
             .collect();

@@ -26,10 +26,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::categorical::kappa_from_counts;
 use super::intervals::{Interval, IntervalSet, Unit, units};
+use crate::analysis::table::{Table, Values};
 use crate::error::{Error, Result, suggest};
 use crate::ingest::Document;
 use crate::project::Project;
-use crate::table::{Table, Values};
 
 /// What rows an agreement table has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

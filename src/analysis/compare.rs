@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Analysis, Dimension, Passage, words_by};
+use crate::analysis::table::{Table, Values, shorten};
 use crate::error::{Error, Result};
-use crate::table::{Table, Values, shorten};
 
 /// A passage chosen to illustrate a theme in one group.
 #[derive(Debug, Clone)]

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{Analysis, Dimension, Passage};
+use crate::analysis::table::{Table, Values, escape_html, shorten};
 use crate::error::Result;
 use crate::ingest::Document;
 use crate::store::Summary;
-use crate::table::{Table, Values, escape_html, shorten};
 
 /// A coded passage a cell rests on: where it is and what it says. A matrix over a large
 /// corpus holds hundreds of thousands, so the labels are shared with the document's.
@@ -373,6 +373,6 @@ impl FrameworkMatrix {
 
 impl std::fmt::Display for FrameworkMatrix {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.render_text(crate::table::terminal_width()))
+        f.write_str(&self.render_text(crate::analysis::table::terminal_width()))
     }
 }

@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::{Analysis, Corpus, Dimension, Passage, words_by};
+use crate::analysis::table::{Table, Values};
 use crate::error::{Error, Result};
 use crate::ingest::Document;
-use crate::table::{Table, Values};
 
 /// What a matrix cell counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,10 +6,10 @@ use rayon::prelude::*;
 
 use super::Corpus;
 use super::{Dimension, sections};
+use crate::analysis::table::{Table, Values};
 use crate::coding::autocode::Search;
 use crate::error::Result;
 use crate::ingest::for_each_word;
-use crate::table::{Table, Values};
 
 /// Common English function words, left out of word frequencies unless asked for.
 pub const STOPWORDS: &[&str] = &[

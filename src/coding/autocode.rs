@@ -17,9 +17,9 @@ use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 use serde::Serialize;
 
-use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::ingest::Document;
+use crate::project::codebook::Codebook;
 
 /// How much text around a hit gets coded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -141,7 +141,7 @@ impl Dictionary {
     /// Reads a dictionary: YAML (`code: [term, term]`) or CSV with columns `code,term`.
     /// Codes are resolved against the codebook by id, path or unique name.
     pub fn load(path: &Path, codebook: &Codebook) -> Result<Self> {
-        let text = crate::text::read_text(path)?;
+        let text = crate::support::text::read_text(path)?;
         let ext = path
             .extension()
             .and_then(|e| e.to_str())

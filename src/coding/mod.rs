@@ -6,7 +6,7 @@ pub mod reanchor;
 
 use crate::error::{Error, Result};
 use crate::ingest::Document;
-use crate::text::excerpt;
+use crate::support::text::excerpt;
 
 /// Where to code, as a user gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]

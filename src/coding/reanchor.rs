@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
 
-use crate::text::CharIndex;
+use crate::support::text::CharIndex;
 
 /// Where a coding was, and the text it covered there.
 #[derive(Debug, Clone, Copy)]

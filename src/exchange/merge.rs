@@ -10,9 +10,9 @@ use std::path::Path;
 use super::ExchangeReport;
 use super::ImportOptions;
 use super::refi::*;
-use crate::cases::Cases;
-use crate::codebook::{CodeSpec, Codebook, MAX_LEVELS, slug};
 use crate::error::{Error, Result};
+use crate::project::cases::Cases;
+use crate::project::codebook::{CodeSpec, Codebook, MAX_LEVELS, slug};
 use crate::project::{CASES_FILE, CODEBOOK_FILE, Project};
 
 /// Merges a code tree into the codebook: a code is the project's code with the same GUID,
@@ -25,7 +25,7 @@ pub(crate) fn merge_codes(
     report: &mut ExchangeReport,
 ) -> Result<(Option<String>, HashMap<Guid, String>)> {
     let path = root.join(CODEBOOK_FILE);
-    let original = crate::text::read_text(&path)?;
+    let original = crate::support::text::read_text(&path)?;
     let existing = Codebook::parse(&path, &original)?;
     let mut specs = SpecTree::new(existing.to_specs());
     let mut ids: HashMap<Guid, String> = HashMap::new();
@@ -504,7 +504,7 @@ pub(crate) fn merge_sets(
     if incoming.is_empty() {
         return Ok(None);
     }
-    let mut sets = crate::sets::load(root)?;
+    let mut sets = crate::project::sets::load(root)?;
     for set in incoming {
         let name = if set.name.trim().is_empty() {
             format!("set-{}", &set.guid.0.chars().take(8).collect::<String>())
@@ -555,7 +555,7 @@ pub(crate) fn merge_sets(
                     }
                 }
             }
-            None => sets.push(crate::sets::Set {
+            None => sets.push(crate::project::sets::Set {
                 name,
                 description: set.description.clone().unwrap_or_default(),
                 codes,
@@ -564,5 +564,5 @@ pub(crate) fn merge_sets(
         }
         report.sets += 1;
     }
-    Ok(Some(crate::sets::to_yaml(&sets)))
+    Ok(Some(crate::project::sets::to_yaml(&sets)))
 }

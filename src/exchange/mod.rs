@@ -6,7 +6,6 @@
 //! Imports are planned whole before anything is written, and what is written is undone if a
 //! later step fails, so a broken or hostile file leaves the project as it was.
 
-pub mod archive;
 mod merge;
 pub mod positions;
 pub mod qdc;
@@ -15,7 +14,6 @@ pub mod qdpx_import;
 pub mod refi;
 #[cfg(feature = "dataframe")]
 pub mod xlsx;
-pub mod xml;
 
 use std::path::{Path, PathBuf};
 
@@ -169,7 +167,7 @@ fn export_as(project: &Project, out: &Path) -> Result<ExchangeReport> {
         "qdpx" => qdpx_export::export(project, out),
         "qdc" => qdc::export(project, out),
         "csv" => {
-            crate::codings_csv::write_one(project, out)?;
+            crate::project::codings_csv::write_one(project, out)?;
             Ok(ExchangeReport {
                 file: out.to_path_buf(),
                 exported: true,

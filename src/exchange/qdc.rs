@@ -15,7 +15,7 @@ use crate::project::{CODEBOOK_FILE, Project};
 pub fn import(dir: &Path, file: &Path, _options: &ImportOptions) -> Result<ExchangeReport> {
     Project::open(dir)?;
     let metadata = std::fs::metadata(file).map_err(|e| Error::io(file, e))?;
-    let limit = super::archive::Limits::default().max_entry_bytes;
+    let limit = crate::support::archive::Limits::default().max_entry_bytes;
     if metadata.len() > limit {
         return Err(Error::Invalid {
             path: file.to_path_buf(),
@@ -27,8 +27,8 @@ pub fn import(dir: &Path, file: &Path, _options: &ImportOptions) -> Result<Excha
     }
     let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
     let shown = file.display().to_string();
-    let xml = super::xml::decode(&bytes, &shown)?;
-    let root = super::xml::parse(&xml, &shown)?;
+    let xml = crate::support::xml::decode(&bytes, &shown)?;
+    let root = crate::support::xml::parse(&xml, &shown)?;
     let mut report = ExchangeReport {
         file: file.to_path_buf(),
         ..Default::default()
@@ -43,7 +43,7 @@ pub fn import(dir: &Path, file: &Path, _options: &ImportOptions) -> Result<Excha
         report.written.push(path);
     }
     if let Some(text) = sets {
-        let path = dir.join(crate::sets::SETS_FILE);
+        let path = dir.join(crate::project::sets::SETS_FILE);
         crate::record::write(&path, text.as_bytes())?;
         report.written.push(path);
     }
@@ -54,7 +54,7 @@ pub fn import(dir: &Path, file: &Path, _options: &ImportOptions) -> Result<Excha
 /// Writes the project's codebook, and its sets' codes, as a `.qdc` file.
 pub fn export(project: &Project, out: &Path) -> Result<ExchangeReport> {
     let tree = super::qdpx_export::code_tree(&project.codebook, &HashMap::new());
-    let sets: Vec<RefiSet> = crate::sets::load(project.root())?
+    let sets: Vec<RefiSet> = crate::project::sets::load(project.root())?
         .into_iter()
         .filter(|s| !s.codes.is_empty())
         .map(|s| RefiSet {

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use super::ExchangeReport;
 use super::refi::*;
-use crate::cases::{Cases, Value, ValueType};
 use crate::error::Result;
+use crate::project::cases::{Cases, Value, ValueType};
 use crate::project::{CASES_FILE, Project};
 
 /// Names of the source variables that carry qualkit's document metadata.
@@ -66,7 +66,7 @@ pub fn export(project: &Project, out: &Path) -> Result<ExchangeReport> {
     for (guid, text) in texts {
         entries.push((format!("sources/{guid}.txt"), text.into_bytes()));
     }
-    super::archive::write(out, &entries)?;
+    crate::support::archive::write(out, &entries)?;
     report.file = out.to_path_buf();
     report.written.push(out.to_path_buf());
     Ok(report)
@@ -77,7 +77,7 @@ pub fn user_guid(name: &str) -> Guid {
 }
 
 /// The GUID a code has in exchange files: the one it came with, else one derived from its id.
-pub fn code_guid(code: &crate::codebook::Code) -> Guid {
+pub fn code_guid(code: &crate::project::codebook::Code) -> Guid {
     code.guid
         .as_deref()
         .map(Guid::parse)
@@ -90,12 +90,12 @@ pub fn document_guid(id: &str) -> Guid {
 
 /// The codebook as REFI codes, with `notes` (code id -> note GUIDs) attached.
 pub fn code_tree(
-    codebook: &crate::codebook::Codebook,
+    codebook: &crate::project::codebook::Codebook,
     notes: &HashMap<String, Vec<Guid>>,
 ) -> Vec<RefiCode> {
     fn build(
-        book: &crate::codebook::Codebook,
-        code: &crate::codebook::Code,
+        book: &crate::project::codebook::Codebook,
+        code: &crate::project::codebook::Code,
         notes: &HashMap<String, Vec<Guid>>,
     ) -> RefiCode {
         RefiCode {
@@ -190,7 +190,7 @@ fn build(project: &Project) -> Result<Build> {
         let first_line = memo.text.lines().next().unwrap_or_default().trim();
         notes.push(Note {
             guid: guid.clone(),
-            name: crate::text::shorten(first_line, 60),
+            name: crate::support::text::shorten(first_line, 60),
             text: TextLocation::Inline(memo.text.clone()),
             creating_user: Some(user_guid(&memo.coder)),
             created: Some(memo.updated.clone()),
@@ -355,7 +355,7 @@ fn build(project: &Project) -> Result<Build> {
             .collect();
         selections.entry(document).or_default().push(Selection {
             guid: Guid::derived("selection", &span_key),
-            name: Some(crate::text::shorten(quote, 200)),
+            name: Some(crate::support::text::shorten(quote, 200)),
             start: start as i64,
             end: end as i64,
             creating_user: Some(user_guid(&first.coder)),
@@ -418,7 +418,7 @@ fn build(project: &Project) -> Result<Build> {
         project_notes.extend(notes);
     }
 
-    let sets = crate::sets::load(project.root())?
+    let sets = crate::project::sets::load(project.root())?
         .into_iter()
         .map(|set| RefiSet {
             guid: Guid::derived("set", &set.name),

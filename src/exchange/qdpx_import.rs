@@ -10,7 +10,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::archive::{Archive, Limits};
 use super::merge::{SourceCases, merge_cases, merge_codes, merge_sets, variable_text};
 use super::positions::{self, Counted};
 use super::qdpx_export::{DATE, METHOD, PARTICIPANTS, PHASE};
@@ -19,6 +18,7 @@ use super::{ExchangeReport, ImportOptions};
 use crate::error::{Error, Result};
 use crate::project::{CASES_FILE, CODEBOOK_FILE, Project, TRANSCRIPTS_DIR};
 use crate::store::{Author, DocumentRecord, MemoRecord, NewCoding};
+use crate::support::archive::{Archive, Limits};
 
 pub fn import(dir: &Path, file: &Path, options: &ImportOptions) -> Result<ExchangeReport> {
     crate::project::check_coder(&options.coder)?;
@@ -27,8 +27,8 @@ pub fn import(dir: &Path, file: &Path, options: &ImportOptions) -> Result<Exchan
     let qde = find_qde(&archive, file)?;
     let shown = format!("{}: {qde}", file.display());
     let bytes = archive.read(&qde)?;
-    let xml = super::xml::decode(&bytes, &shown)?;
-    let root = super::xml::parse(&xml, &shown)?;
+    let xml = crate::support::xml::decode(&bytes, &shown)?;
+    let root = crate::support::xml::parse(&xml, &shown)?;
     let mut report = ExchangeReport {
         file: file.to_path_buf(),
         ..Default::default()
@@ -101,7 +101,8 @@ fn read_text(
             .find_map(|candidate| archive.find(candidate).map(str::to_string))
             .ok_or_else(|| format!("{what}: its text `{path}` is not in the archive"))?;
             let bytes = archive.read(&found).map_err(|e| e.to_string())?;
-            let text = super::xml::decode(&bytes, &found).map_err(|e| format!("{what}: {e}"))?;
+            let text =
+                crate::support::xml::decode(&bytes, &found).map_err(|e| format!("{what}: {e}"))?;
             // The byte order mark stays: some tools count it as a position, and which ones
             // do is judged from where the selections fall.
             let bom = [&b"\xEF\xBB\xBF"[..], b"\xFF\xFE", b"\xFE\xFF"]
@@ -248,7 +249,7 @@ fn plan(
                 continue;
             }
         };
-        let text = crate::text::normalise(raw.clone());
+        let text = crate::support::text::normalise(raw.clone());
         // Tools count positions differently (see `positions`): the counting is judged per
         // source by where its coded selections fall, and the report says how sure that is.
         let coded: Vec<Counted> = source
@@ -522,7 +523,11 @@ impl NoteBook {
                     let author = people.name(note.creating_user.as_ref(), report);
                     notes.insert(
                         note.guid.clone(),
-                        (note.name.clone(), crate::text::normalise(text), author),
+                        (
+                            note.name.clone(),
+                            crate::support::text::normalise(text),
+                            author,
+                        ),
                     );
                 }
                 Err(message) => report.warnings.push(message),
@@ -573,7 +578,7 @@ fn selection_codings(
     notes: &mut NoteBook,
     report: &mut ExchangeReport,
 ) -> (Vec<(String, NewCoding)>, usize) {
-    let index = crate::text::CharIndex::new(text);
+    let index = crate::support::text::CharIndex::new(text);
     let len = index.len_chars();
     let mut codings = Vec::new();
     let mut uncoded = 0;
@@ -585,7 +590,7 @@ fn selection_codings(
         let label = selection
             .name
             .as_deref()
-            .map(|n| format!("`{}`", crate::text::shorten(n, 40)))
+            .map(|n| format!("`{}`", crate::support::text::shorten(n, 40)))
             .unwrap_or_else(|| selection.guid.to_string());
         let (start, end) = match (position(selection.start), position(selection.end)) {
             (Some(s), Some(e)) if s < e => (s, e),
@@ -627,7 +632,7 @@ fn selection_codings(
             report.notes.push(format!(
                 "selection {label} in `{id}` (line {}): its name is not the text at {start}..{end} (\"{}\"); the positions were kept",
                 selection.line,
-                crate::text::shorten(there, 40)
+                crate::support::text::shorten(there, 40)
             ));
         }
         let selection_memo: Vec<(String, String)> = selection
@@ -1041,7 +1046,7 @@ fn apply(
             (crate::project::CONFIG_FILE, &plan.config),
             (CODEBOOK_FILE, &plan.codebook),
             (CASES_FILE, &plan.cases),
-            (crate::sets::SETS_FILE, &plan.sets),
+            (crate::project::sets::SETS_FILE, &plan.sets),
         ] {
             if let Some(text) = text {
                 let path = dir.join(name);

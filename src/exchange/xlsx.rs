@@ -7,9 +7,9 @@ use std::path::Path;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use super::ExchangeReport;
+use crate::analysis::table::{CellValue, Table, Values};
 use crate::error::{Error, Result};
 use crate::project::Project;
-use crate::table::{CellValue, Table, Values};
 
 /// The most Excel keeps in one cell, counted in UTF-16 code units (an emoji counts two).
 const EXCEL_CELL_UNITS: usize = 32_767;
@@ -258,9 +258,10 @@ pub fn export_project(project: &Project, out: &Path) -> Result<ExchangeReport> {
         text(cases.iter().map(|c| c.name.clone()).collect()),
     )];
     for (column, ty) in cases.columns() {
-        use crate::cases::{Value, ValueType};
-        let get =
-            |c: &crate::cases::Case| c.attributes.get(column).cloned().unwrap_or(Value::Missing);
+        use crate::project::cases::{Value, ValueType};
+        let get = |c: &crate::project::cases::Case| {
+            c.attributes.get(column).cloned().unwrap_or(Value::Missing)
+        };
         let values = match ty {
             ValueType::Integer => Values::Integer(
                 cases

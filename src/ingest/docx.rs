@@ -7,8 +7,8 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::exchange::archive::{Archive, Limits};
-use crate::exchange::xml::{self, Element};
+use crate::support::archive::{Archive, Limits};
+use crate::support::xml::{self, Element};
 
 /// The plain text of a `.docx` file.
 pub fn to_text(path: &Path) -> Result<String> {

@@ -62,7 +62,7 @@ pub(super) fn split<'t>(relative: &Path, text: &'t str) -> Result<(Metadata, &'t
             fail(line, e.to_string())
         })?
     };
-    let first_line = crate::text::line_of(text, 4 + body_start);
+    let first_line = crate::support::text::line_of(text, 4 + body_start);
     let scalar = |field: &str, value: Option<Value>| -> Result<Option<String>> {
         match value {
             None | Some(Value::Null) => Ok(None),

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::text::CharIndex;
+use crate::support::text::CharIndex;
 
 pub use survey::{
     DEFAULT_NON_ANSWERS, SkippedRow, SurveyColumns, describe_skipped, read_survey, read_survey_xlsx,
@@ -149,14 +149,17 @@ impl Document {
     }
 
     /// Converts increasing byte offsets of the text to code points in one pass.
-    pub fn char_cursor(&self) -> crate::text::CharCursor<'_> {
-        crate::text::CharCursor::with_ascii(&self.text, self.len_chars() == self.text.len())
+    pub fn char_cursor(&self) -> crate::support::text::CharCursor<'_> {
+        crate::support::text::CharCursor::with_ascii(
+            &self.text,
+            self.len_chars() == self.text.len(),
+        )
     }
 
     /// Line of the source file that holds code point `pos`.
     pub fn line_of(&self, pos: usize) -> usize {
         let byte = self.byte_of(pos).unwrap_or(self.text.len());
-        self.first_line + crate::text::line_of(&self.text, byte) - 1
+        self.first_line + crate::support::text::line_of(&self.text, byte) - 1
     }
 
     /// The turn that contains code point `pos`, if any speaker was detected there.
@@ -444,7 +447,9 @@ pub fn convert_to_transcript(path: &Path) -> Result<String> {
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("docx") => docx::to_text(path),
-        Some("vtt" | "srt") => captions::to_transcript(path, &crate::text::read_text(path)?),
+        Some("vtt" | "srt") => {
+            captions::to_transcript(path, &crate::support::text::read_text(path)?)
+        }
         _ => Err(Error::Invalid {
             path: path.to_path_buf(),
             message: "not a file qualkit converts (use .docx, .vtt or .srt)".into(),
@@ -501,7 +506,7 @@ pub fn read_documents(
         Some("csv") => read_survey(path, &relative, survey),
         Some("xlsx") => read_survey_xlsx(path, &relative, survey),
         Some("txt" | "md" | "markdown") => {
-            let text = crate::text::read_text(path)?;
+            let text = crate::support::text::read_text(path)?;
             Ok((
                 vec![parse_transcript(path, &relative, &text, patterns)?],
                 Vec::new(),

@@ -12,7 +12,7 @@ use std::path::Path;
 use calamine::{Data, DataRef, Reader, Xlsx};
 
 use crate::error::{Error, Result};
-use crate::exchange::archive::{Archive, Limits};
+use crate::support::archive::{Archive, Limits};
 
 /// Rows of a sheet: (row number from 1, cells).
 pub type Rows = Vec<(u64, Vec<String>)>;
@@ -168,7 +168,7 @@ fn cell_name(row: u32, col: u32) -> String {
 fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
-        Data::String(s) => crate::text::normalise(s.clone()),
+        Data::String(s) => crate::support::text::normalise(s.clone()),
         Data::Int(i) => i.to_string(),
         Data::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
         Data::Float(x) => x.to_string(),

@@ -95,8 +95,8 @@ pub fn read_survey(
 ) -> Result<(Vec<Document>, Vec<SkippedRow>)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     // Decode up front so that broken UTF-8 is reported with its line, like any other file.
-    let text = crate::text::normalise(crate::text::decode_utf8(relative, bytes)?);
-    crate::text::check_csv_quotes(relative, &text)?;
+    let text = crate::support::text::normalise(crate::support::text::decode_utf8(relative, bytes)?);
+    crate::support::text::check_csv_quotes(relative, &text)?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());

@@ -11,7 +11,7 @@ use regex_automata::{Anchored, Input, PatternID};
 
 use super::{Participant, Turn};
 use crate::error::{Error, Result};
-use crate::text::CharIndex;
+use crate::support::text::CharIndex;
 
 /// The label styles recognised by default, tried in order:
 /// `[00:01:12] Name: text` (a timestamp, bracketed or not, then the label),
@@ -91,7 +91,8 @@ pub fn place_pattern_error(error: Error, path: &Path, text: &str) -> Error {
         .iter()
         .position(|p| p.get_ref() == &pattern)
         .map(|i| {
-            let line = crate::text::line_of(text, settings.speakers.patterns[i].span().start);
+            let line =
+                crate::support::text::line_of(text, settings.speakers.patterns[i].span().start);
             (line, i + 1)
         });
     Error::Invalid {
@@ -163,11 +164,12 @@ impl TurnPatterns {
         let mut open: Option<(usize, Turn)> = None; // (byte start of content, turn)
         let mut offset = 0;
         // Labels come in text order, so positions convert in one pass.
-        let mut cursor = crate::text::CharCursor::with_ascii(text, index.len_chars() == text.len());
+        let mut cursor =
+            crate::support::text::CharCursor::with_ascii(text, index.len_chars() == text.len());
         let close = |open: Option<(usize, Turn)>,
                      end_byte: usize,
                      turns: &mut Vec<Turn>,
-                     cursor: &mut crate::text::CharCursor| {
+                     cursor: &mut crate::support::text::CharCursor| {
             if let Some((content_start, mut turn)) = open {
                 let content = text[content_start..end_byte].trim_end();
                 turn.end = cursor.char_of(content_start + content.len());

@@ -31,7 +31,7 @@ pub(super) fn kernel_error(context: &str, e: impl std::fmt::Display) -> Error {
 /// Runs the kernel for the connection file a Jupyter front end wrote, until shut down; every
 /// cell runs within `limits`.
 pub fn run(connection_file: &Path, limits: Limits) -> Result<()> {
-    let text = crate::text::read_text(connection_file)?;
+    let text = crate::support::text::read_text(connection_file)?;
     let info: ConnectionInfo = serde_json::from_str(&text).map_err(|e| Error::Invalid {
         path: connection_file.to_path_buf(),
         message: format!("not a Jupyter connection file: {e}"),

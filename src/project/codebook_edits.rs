@@ -8,9 +8,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{CODEBOOK_FILE, Project, check_coder};
-use crate::codebook::{Codebook, slug};
-use crate::codebook_yaml::CodebookText;
 use crate::error::{Error, Result};
+use crate::project::codebook::{Codebook, slug};
+use crate::project::codebook_yaml::CodebookText;
 use crate::store::revert::{CodebookChange, CodingsChange, Recoded, Respanned};
 use crate::store::{Author, Coding};
 
@@ -60,7 +60,7 @@ impl Project {
         check_coder(coder)?;
         let _lock = self.write_locked()?;
         let file = self.root.join(CODEBOOK_FILE);
-        let before = crate::text::read_text(&file)?;
+        let before = crate::support::text::read_text(&file)?;
         let book = self.codebook.clone();
         let mut text = CodebookText::new(&before, &book)?;
         let codings = self.codings()?;
@@ -77,7 +77,7 @@ impl Project {
                     None => (None, path),
                 };
                 if let Some(color) = color
-                    && !crate::codebook::is_hex_color(color)
+                    && !crate::project::codebook::is_hex_color(color)
                 {
                     return Err(Error::argument(
                         "--color",

@@ -66,7 +66,7 @@ impl DocumentFollowed {
                 f.coder,
                 span(f.from),
                 span(f.to),
-                crate::text::shorten(if f.to.is_some() { &f.text } else { &f.quote }, 60)
+                crate::support::text::shorten(if f.to.is_some() { &f.text } else { &f.quote }, 60)
             ));
         }
         if self.codings.len() > limit {

@@ -274,7 +274,7 @@ impl Project {
         let mut before_version = String::new();
         if let Some(change) = &codebook {
             let file = self.root.join(super::CODEBOOK_FILE);
-            let now = crate::text::read_text(&file)?;
+            let now = crate::support::text::read_text(&file)?;
             if now != change.after {
                 return Err(Error::argument(
                     "entry",
@@ -285,7 +285,7 @@ impl Project {
                     ),
                 ));
             }
-            before_version = crate::codebook::Codebook::parse(&file, &change.before)?
+            before_version = crate::project::codebook::Codebook::parse(&file, &change.before)?
                 .version()
                 .to_string();
         }

@@ -15,9 +15,18 @@
 //!
 //! How the files and the cache stay in step, across crashes and processes: [`sync`].
 
+pub mod cases;
+pub mod codebook;
 pub mod codebook_edits;
+pub mod codebook_yaml;
+pub mod codings_csv;
 mod follow;
+pub mod generate;
 pub mod history;
+#[cfg(feature = "dataframe")]
+pub mod info;
+pub mod sets;
+pub mod summaries;
 mod sync;
 mod texts;
 
@@ -28,12 +37,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cases::Cases;
-use crate::codebook::Codebook;
 use crate::coding::autocode::{self, Rule};
 use crate::coding::{self, Span};
 use crate::error::{Error, Result, suggest};
 use crate::ingest::{self, Document, SurveyColumns, TurnPatterns};
+use crate::project::cases::Cases;
+use crate::project::codebook::Codebook;
 use crate::store::{Author, Coding, DocumentRecord, NewCoding, OnOverlap, Store, WriteReport};
 
 pub const CONFIG_FILE: &str = "qualkit.toml";
@@ -163,13 +172,13 @@ impl Project {
     /// Reads settings, cases, codebook and every document; the store is opened by the caller.
     fn load(dir: &Path) -> Result<Self> {
         let config_path = dir.join(CONFIG_FILE);
-        let config_text = crate::text::read_text(&config_path)?;
+        let config_text = crate::support::text::read_text(&config_path)?;
         let config: Config = toml::from_str(&config_text).map_err(|e| Error::Invalid {
             path: config_path.clone(),
             message: match e.span() {
                 Some(span) => format!(
                     "line {}: {}",
-                    crate::text::line_of(&config_text, span.start),
+                    crate::support::text::line_of(&config_text, span.start),
                     e.message()
                 ),
                 None => e.to_string(),
@@ -269,7 +278,7 @@ impl Project {
         DocumentRecord {
             id: document.id.clone(),
             source: document.source.to_string_lossy().into_owned(),
-            fingerprint: crate::text::fingerprint(&document.text),
+            fingerprint: crate::support::text::fingerprint(&document.text),
             chars: document.len_chars(),
         }
     }
@@ -501,7 +510,7 @@ impl Project {
         default_coder: Option<&str>,
     ) -> Result<CodingsImport> {
         let _lock = self.write_locked()?;
-        let rows = crate::codings_csv::read(file, self, default_coder)?;
+        let rows = crate::project::codings_csv::read(file, self, default_coder)?;
         let shown = file.strip_prefix(&self.root).unwrap_or(file).to_path_buf();
         let mut report = CodingsImport {
             file: shown.clone(),
@@ -552,7 +561,7 @@ impl Project {
     /// Writes every coder's codings to `dir/<coder>.csv` (document, code, start, end, quote,
     /// memo), the form kept under version control. Returns the files written.
     pub fn export_codings(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        crate::codings_csv::write_all(self, dir)
+        crate::project::codings_csv::write_all(self, dir)
     }
 
     /// Copies documents into `transcripts/` after checking that they read cleanly against this
@@ -622,7 +631,7 @@ impl Project {
                 let text = if convert {
                     ingest::convert_to_transcript(file)?
                 } else {
-                    crate::text::read_text(file)?
+                    crate::support::text::read_text(file)?
                 };
                 let text = if ingest::has_front_matter(&text) || metadata.case.is_none() {
                     text

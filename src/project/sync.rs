@@ -74,7 +74,7 @@ fn scan_inputs(root: &Path) -> Result<Inputs> {
         CONFIG_FILE,
         CASES_FILE,
         CODEBOOK_FILE,
-        crate::sets::SETS_FILE,
+        crate::project::sets::SETS_FILE,
     ] {
         let path = root.join(name);
         if path.exists() {
@@ -210,7 +210,7 @@ impl Project {
         }
         for record in store.documents()? {
             let same = self.by_id.get(&record.id).is_some_and(|&i| {
-                record.fingerprint == crate::text::fingerprint(&self.documents[i].text)
+                record.fingerprint == crate::support::text::fingerprint(&self.documents[i].text)
             });
             if !same {
                 return Ok(false);
@@ -356,7 +356,10 @@ impl Project {
             .par_iter()
             .filter_map(|d| {
                 let before = placed_on.get(&d.id)?;
-                Some((d.id.as_str(), *before != crate::text::fingerprint(&d.text)))
+                Some((
+                    d.id.as_str(),
+                    *before != crate::support::text::fingerprint(&d.text),
+                ))
             })
             .collect();
         let fit = Fit {
@@ -614,7 +617,7 @@ impl Project {
             .filter(|d| coded.contains(&d.id))
             .map(|d| {
                 texts::keep(root, &d.text);
-                crate::text::fingerprint(&d.text)
+                crate::support::text::fingerprint(&d.text)
             })
             .collect();
         texts::prune(&self.root, &kept);
@@ -626,7 +629,7 @@ impl Project {
 struct Fit<'p> {
     documents: &'p [Document],
     by_id: &'p HashMap<String, usize>,
-    codebook: &'p crate::codebook::Codebook,
+    codebook: &'p crate::project::codebook::Codebook,
     /// Document id -> whether its text changed since its codings were placed, for the
     /// documents the cache being replaced knew.
     changed: &'p HashMap<&'p str, bool>,

@@ -20,7 +20,7 @@ fn path_of(root: &Path, fingerprint: &str) -> PathBuf {
 /// Keeps a copy of `text` unless one is kept already. A copy that cannot be written is only
 /// a lost convenience, so failures are ignored.
 pub(crate) fn keep(root: &Path, text: &str) {
-    let path = path_of(root, &crate::text::fingerprint(text));
+    let path = path_of(root, &crate::support::text::fingerprint(text));
     if !path.exists() {
         let _ = crate::record::atomic::write_atomic(&path, text.as_bytes());
     }
@@ -29,7 +29,7 @@ pub(crate) fn keep(root: &Path, text: &str) {
 /// The kept text with this fingerprint, if there is one and it is whole.
 pub(crate) fn read(root: &Path, fingerprint: &str) -> Option<String> {
     let text = std::fs::read_to_string(path_of(root, fingerprint)).ok()?;
-    (crate::text::fingerprint(&text) == fingerprint).then_some(text)
+    (crate::support::text::fingerprint(&text) == fingerprint).then_some(text)
 }
 
 /// Removes kept texts no coded document has any more.

@@ -103,7 +103,7 @@ pub enum CodingsFile {
 }
 
 pub fn read_codings(path: &Path, shown: &Path) -> Result<CodingsFile> {
-    let text = crate::text::read_text(path)?;
+    let text = crate::support::text::read_text(path)?;
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let csv_error = |e: csv::Error| Error::Csv {
         path: shown.to_path_buf(),
@@ -267,7 +267,7 @@ pub fn read_rows<T: for<'de> Deserialize<'de>>(path: &Path, shown: &Path) -> Res
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let text = crate::text::read_text(path)?;
+    let text = crate::support::text::read_text(path)?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::Headers)
         .from_reader(text.as_bytes());
@@ -317,7 +317,7 @@ pub fn read_log(path: &Path, shown: &Path) -> Result<Vec<LogEntry>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let text = crate::text::read_text(path)?;
+    let text = crate::support::text::read_text(path)?;
     let mut entries = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

@@ -11,7 +11,7 @@ use crate::agreement::{
     Breakdown, Labels, Level, MergeRule, Ratings, SpanComparison, cohen_kappa, krippendorff_alpha,
     percent_agreement, percent_agreement_pair,
 };
-use crate::table::Table;
+use crate::analysis::table::Table;
 
 /// Codes given as one code, or a list of codes (or of maps with `id`, as `npt::constructs()`).
 fn codes_of(value: &Dynamic, function: &str) -> Fallible<Vec<String>> {

@@ -5,12 +5,12 @@ use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
 
 use super::api::{Fallible, ProjectRef, case_map, fail};
+use crate::analysis::table::{Aggregate, CellValue, Table, Values};
 use crate::analysis::{
     Analysis, Dimension, FrameworkMatrix, MatrixColumns, Measure, Query, WordOptions,
 };
-use crate::chart::Chart;
 use crate::coding::autocode::Search;
-use crate::table::{Aggregate, CellValue, Table, Values};
+use crate::render::chart::Chart;
 
 fn with_analysis<T>(
     p: &ProjectRef,
@@ -261,7 +261,7 @@ pub mod analysis_api {
         // Measured: a map costs about half a kilobyte (a tree node with room for 11 entries)
         // and each entry a key and a value beyond that; text is copied out of the table.
         let columns = t.column_names().len();
-        crate::budget::ensure_room(
+        crate::support::budget::ensure_room(
             "records",
             &format!(
                 "a table of {} rows and {columns} columns becomes as many maps",
@@ -448,7 +448,7 @@ pub mod analysis_api {
     /// ```
     #[rhai_fn(name = "to_html", pure)]
     pub fn table_to_html(t: &mut Table) -> String {
-        t.render_html(crate::table::SHOWN_ROWS)
+        t.render_html(crate::analysis::table::SHOWN_ROWS)
     }
 
     // ---- charts ----
@@ -1155,7 +1155,9 @@ impl Facts {
             let near: Vec<&str> = known
                 .iter()
                 .copied()
-                .filter(|k| crate::exercise::edit_distance(k, name) <= 2 || k.starts_with(name))
+                .filter(|k| {
+                    crate::teaching::exercise::edit_distance(k, name) <= 2 || k.starts_with(name)
+                })
                 .collect();
             let hint = match near.as_slice() {
                 [] => String::new(),

@@ -13,12 +13,12 @@ use super::api::{Fallible, ProjectRef, fail};
 use super::output::MimeBundle;
 use super::widget::{Widget, WidgetHandle};
 use crate::coding::Span;
-use crate::document_view::{DocumentView, ShownSuggestion, ViewFilter};
 use crate::project::MemoTarget;
+use crate::render::document_view::{DocumentView, ShownSuggestion, ViewFilter};
 use crate::suggest::{Choice, Evaluation, Nearest, Options, SUGGEST_SUFFIX};
 
-const ESM: &str = include_str!("../document_view/annotate.js");
-const CSS: &str = include_str!("../document_view/annotate.css");
+const ESM: &str = include_str!("../render/document_view/annotate.js");
+const CSS: &str = include_str!("../render/document_view/annotate.css");
 
 /// Why a front end shows the static view instead of the widget.
 pub const NO_WIDGETS: &str = "Coding by selecting text needs a notebook front end with Jupyter widgets \
@@ -92,7 +92,7 @@ impl Listed {
                 n.start,
                 n.end,
                 n.similarity,
-                crate::table::shorten(&n.text, 120)
+                crate::analysis::table::shorten(&n.text, 120)
             ),
             None => "no coded passage shares its words".to_string(),
         }
@@ -308,10 +308,10 @@ impl Annotator {
             .map(|s| {
                 json!({
                     "id": s.id, "start": s.start, "end": s.end, "score": s.score,
-                    "text": crate::table::shorten(&s.text, 300),
+                    "text": crate::analysis::table::shorten(&s.text, 300),
                     "nearest": s.nearest.iter().map(|n| json!({
                         "document": n.document, "start": n.start, "end": n.end,
-                        "text": crate::table::shorten(&n.text, 200), "similarity": n.similarity,
+                        "text": crate::analysis::table::shorten(&n.text, 200), "similarity": n.similarity,
                     })).collect::<Vec<_>>(),
                 })
             })
@@ -327,7 +327,7 @@ impl Annotator {
     /// The suggestions as a list under the static view (text and HTML): the evaluation
     /// figures, then each with its score, place and reason, and how to accept from a script.
     fn suggestions_listing(&self) -> (String, String) {
-        use crate::table::escape_html as escape;
+        use crate::analysis::table::escape_html as escape;
         let Some(suggesting) = &self.suggesting else {
             return (String::new(), String::new());
         };
@@ -367,7 +367,7 @@ impl Annotator {
                 s.start,
                 s.end,
                 s.score,
-                crate::table::shorten(&s.text, 100),
+                crate::analysis::table::shorten(&s.text, 100),
                 s.reason()
             ));
             html.push_str(&format!(
@@ -376,7 +376,7 @@ impl Annotator {
                 s.start,
                 s.end,
                 s.score,
-                escape(&crate::table::shorten(&s.text, 200)),
+                escape(&crate::analysis::table::shorten(&s.text, 200)),
                 escape(&s.reason())
             ));
         }
@@ -481,7 +481,7 @@ impl Annotator {
         let quote = project
             .document(&self.document)?
             .slice(start, end)
-            .map(|q| crate::table::shorten(q, 60))
+            .map(|q| crate::analysis::table::shorten(q, 60))
             .unwrap_or_default();
         Ok(match coding {
             Some(c) => format!(
@@ -610,7 +610,7 @@ impl Annotator {
                     .map(|c| {
                         let quote = doc
                             .and_then(|d| d.slice(c.start, c.end))
-                            .map(|q| crate::table::shorten(q, 400))
+                            .map(|q| crate::analysis::table::shorten(q, 400))
                             .unwrap_or_default();
                         json!({
                             "id": c.id, "code": c.code, "code_path": c.code_path,
@@ -624,7 +624,7 @@ impl Annotator {
             Err(e) => (
                 format!(
                     "<div class=\"qk-doc\">{}</div>",
-                    crate::table::escape_html(&e.to_string())
+                    crate::analysis::table::escape_html(&e.to_string())
                 ),
                 Value::Array(Vec::new()),
             ),
@@ -683,7 +683,7 @@ impl Annotator {
         let quote = project
             .document(&self.document)?
             .slice(coding.start, coding.end)
-            .map(|q| crate::table::shorten(q, 60))
+            .map(|q| crate::analysis::table::shorten(q, 60))
             .unwrap_or_default();
         Ok(format!(
             "Coded {}..{} “{}” as {} (coding {}, coder {}).",

@@ -7,10 +7,10 @@ use std::rc::Rc;
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map};
 
+use crate::analysis::segments::{Segment, SegmentFilter};
 use crate::coding::Span;
 use crate::coding::autocode::{Rule, Scope, Search};
 use crate::project::{MemoTarget, Project};
-use crate::segments::{Segment, SegmentFilter};
 
 /// A project opened from a script, and the coder its changes are recorded under.
 #[derive(Clone)]
@@ -54,8 +54,8 @@ fn default_coder(project: &Project) -> String {
 }
 
 /// A case as a map: its name and attributes.
-pub(super) fn case_map(case: &crate::cases::Case) -> Map {
-    use crate::cases::Value;
+pub(super) fn case_map(case: &crate::project::cases::Case) -> Map {
+    use crate::project::cases::Value;
     let mut m = Map::new();
     m.insert("name".into(), case.name.clone().into());
     for (k, v) in &case.attributes {
@@ -977,24 +977,24 @@ pub mod project_api {
 
 /// A value as a table, for values that show as one: a project (what it holds), a segment
 /// and a list of segments (one row each).
-pub(super) fn as_table(value: &Dynamic) -> Option<crate::table::Table> {
+pub(super) fn as_table(value: &Dynamic) -> Option<crate::analysis::table::Table> {
     if let Some(segment) = value.read_lock::<Segment>() {
-        return crate::segments::segments_table(std::slice::from_ref(&*segment)).ok();
+        return crate::analysis::segments::segments_table(std::slice::from_ref(&*segment)).ok();
     }
     if let Some(array) = value.read_lock::<Array>() {
         if array.is_empty() || !array.iter().all(|v| v.is::<Segment>()) {
             return None;
         }
         let segments: Vec<Segment> = array.iter().map(|v| v.clone_cast::<Segment>()).collect();
-        return crate::segments::segments_table(&segments).ok();
+        return crate::analysis::segments::segments_table(&segments).ok();
     }
     let p = value.read_lock::<ProjectRef>()?;
     project_table(&p)
 }
 
 /// A project as a table of what it holds: documents, cases, codes, codings by coder.
-fn project_table(p: &ProjectRef) -> Option<crate::table::Table> {
-    use crate::table::{Table, Values};
+fn project_table(p: &ProjectRef) -> Option<crate::analysis::table::Table> {
+    use crate::analysis::table::{Table, Values};
     let project = p.project.borrow();
     let summary = project.summary().ok()?;
     let mut rows: Vec<(String, String)> = vec![

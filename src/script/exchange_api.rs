@@ -7,9 +7,9 @@ use rhai::{Array, Dynamic, Engine, Map};
 
 use super::api::{Fallible, ProjectRef, fail};
 use crate::analysis::FrameworkMatrix;
+use crate::analysis::segments::Segment;
+use crate::analysis::table::Table;
 use crate::exchange::{self, ExchangeReport, ImportOptions};
-use crate::segments::Segment;
-use crate::table::Table;
 
 fn report_map(report: ExchangeReport) -> Map {
     let strings = |v: Vec<String>| -> Array { v.into_iter().map(Dynamic::from).collect() };
@@ -166,7 +166,7 @@ pub mod exchange_api {
         let strings = |v: Vec<String>| -> Dynamic {
             Dynamic::from(v.into_iter().map(Dynamic::from).collect::<Array>())
         };
-        Ok(crate::sets::load(&root)
+        Ok(crate::project::sets::load(&root)
             .map_err(fail)?
             .into_iter()
             .map(|s| {

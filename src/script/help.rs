@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use rhai::Engine;
 
-use crate::table::escape_html;
+use crate::analysis::table::escape_html;
 
 /// The areas help groups functions into: key (also a topic for `help("key")`), title and
 /// what the area is for.

@@ -30,7 +30,7 @@ use std::time::Duration;
 use rhai::module_resolvers::{FileModuleResolver, ModuleResolversCollection, StaticModuleResolver};
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope};
 
-use crate::budget::{self, Budget, Exceeded, MAX_MEMORY_VAR};
+use crate::support::budget::{self, Budget, Exceeded, MAX_MEMORY_VAR};
 
 /// Modules shipped with qualkit, importable by name: `import "npt" as npt;`.
 pub const STDLIB: &[(&str, &str)] = &[("npt", include_str!("../../stdlib/npt.rhai"))];
@@ -375,7 +375,7 @@ impl Session {
 
     /// Runs a script file.
     pub fn run_file(&mut self, path: &Path) -> Result<Dynamic, ScriptError> {
-        let code = crate::text::read_text(path).map_err(|e| ScriptError {
+        let code = crate::support::text::read_text(path).map_err(|e| ScriptError {
             source: path.display().to_string(),
             line: None,
             column: None,

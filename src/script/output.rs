@@ -48,7 +48,7 @@ pub fn terminal_sink() -> OutputSink {
 /// How a value shows as text: tables, matrices, projects and segments as terminal tables,
 /// everything else as Rhai prints it.
 pub fn render_text(value: &Dynamic) -> String {
-    if let Some(table) = value.read_lock::<crate::table::Table>() {
+    if let Some(table) = value.read_lock::<crate::analysis::table::Table>() {
         return table.to_string();
     }
     if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
@@ -57,10 +57,10 @@ pub fn render_text(value: &Dynamic) -> String {
     if let Some(query) = value.read_lock::<crate::analysis::Query>() {
         return query.to_string();
     }
-    if let Some(chart) = value.read_lock::<crate::chart::Chart>() {
+    if let Some(chart) = value.read_lock::<crate::render::chart::Chart>() {
         return chart.to_string();
     }
-    if let Some(view) = value.read_lock::<crate::document_view::DocumentView>() {
+    if let Some(view) = value.read_lock::<crate::render::document_view::DocumentView>() {
         return view.terminal();
     }
     if let Some(widget) = value.read_lock::<super::annotate::AnnotatorRef>() {
@@ -69,7 +69,7 @@ pub fn render_text(value: &Dynamic) -> String {
     if let Some(table) = super::api::as_table(value) {
         return table.to_string();
     }
-    if let Some(exercise) = value.read_lock::<crate::exercise::Exercise>() {
+    if let Some(exercise) = value.read_lock::<crate::teaching::exercise::Exercise>() {
         return exercise.to_string();
     }
     value.to_string()
@@ -78,19 +78,19 @@ pub fn render_text(value: &Dynamic) -> String {
 /// The HTML form of values that have one (tables, Framework matrices, projects, segments),
 /// for notebooks.
 pub fn render_html(value: &Dynamic) -> Option<String> {
-    if let Some(table) = value.read_lock::<crate::table::Table>() {
-        return Some(table.render_html(crate::table::SHOWN_ROWS));
+    if let Some(table) = value.read_lock::<crate::analysis::table::Table>() {
+        return Some(table.render_html(crate::analysis::table::SHOWN_ROWS));
     }
     if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
         return Some(matrix.render_html());
     }
-    if let Some(view) = value.read_lock::<crate::document_view::DocumentView>() {
+    if let Some(view) = value.read_lock::<crate::render::document_view::DocumentView>() {
         return Some(view.html());
     }
     if let Some(widget) = value.read_lock::<super::annotate::AnnotatorRef>() {
         return widget.fallback().html;
     }
-    super::api::as_table(value).map(|table| table.render_html(crate::table::SHOWN_ROWS))
+    super::api::as_table(value).map(|table| table.render_html(crate::analysis::table::SHOWN_ROWS))
 }
 
 /// Every form of a value.
@@ -99,7 +99,7 @@ pub fn mime_bundle(value: &Dynamic) -> MimeBundle {
         text: render_text(value),
         html: render_html(value),
         svg: value
-            .read_lock::<crate::chart::Chart>()
+            .read_lock::<crate::render::chart::Chart>()
             .map(|chart| chart.svg().to_string()),
         widget: value
             .read_lock::<super::annotate::AnnotatorRef>()

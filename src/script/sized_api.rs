@@ -6,7 +6,7 @@
 use rhai::{Array, Blob, Dynamic, Engine, FuncRegistration, INT, ImmutableString, Map};
 
 use super::api::{Fallible, fail};
-use crate::budget::ensure_room;
+use crate::support::budget::ensure_room;
 
 /// Bytes a copy of `value` takes beyond its slot in an array: arrays and maps are copied
 /// element by element; text is shared between copies.

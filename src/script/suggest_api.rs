@@ -6,9 +6,9 @@ use rhai::{Array, Dynamic, Engine, Map};
 
 use super::analysis_api::strings;
 use super::api::{Fallible, ProjectRef, fail};
-use crate::segments::Segment;
+use crate::analysis::segments::Segment;
+use crate::analysis::table::{CellValue, Table};
 use crate::suggest::{Choice, Options, Query, UnitKind, evaluation_table, similar_table};
-use crate::table::{CellValue, Table};
 
 const OPTION_NAMES: [&str; 7] = [
     "unit",

@@ -9,9 +9,9 @@ use rhai::{Engine, Map};
 
 use super::annotate::AnnotatorRef;
 use super::api::{Fallible, ProjectRef, fail};
-use crate::exercise::Exercise;
-use crate::nomad::Survey;
-use crate::table::Table;
+use crate::analysis::table::Table;
+use crate::teaching::exercise::Exercise;
+use crate::teaching::nomad::Survey;
 
 /// Answers from a script's map; () and empty answers count as not answered.
 fn answers(map: Map) -> BTreeMap<String, String> {
@@ -292,7 +292,7 @@ pub mod teaching_api {
     pub fn scores_by(n: &mut Nomad, attribute: &str) -> Fallible<Table> {
         let mut columns = vec![attribute.to_string()];
         columns.extend(
-            crate::nomad::CONSTRUCTS
+            crate::teaching::nomad::CONSTRUCTS
                 .iter()
                 .map(|(_, short)| short.to_string()),
         );
@@ -315,7 +315,11 @@ pub mod teaching_api {
     #[rhai_fn(return_raw, pure)]
     pub fn general_by(n: &mut Nomad, attribute: &str) -> Fallible<Table> {
         let mut columns = vec![attribute.to_string()];
-        columns.extend(crate::nomad::GENERAL.iter().map(|g| g.to_string()));
+        columns.extend(
+            crate::teaching::nomad::GENERAL
+                .iter()
+                .map(|g| g.to_string()),
+        );
         by(n, attribute)?
             .select(&columns)
             .map(|t| {
@@ -558,8 +562,8 @@ pub mod teaching_api {
         p.coder = student.to_string();
         super::super::annotate::annotator(
             &p,
-            crate::exercise::WORKSPACE_DOCUMENT,
-            crate::document_view::ViewFilter {
+            crate::teaching::exercise::WORKSPACE_DOCUMENT,
+            crate::render::document_view::ViewFilter {
                 code: None,
                 coder: Some(student.to_string()),
             },

@@ -39,7 +39,7 @@ impl std::fmt::Display for UnplacedCoding {
                 self.coder,
                 self.code,
                 self.document,
-                crate::text::shorten(&self.quote, 60),
+                crate::support::text::shorten(&self.quote, 60),
                 self.reason
             );
         }
@@ -52,7 +52,7 @@ impl std::fmt::Display for UnplacedCoding {
             self.start,
             self.end,
             self.document,
-            crate::text::shorten(&self.quote, 60),
+            crate::support::text::shorten(&self.quote, 60),
             self.reason
         )
     }

@@ -23,8 +23,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::project::Project;
-use crate::seeded::SeededNumbers;
 use crate::store::{Author, NewCoding, OnOverlap};
+use crate::support::seeded::SeededNumbers;
 use tfidf::{Corpus, SparseVector, Weighting, cosine};
 pub use units::{Unit, UnitKind};
 
@@ -434,7 +434,7 @@ impl Project {
             })
             .collect();
         fingerprint.sort_unstable();
-        let training_hash = crate::text::fingerprint(&fingerprint.join("\n"));
+        let training_hash = crate::support::text::fingerprint(&fingerprint.join("\n"));
         let training = self.spans_by_document(&codings, |c| {
             codes.contains(&c.code) && coders.contains(&c.coder)
         });

@@ -1,8 +1,8 @@
 //! Suggestions, evaluations and similar passages as tables, the form every front end shows.
 
 use super::{Evaluation, Similar, Suggestions};
+use crate::analysis::table::{Table, Values, shorten};
 use crate::error::Result;
-use crate::table::{Table, Values, shorten};
 
 /// Characters of a coded example quoted as the reason for a suggestion.
 const REASON_CHARS: usize = 120;

@@ -21,9 +21,9 @@ use qualkit::agreement::{
     Breakdown, Level, MergeRule, Ratings, SpanComparison, cohen_kappa, krippendorff_alpha,
     percent_agreement, percent_agreement_pair,
 };
+use qualkit::analysis::table::{CellValue, Table};
 use qualkit::coding::Span;
 use qualkit::script::{Limits, Session};
-use qualkit::table::{CellValue, Table};
 use serde_json::Value;
 
 use crate::common::{Fixture, qualkit, transcript};

@@ -8,6 +8,7 @@
 //! Cobalt (PIP), document `c` (first in file order), phase P3, 4 words:
 //!   Cat (PM):  alpha beta gamma delta.           learn "alpha beta", coh.diff "gamma delta"
 
+use qualkit::analysis::table::{CellValue, Table};
 use qualkit::analysis::{
     Analysis, Corpus, Dimension, MatrixColumns, Measure, Query, WordOptions, keyword_in_context,
     word_frequencies,
@@ -15,7 +16,6 @@ use qualkit::analysis::{
 use qualkit::coding::Span;
 use qualkit::coding::autocode::Search;
 use qualkit::script::{Limits, Session};
-use qualkit::table::{CellValue, Table};
 
 use crate::common::{Fixture, transcript};
 
@@ -429,7 +429,7 @@ fn classification_by_a_rule_becomes_a_case_attribute_with_reasons() {
 
 #[test]
 fn tables_render_for_terminals_and_notebooks() {
-    use qualkit::table::Values;
+    use qualkit::analysis::table::Values;
     let long = "a quote that goes on ".repeat(10);
     let rows = 50;
     let mut columns = vec![(
@@ -471,7 +471,7 @@ fn tables_render_for_terminals_and_notebooks() {
 
 #[test]
 fn values_render_for_evcxr_notebooks() {
-    use qualkit::evcxr::evcxr_content;
+    use qualkit::notebook::evcxr::evcxr_content;
     let f = fixture();
     let p = f.open();
     let a = Analysis::new(&p, None).unwrap();
@@ -485,7 +485,7 @@ fn values_render_for_evcxr_notebooks() {
     let shown = evcxr_content("text/html", &t.render_html(40));
     assert!(shown.starts_with("EVCXR_BEGIN_CONTENT text/html\n<div class=\"qualkit-table\">"));
     assert!(shown.ends_with("</div>\nEVCXR_END_CONTENT"));
-    let chart = qualkit::chart::Chart::heatmap(&t).unwrap();
+    let chart = qualkit::render::chart::Chart::heatmap(&t).unwrap();
     assert!(chart.svg().starts_with("<svg") && chart.svg().ends_with("</svg>"));
     assert!(chart.svg().contains(">Magenta</text>"));
     // Every value of the matrix is written in its cell.

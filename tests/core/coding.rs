@@ -1,10 +1,10 @@
 //! Coding by hand and by rule: quotes, offsets, overlaps, memos, autocoding.
 
 use qualkit::Error;
+use qualkit::analysis::segments::SegmentFilter;
 use qualkit::coding::Span;
 use qualkit::coding::autocode::{Dictionary, Rule, Scope, Search};
 use qualkit::project::MemoTarget;
-use qualkit::segments::SegmentFilter;
 
 use crate::common::{Fixture, transcript};
 

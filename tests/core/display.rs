@@ -5,9 +5,9 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use qualkit::chart::Chart;
+use qualkit::analysis::table::{Table, Values};
+use qualkit::render::chart::Chart;
 use qualkit::script::{Limits, Session, render_html, render_text};
-use qualkit::table::{Table, Values};
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/deep-end");
 

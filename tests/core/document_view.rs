@@ -2,8 +2,8 @@
 //! what a researcher reads off it.
 
 use qualkit::coding::Span;
-use qualkit::document_view::{DocumentView, ViewFilter};
 use qualkit::project::MemoTarget;
+use qualkit::render::document_view::{DocumentView, ViewFilter};
 
 use crate::common::{Fixture, qualkit, transcript};
 

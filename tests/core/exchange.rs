@@ -62,7 +62,7 @@ fn fingerprint(project: &Project) -> Vec<String> {
                 .iter()
                 .map(|t| (t.speaker.clone(), t.role.clone(), t.start, t.end))
                 .collect::<Vec<_>>(),
-            qualkit::text::fingerprint(&d.text)
+            qualkit::support::text::fingerprint(&d.text)
         ));
     }
     for c in project.codebook.codes() {
@@ -510,7 +510,7 @@ fn a_maxqda_style_project_imports_and_reports_what_it_cannot_carry() {
     let cobalt = project.cases.get("Cobalt").unwrap();
     assert_eq!(
         cobalt.attributes.get("list size"),
-        Some(&qualkit::cases::Value::Integer(4382))
+        Some(&qualkit::project::cases::Value::Integer(4382))
     );
     let memos = project.store().memos(Some("document"), None).unwrap();
     assert_eq!(memos.len(), 1);
@@ -581,7 +581,7 @@ fn atlas_and_qualcoder_style_paths_sets_and_memos_are_carried_over() {
         coded(&project),
         vec![("importer".into(), "Activation".into(), "Staff".into())]
     );
-    let sets = qualkit::sets::load(&target).unwrap();
+    let sets = qualkit::project::sets::load(&target).unwrap();
     assert_eq!(sets.len(), 1);
     assert_eq!(sets[0].documents, ["Olive PM", "Olive GP"]);
     assert_eq!(sets[0].codes, ["activation"]);
@@ -1060,7 +1060,7 @@ fn codes_nested_too_deep_are_refused_naming_the_exchange_file() {
 
 #[test]
 fn oversized_entries_are_refused_before_they_are_unpacked() {
-    use qualkit::exchange::archive::{Archive, Limits};
+    use qualkit::support::archive::{Archive, Limits};
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("big.qdpx");
     // Compresses to a few hundred bytes, unpacks to a megabyte.
@@ -1193,7 +1193,7 @@ fn code_sets_in_a_qdc_name_their_members_by_guid_and_come_back() {
     new_project(&target);
     let report = exchange::import(&target, &qdc, &options()).unwrap();
     assert!(report.warnings.is_empty(), "{report}");
-    let sets = qualkit::sets::load(&target).unwrap();
+    let sets = qualkit::project::sets::load(&target).unwrap();
     assert_eq!(sets.len(), 1);
     assert_eq!(sets[0].name, "Coherence work");
     let imported = Project::open(&target).unwrap();
@@ -1253,7 +1253,7 @@ fn a_codebook_of_100000_codes_opens_and_info_counts_it() {
     // The duplicate check still finds a repeated path, whatever its case.
     let text = std::fs::read_to_string(tmp.path().join("large/codebook.yaml")).unwrap();
     let repeated = format!("{text}  - id: again\n    name: GROUP 9999\n");
-    let error = qualkit::codebook::Codebook::parse(Path::new("codebook.yaml"), &repeated)
+    let error = qualkit::project::codebook::Codebook::parse(Path::new("codebook.yaml"), &repeated)
         .unwrap_err()
         .to_string();
     assert!(
@@ -1315,7 +1315,7 @@ fn a_hand_made_qdc_with_braced_guids_and_a_code_set_imports() {
     let leadership = project.codebook.resolve("Context/Staffing").unwrap();
     assert_eq!(leadership.color.as_deref(), Some("#ff0000"));
     assert_eq!(leadership.description, "Who covers the clinics");
-    let sets = qualkit::sets::load(fixture.root()).unwrap();
+    let sets = qualkit::project::sets::load(fixture.root()).unwrap();
     assert_eq!(sets[0].codes, std::slice::from_ref(&leadership.id));
 }
 
@@ -1352,7 +1352,7 @@ fn import_and_export_are_reachable_from_the_command_line() {
 /// there (never inside an emoji) instead of failing, and the cut cells are reported.
 #[test]
 fn xlsx_cells_over_excels_limit_in_utf16_units_are_cut_whole_and_reported() {
-    use qualkit::table::{Table, Values};
+    use qualkit::analysis::table::{Table, Values};
     let emoji = "😀".repeat(20_000);
     let edge = format!("{}{}", "a".repeat(32_766), "😀".repeat(5));
     let table = Table::new(vec![(

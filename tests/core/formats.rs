@@ -6,11 +6,11 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use qualkit::Project;
+use qualkit::analysis::segments::SegmentFilter;
+use qualkit::analysis::table::{CellValue, Table, Values};
 use qualkit::coding::Span;
 use qualkit::project::ImportMetadata;
 use qualkit::script::{Limits, Session};
-use qualkit::segments::SegmentFilter;
-use qualkit::table::{CellValue, Table, Values};
 
 use crate::common::{Fixture, qualkit, transcript};
 

@@ -683,7 +683,7 @@ fn case_attributes_are_typed() {
     let f = Fixture::new();
     let p = f.open();
     let magenta = p.cases.get("Magenta").unwrap();
-    use qualkit::cases::Value;
+    use qualkit::project::cases::Value;
     assert_eq!(magenta.attributes["list_size"], Value::Integer(5130));
     assert_eq!(magenta.attributes["training"], Value::Boolean(true));
     assert_eq!(magenta.attributes["integration"], Value::Text("FIP".into()));
@@ -698,7 +698,7 @@ fn char_index_agrees_with_counting_characters() {
         text.push_str(&"a".repeat(i % 70));
         text.push(['é', '’', '😀', 'Z'][i % 4]);
     }
-    let index = qualkit::text::CharIndex::new(&text);
+    let index = qualkit::support::text::CharIndex::new(&text);
     let expected: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
     assert_eq!(index.len_chars(), expected.len());
     for (pos, &byte) in expected.iter().enumerate() {

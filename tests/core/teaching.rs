@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use qualkit::nomad::{ITEMS, Survey};
+use qualkit::analysis::table::CellValue;
 use qualkit::script::{Limits, Session};
-use qualkit::table::CellValue;
+use qualkit::teaching::nomad::{ITEMS, Survey};
 
 use crate::common::Fixture;
 
@@ -139,7 +139,7 @@ fn nomad_by_case_attribute_from_a_script() {
         f.root().display().to_string()
     );
     let value = s.eval(&code, "nomad.rhai").unwrap();
-    let table = value.cast::<qualkit::table::Table>();
+    let table = value.cast::<qualkit::analysis::table::Table>();
     assert_eq!(
         table.values("integration").unwrap(),
         [CellValue::Text("FIP".into()), CellValue::Text("PIP".into())]
@@ -199,7 +199,7 @@ fn exercises_compare_answers_with_the_reference_and_explain_differences() {
         .eval(&code, "exercise.rhai")
         .unwrap()
         .cast::<rhai::Array>();
-    let check = out[0].clone().cast::<qualkit::table::Table>();
+    let check = out[0].clone().cast::<qualkit::analysis::table::Table>();
     assert_eq!(
         check.values("result").unwrap(),
         ["agree", "differ", "agree", "agree", "not answered yet"]
@@ -220,7 +220,7 @@ fn exercises_compare_answers_with_the_reference_and_explain_differences() {
     );
     let score = out[1].clone().cast::<rhai::Map>();
     assert!(score["kappa"].is_unit());
-    let confusion = out[2].clone().cast::<qualkit::table::Table>();
+    let confusion = out[2].clone().cast::<qualkit::analysis::table::Table>();
     assert_eq!(
         confusion.values("Shared learning").unwrap()[0],
         CellValue::Integer(1)
@@ -233,7 +233,7 @@ fn exercises_compare_answers_with_the_reference_and_explain_differences() {
             "exercise.rhai",
         )
         .unwrap()
-        .cast::<qualkit::table::Table>();
+        .cast::<qualkit::analysis::table::Table>();
     assert_eq!(
         check.values("result").unwrap()[0],
         CellValue::Text("not recognised".into())
@@ -285,7 +285,7 @@ fn sample_copy() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) 
     )
 }
 
-fn text(t: &qualkit::table::Table, row: usize, column: &str) -> String {
+fn text(t: &qualkit::analysis::table::Table, row: usize, column: &str) -> String {
     match t.cell(row, column).unwrap() {
         CellValue::Text(s) => s,
         CellValue::Missing => String::new(),
@@ -313,7 +313,7 @@ fn kappa_by_hand(pairs: &[(&str, &str)]) -> f64 {
 
 #[test]
 fn check_reads_every_kind_of_student_mistake_and_scores_the_rest() {
-    use qualkit::exercise::Exercise;
+    use qualkit::teaching::exercise::Exercise;
     let (_tmp, root, key) = sample_copy();
     let project = qualkit::Project::open(&root).unwrap();
     let ex = Exercise::load(&project, &root.join("exercises/npt-extracts.csv")).unwrap();
@@ -444,7 +444,7 @@ fn check_reads_every_kind_of_student_mistake_and_scores_the_rest() {
 
 #[test]
 fn the_class_view_matches_agreement_computed_by_hand() {
-    use qualkit::exercise::Exercise;
+    use qualkit::teaching::exercise::Exercise;
     let (_tmp, root, key) = sample_copy();
     let project = qualkit::Project::open(&root).unwrap();
     let ex = Exercise::load(&project, &root.join("exercises/npt-extracts.csv"))
@@ -811,7 +811,7 @@ fn nomad_reads_the_same_answers_from_an_excel_workbook() {
     ];
     let csv = write(&f, "nomad.csv", &survey(&rows, "3"));
     // The same answers as a workbook, numbers stored as numbers.
-    let table = qualkit::table::Table::read_csv(&csv).unwrap();
+    let table = qualkit::analysis::table::Table::read_csv(&csv).unwrap();
     let xlsx = f.root().join("nomad.xlsx");
     qualkit::exchange::xlsx::write_tables(&xlsx, &[("answers", &table)]).unwrap();
     let from_csv = Survey::read(&csv, &BTreeMap::new()).unwrap();

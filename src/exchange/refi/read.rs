@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::error::{Error, Result};
-use crate::exchange::xml::Element;
+use crate::support::xml::Element;
 
 /// Reads a `<Project>` element.
 pub fn project(root: &Element, shown: &str, warnings: &mut Vec<String>) -> Result<RefiProject> {

@@ -3,7 +3,7 @@
 //! at least one member in each), GUIDs lowercase.
 
 use super::*;
-use crate::exchange::xml::XmlWriter;
+use crate::support::xml::XmlWriter;
 
 /// `project.qde` for a project.
 pub fn project(project: &RefiProject) -> String {

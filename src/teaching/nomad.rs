@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::analysis::table::{Table, Values};
 use crate::error::{Error, Result};
-use crate::table::{Table, Values};
 
 /// One construct item: its column, construct, sub-construct, and whether agreeing means less
 /// normalisation (scored in reverse).
@@ -205,7 +205,7 @@ impl Survey {
         let (header, rows) = if is_xlsx {
             crate::ingest::spreadsheet::first_sheet(path, path)?
         } else {
-            let file = crate::csv_table::CsvTable::read(path)?;
+            let file = crate::support::csv_table::CsvTable::read(path)?;
             (file.header, file.rows)
         };
         Self::from_rows(path, header, rows, columns)

@@ -52,12 +52,12 @@ pub struct Cases {
 
 impl Cases {
     pub fn load(path: &Path) -> Result<Self> {
-        let text = crate::text::read_text(path)?;
+        let text = crate::support::text::read_text(path)?;
         Self::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
-        crate::text::check_csv_quotes(path, text)?;
+        crate::support::text::check_csv_quotes(path, text)?;
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let csv_error = |e: csv::Error| Error::Csv {
             path: path.to_path_buf(),

@@ -92,7 +92,7 @@ pub fn decode(bytes: &[u8], shown: &str) -> Result<String> {
         [0xFE, 0xFF, rest @ ..] => utf16(rest, false),
         _ => {
             let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            crate::text::decode_utf8(std::path::Path::new(shown), bytes.to_vec())
+            crate::support::text::decode_utf8(std::path::Path::new(shown), bytes.to_vec())
         }
     }
 }

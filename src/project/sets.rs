@@ -37,7 +37,7 @@ pub fn load(dir: &Path) -> Result<Vec<Set>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    parse(&path, &crate::text::read_text(&path)?)
+    parse(&path, &crate::support::text::read_text(&path)?)
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<Vec<Set>> {

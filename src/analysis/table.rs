@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 // Text helpers that live with the text; kept here too, where tables have always offered them.
-pub use crate::text::{escape_html, shorten};
+pub use crate::support::text::{escape_html, shorten};
 
 /// A result table: named, typed columns and an optional title shown above it.
 #[derive(Debug, Clone)]
@@ -292,7 +292,7 @@ impl Table {
         // Text is gathered as 16-byte views of the same buffers, and each result row also
         // costs a pair of row indices while the join runs.
         let row_bytes = 16 * (self.frame.width() + other.frame.width() + 1);
-        crate::budget::ensure_room(
+        crate::support::budget::ensure_room(
             "join",
             &format!("`on` {on:?} pairs up {rows} rows"),
             rows.saturating_mul(row_bytes),
@@ -408,7 +408,7 @@ impl Table {
     /// numbers, then `true`/`false`, else text; empty cells are missing. Broken encodings
     /// and quotes are reported with the file and line.
     pub fn read_csv(path: &Path) -> Result<Table> {
-        let csv = crate::csv_table::CsvTable::read(path)?;
+        let csv = crate::support::csv_table::CsvTable::read(path)?;
         let mut names = std::collections::HashSet::new();
         let mut columns = Vec::with_capacity(csv.header.len());
         for (index, name) in csv.header.iter().enumerate() {
@@ -426,7 +426,9 @@ impl Table {
             let cells: Vec<Option<&str>> = csv
                 .rows
                 .iter()
-                .map(|(_, row)| Some(crate::csv_table::cell(row, index)).filter(|c| !c.is_empty()))
+                .map(|(_, row)| {
+                    Some(crate::support::csv_table::cell(row, index)).filter(|c| !c.is_empty())
+                })
                 .collect();
             columns.push((name, infer_values(&cells)));
         }

@@ -3,8 +3,8 @@
 //! the result: the caller compares it with what the edit should have made, and refuses rather
 //! than write a codebook that differs in any other way.
 
-use crate::codebook::Codebook;
 use crate::error::{Error, Result};
+use crate::project::codebook::Codebook;
 
 /// One code's item in the file: the lines from its `- ` line to the last line of its block.
 #[derive(Debug, Clone, Copy)]

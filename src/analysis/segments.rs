@@ -133,8 +133,8 @@ impl Project {
 /// Segments as a table, one row each: where it is, who speaks, its codes and its text. This
 /// is how a segment, or a list of them, shows in the REPL, scripts and notebooks.
 #[cfg(feature = "dataframe")]
-pub fn segments_table(segments: &[Segment]) -> Result<crate::table::Table> {
-    use crate::table::{Table, Values};
+pub fn segments_table(segments: &[Segment]) -> Result<crate::analysis::table::Table> {
+    use crate::analysis::table::{Table, Values};
     let text = |f: &dyn Fn(&Segment) -> String| {
         Values::Text(segments.iter().map(|s| Some(f(s))).collect())
     };

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::DocumentView;
-use crate::text::escape_html as escape;
+use crate::support::text::escape_html as escape;
 
 const FONT: &str = "font-family:ui-sans-serif,system-ui,-apple-system,'Segoe UI',sans-serif;font-size:13px;line-height:1.45";
 

@@ -29,17 +29,20 @@
 //! | `p.coded_by("ak")`                      | `p.coded_by("ak")`                                |
 //! | `t.heatmap()`, `t.bars()`, `t.timeline()` | `t.heatmap()?`, `t.bars()?`, `t.timeline()?`    |
 
+pub mod evcxr;
+pub mod prelude;
+
 use std::path::{Path, PathBuf};
 
 use crate::agreement::{Breakdown, Level, SpanComparison};
+use crate::analysis::segments::{Segment, SegmentFilter};
+use crate::analysis::table::Table;
 use crate::analysis::{
     Analysis, Corpus, Dimension, FrameworkMatrix, MatrixColumns, Measure, Query, WordOptions,
 };
 use crate::coding::autocode::Search;
 use crate::error::{Error, Result};
 use crate::project::{Project, default_coder};
-use crate::segments::{Segment, SegmentFilter};
-use crate::table::Table;
 
 /// Opens the project in `dir` (reading its files and bringing its cache up to date) and
 /// returns a handle to keep in a notebook variable.
@@ -361,7 +364,7 @@ impl ProjectHandle {
     }
 
     /// Segments coded with `code` (an id, path or unique name) or any code below it, by
-    /// document and position; [`crate::segments::segments_table`] shows them as a table.
+    /// document and position; [`crate::analysis::segments::segments_table`] shows them as a table.
     pub fn segments(&self, code: &str) -> Result<Vec<Segment>> {
         self.open_project()?.segments(&SegmentFilter {
             code: Some(code.to_string()),

@@ -13,11 +13,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::analysis::table::{Table, Values};
 use crate::coding::{Span, resolve};
-use crate::csv_table::{CsvTable, cell};
 use crate::error::{Error, Result};
 use crate::project::Project;
-use crate::table::{Table, Values};
+use crate::support::csv_table::{CsvTable, cell};
 
 /// Below this many answered extracts no kappa is shown: one extract more or less moves it by
 /// more than a tenth, so a figure would say more than the answers can.
@@ -736,7 +736,7 @@ impl Exercise {
                 .get(&e.id)
                 .map(|a| a.trim().to_string())
                 .filter(|a| !a.is_empty());
-            let quote = Some(crate::text::shorten(&e.quote, 90));
+            let quote = Some(crate::support::text::shorten(&e.quote, 90));
             let Some(answer) = answer else {
                 rows.push([
                     Some(e.id.clone()),
@@ -1307,7 +1307,7 @@ impl Exercise {
                     self.extracts
                         .iter()
                         .find(|e| e.id == r.id)
-                        .map(|e| crate::text::shorten(&e.quote, 90))
+                        .map(|e| crate::support::text::shorten(&e.quote, 90))
                 })),
             ),
             ("answers".to_string(), text_column(split.iter().map(|r| Some(r.spread.clone())))),

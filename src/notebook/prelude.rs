@@ -12,9 +12,9 @@
 //! ```
 
 pub use crate::Error;
+pub use crate::analysis::segments::{Segment, segments_table};
+pub use crate::analysis::table::Table;
 pub use crate::analysis::{FrameworkMatrix, Query};
-pub use crate::chart::Chart;
-pub use crate::evcxr::EvcxrDisplay;
+pub use crate::notebook::evcxr::EvcxrDisplay;
 pub use crate::notebook::{Codes, ProjectHandle, coded, open};
-pub use crate::segments::{Segment, segments_table};
-pub use crate::table::Table;
+pub use crate::render::chart::Chart;

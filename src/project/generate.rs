@@ -12,7 +12,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::seeded::SeededNumbers;
+use crate::support::seeded::SeededNumbers;
 
 const CASES: &[&str] = &[
     "Magenta", "Ochre", "Cyan", "Crimson", "Cobalt", "Olive", "Amber",
@@ -462,7 +462,7 @@ impl Codings {
         if body.sentences.is_empty() {
             return Ok(());
         }
-        let index = crate::text::CharIndex::new(&body.text);
+        let index = crate::support::text::CharIndex::new(&body.text);
         // Turn of each sentence, to keep codings within one turn.
         let mut turn_of = vec![0usize; body.sentences.len()];
         for (t, &(from, to)) in body.turns.iter().enumerate() {

@@ -76,7 +76,7 @@ pub struct Codebook {
 
 impl Codebook {
     pub fn load(path: &Path) -> Result<Self> {
-        let text = crate::text::read_text(path)?;
+        let text = crate::support::text::read_text(path)?;
         Self::parse(path, &text)
     }
 
@@ -89,7 +89,7 @@ impl Codebook {
             },
         })?;
         let mut book = Codebook {
-            version: crate::text::fingerprint(text)[..12].to_string(),
+            version: crate::support::text::fingerprint(text)[..12].to_string(),
             ..Default::default()
         };
         for spec in &file.codes {

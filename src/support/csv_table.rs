@@ -15,8 +15,8 @@ pub struct CsvTable {
 
 impl CsvTable {
     pub fn read(path: &Path) -> Result<CsvTable> {
-        let text = crate::text::read_text(path)?;
-        crate::text::check_csv_quotes(path, &text)?;
+        let text = crate::support::text::read_text(path)?;
+        crate::support::text::check_csv_quotes(path, &text)?;
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header = reader
             .headers()

@@ -9,9 +9,9 @@
 //! the error's message, rather than the `Debug` text of the `Result`.
 
 use crate::analysis::FrameworkMatrix;
-use crate::chart::Chart;
+use crate::analysis::table::{SHOWN_ROWS, Table, terminal_width};
 use crate::notebook::ProjectHandle;
-use crate::table::{SHOWN_ROWS, Table, terminal_width};
+use crate::render::chart::Chart;
 
 /// Wraps content in evcxr's markers for one MIME type.
 pub fn evcxr_content(mime: &str, content: &str) -> String {

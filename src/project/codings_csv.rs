@@ -24,8 +24,8 @@ pub(crate) fn read(
         .strip_prefix(project.root())
         .unwrap_or(file)
         .to_path_buf();
-    let text = crate::text::read_text(file)?;
-    crate::text::check_csv_quotes(&shown, &text)?;
+    let text = crate::support::text::read_text(file)?;
+    crate::support::text::check_csv_quotes(&shown, &text)?;
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let csv_error = |e: csv::Error| Error::Csv {
         path: shown.clone(),

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::analysis::table::{CellValue, Table, escape_html};
 use crate::error::{Error, Result};
-use crate::table::{CellValue, Table, escape_html};
 
 /// A chart: SVG text and a title.
 #[derive(Debug, Clone, PartialEq)]
