@@ -102,7 +102,7 @@ fn fingerprint(project: &Project) -> Vec<String> {
 }
 
 fn project_xml(qdpx: &Path) -> String {
-    let mut archive = exchange::archive::Archive::open(qdpx, Default::default()).unwrap();
+    let mut archive = qualkit::support::archive::Archive::open(qdpx, Default::default()).unwrap();
     String::from_utf8(archive.read("project.qde").unwrap()).unwrap()
 }
 
@@ -174,7 +174,7 @@ fn an_exported_project_is_laid_out_as_the_standard_asks() {
     let qdpx = tmp.path().join("out.qdpx");
     let project = Project::open(&original).unwrap();
     exchange::export(&project, &qdpx).unwrap();
-    let archive = exchange::archive::Archive::open(&qdpx, Default::default()).unwrap();
+    let archive = qualkit::support::archive::Archive::open(&qdpx, Default::default()).unwrap();
     let names: Vec<&str> = archive.entries().iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names[0], "project.qde");
     let sources: Vec<&&str> = names.iter().filter(|n| n.ends_with(".txt")).collect();
@@ -182,7 +182,7 @@ fn an_exported_project_is_laid_out_as_the_standard_asks() {
     assert!(sources.iter().all(|n| n.starts_with("sources/")));
 
     let xml = project_xml(&qdpx);
-    let root = exchange::xml::parse(&xml, "project.qde").unwrap();
+    let root = qualkit::support::xml::parse(&xml, "project.qde").unwrap();
     assert_eq!(root.attr("xmlns"), Some("urn:QDA-XML:project:1.0"));
     let order: Vec<&str> = root.children.iter().map(|c| c.name.as_str()).collect();
     let expected = [
