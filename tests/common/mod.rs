@@ -96,6 +96,8 @@ pub fn qualkit(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_qualkit"))
         .args(args)
         .env("QUALKIT_CODER", "tester")
+        // No installed sentence model: suggestions use TF-IDF whatever this machine has.
+        .env("QUALKIT_MODELS", "/nonexistent/qualkit-test-models")
         .output()
         .expect("qualkit runs");
     (
