@@ -133,7 +133,7 @@ pub fn embed(project_root: &Path, model: &Installed, texts: &[&str]) -> Result<E
         let encoder = encoder.as_ref().expect("loaded when some text is new");
         let inputs: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
         let encoded = encoder.encode(&inputs)?;
-        let mut conn = cache
+        let conn = cache
             .conn
             .unchecked_transaction()
             .map_err(|e| cache.fail(e))?;
@@ -151,7 +151,6 @@ pub fn embed(project_root: &Path, model: &Installed, texts: &[&str]) -> Result<E
                     .map_err(|e| cache.fail(e))?;
             }
         }
-        conn.set_drop_behavior(rusqlite::DropBehavior::Commit);
         conn.commit().map_err(|e| cache.fail(e))?;
         for ((&i, vector), truncated) in chunk.iter().zip(encoded.vectors).zip(encoded.truncated) {
             found.insert(keys[i].clone(), (vector, truncated));

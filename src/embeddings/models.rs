@@ -285,10 +285,7 @@ pub fn import(models: &Path, path: &Path, allow_unpinned: bool) -> Result<(Insta
         .collect();
     let (name, pinned) = match check_pinned(path, &hashes) {
         Ok(p) => (p.name.to_string(), true),
-        Err(why) if allow_unpinned => {
-            let _ = why;
-            ("unpinned".to_string(), false)
-        }
+        Err(_) if allow_unpinned => ("unpinned".to_string(), false),
         Err(why) => {
             return Err(Error::Invalid {
                 path: path.to_path_buf(),

@@ -751,7 +751,7 @@ impl Project {
                 .filter(|&i| prepared.labels[i])
                 .collect();
             // Nearest by meaning when there are sentence vectors, by words otherwise.
-            let similarity: Box<dyn Fn(usize, usize) -> f32> = match &passages.dense {
+            let similarity: Box<dyn Fn(usize, usize) -> f32 + '_> = match &passages.dense {
                 Some(dense) => Box::new(move |a, b| dense_cosine(&dense[a], &dense[b])),
                 None => {
                     let all: Vec<usize> = (0..prepared.units.len()).collect();
