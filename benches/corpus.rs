@@ -6,6 +6,7 @@
 //! cargo bench --bench corpus -- --project DIR         # a corpus from `qualkit gen-corpus --codings N`
 //! cargo bench --bench corpus -- --project DIR --json results.json --runs 5 --only matrix,kwic
 //! cargo bench --bench corpus -- --project DIR --only suggest   # run on request only
+//! cargo bench --bench corpus --features embeddings -- --project DIR --only embed,embed-suggest
 //! ```
 //!
 //! Each workload runs once cold, then `--runs` times warm (fewer once it has taken 30 s in
@@ -62,10 +63,28 @@ const WORKLOADS: &[(&str, &str)] = &[
 ];
 
 /// Workloads run only when asked for by `--only`: without a baseline in Python, and long.
-const ON_REQUEST: &[(&str, &str)] = &[(
-    "suggest",
-    "suggestions of one code learned from one coder: sentences, 5-fold cross-validation, TF-IDF + logistic regression, the 20 best with their nearest coded sentences",
-)];
+const ON_REQUEST: &[(&str, &str)] = &[
+    (
+        "suggest",
+        "suggestions of one code learned from one coder: sentences, 5-fold cross-validation, TF-IDF + logistic regression, the 20 best with their nearest coded sentences",
+    ),
+    (
+        "embed",
+        "sentence embeddings (feature `embeddings`, the installed model): a fixed sample of 2,000 sentences, every n-th of the corpus, batched, model loaded once",
+    ),
+    (
+        "embed-suggest",
+        "hybrid suggestions (TF-IDF + embeddings) of one code on a 0.5 MB corpus from the same generator (seed 42): cold embeds every sentence, warm runs read the cache",
+    ),
+];
+
+/// Sentences embedded by the `embed` workload: all of a 100 MB corpus would take hours.
+#[cfg(feature = "embeddings")]
+const EMBED_SAMPLE: usize = 2_000;
+
+/// The corpus the `embed-suggest` workload suggests on, in MB of text.
+#[cfg(feature = "embeddings")]
+const EMBED_SUGGEST_MB: f64 = 0.5;
 
 /// Warm runs stop once the workload has taken this long in all, cold run included.
 const BUDGET: Duration = Duration::from_secs(30);
@@ -515,8 +534,85 @@ fn run_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
                 made.scored as u64
             })
         }
+        "embed" | "embed-suggest" => embeddings_workload(workload, dir, runs),
         other => panic!("unknown workload `{other}`"),
     }
+}
+
+#[cfg(not(feature = "embeddings"))]
+fn embeddings_workload(workload: &str, _dir: &Path, _runs: usize) -> Measured {
+    panic!(
+        "`{workload}` needs the build with sentence embeddings: cargo bench --bench corpus --features embeddings"
+    )
+}
+
+#[cfg(feature = "embeddings")]
+fn embeddings_workload(workload: &str, dir: &Path, runs: usize) -> Measured {
+    use qualkit::embeddings::{Encoder, models};
+    let models_dir = models::models_dir().expect("a models folder");
+    let model = models::choose(&models_dir, None)
+        .expect("installed models")
+        .unwrap_or_else(|| {
+            panic!(
+                "no sentence model in {}: {}",
+                models_dir.display(),
+                qualkit::suggest::features::HOW_TO_GET_A_MODEL
+            )
+        });
+    if workload == "embed" {
+        let project = Project::open(dir).expect("project opens");
+        let units = project.units(qualkit::suggest::UnitKind::Sentence);
+        let step = (units.len() / EMBED_SAMPLE).max(1);
+        let documents = project.documents();
+        let texts: Vec<&str> = units
+            .iter()
+            .step_by(step)
+            .take(EMBED_SAMPLE)
+            .map(|u| documents[u.document].slice(u.start, u.end).unwrap_or(""))
+            .collect();
+        let bytes = texts.iter().map(|t| t.len()).sum();
+        let encoder = Encoder::load(&model.dir, &model.manifest.hash).expect("the model loads");
+        let mut truncated = 0;
+        let measured = measure(workload, bytes, runs, || {
+            let encoded = encoder.encode(&texts).expect("embedded");
+            truncated = encoded.truncated.iter().filter(|t| **t).count();
+            encoded.vectors.len() as u64
+        });
+        eprintln!(
+            "embed: {} sentences (every {step}th of {}, {:.1} characters on average, {truncated} cut at the model's length), model {}: {:.0} sentences/s, {:.2} ms per sentence (median run)",
+            texts.len(),
+            units.len(),
+            bytes as f64 / texts.len().max(1) as f64,
+            &model.manifest.hash[..12],
+            texts.len() as f64 / (measured.median_ms / 1000.0),
+            measured.median_ms / texts.len().max(1) as f64,
+        );
+        return measured;
+    }
+    let sample = tempfile::tempdir().expect("temp dir");
+    let spec = qualkit::project::generate::CorpusSpec::of_megabytes(EMBED_SUGGEST_MB, 42)
+        .with_codings((EMBED_SUGGEST_MB * 10_000.0) as usize);
+    qualkit::project::generate::write_corpus(sample.path(), &spec).expect("corpus");
+    let project = Project::open(sample.path()).expect("project opens");
+    let options = qualkit::suggest::Options {
+        coder: Some("ak".into()),
+        limit: Some(20),
+        features: Some(qualkit::suggest::Features::Hybrid),
+        ..Default::default()
+    };
+    let mut units = 0;
+    let measured = measure(workload, text_bytes(&project), runs, || {
+        let made = project.suggest("g0.c0", &options).expect("suggestions");
+        eprintln!("embed-suggest: {}", made.evaluation.summary());
+        units = made.evaluation.units;
+        made.scored as u64
+    });
+    eprintln!(
+        "embed-suggest: {units} sentences: cold (embedding all) {:.2} ms per sentence, warm (vectors cached) {:.3} ms per sentence",
+        measured.cold_ms / units.max(1) as f64,
+        measured.median_ms / units.max(1) as f64
+    );
+    measured
 }
 
 /// The sum of every integer cell of a table's last `columns` columns.

@@ -5,15 +5,18 @@
 //! -> [`record`] writes the plain files that are the whole record and [`store`] caches them in
 //! SQLite -> [`project`] ties them together (cases, codebook, sets, summaries) -> [`coding`]
 //! turns quotes, rules and dictionaries into spans and segments -> [`analysis`], [`agreement`],
-//! [`suggest`], [`exchange`] and [`teaching`] -> [`render`] (tables, charts, document views)
-//! -> the front ends: [`script`] (Rhai), [`repl`], [`kernel`] (Jupyter) and [`notebook`]
-//! (Rust notebooks: `use qualkit::prelude::*;`).
+//! [`suggest`] (with `embeddings`, the sentence models, in the build that has them),
+//! [`exchange`] and [`teaching`] -> [`render`] (tables, charts, document views) -> the front
+//! ends: [`script`] (Rhai), [`repl`], [`kernel`] (Jupyter) and [`notebook`] (Rust notebooks:
+//! `use qualkit::prelude::*;`).
 
 #[cfg(feature = "dataframe")]
 pub mod agreement;
 #[cfg(feature = "dataframe")]
 pub mod analysis;
 pub mod coding;
+#[cfg(feature = "embeddings")]
+pub mod embeddings;
 pub mod error;
 pub mod exchange;
 pub mod ingest;

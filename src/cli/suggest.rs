@@ -54,6 +54,13 @@ pub(super) struct SuggestArgs {
     /// codings are stored as `<who>+suggest`.
     #[arg(long = "by")]
     by: Option<String>,
+    /// What to learn from: tfidf, embeddings or hybrid (default: hybrid when a sentence
+    /// model is installed, tfidf otherwise; see `qualkit model`).
+    #[arg(long)]
+    features: Option<String>,
+    /// The installed model to use, by the start of its hash (when several are installed).
+    #[arg(long)]
+    model: Option<String>,
     /// Also write the table to this file (.csv, or .parquet).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -71,6 +78,8 @@ impl SuggestArgs {
             seed: self.seed,
             min_score: self.min_score,
             limit: Some(self.limit),
+            features: self.features.as_deref().map(str::parse).transpose()?,
+            model: self.model.clone(),
             ..Options::default()
         };
         if self.evaluate {

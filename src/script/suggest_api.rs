@@ -8,9 +8,9 @@ use super::analysis_api::strings;
 use super::api::{Fallible, ProjectRef, fail};
 use crate::analysis::segments::Segment;
 use crate::analysis::table::{CellValue, Table};
-use crate::suggest::{Choice, Options, Query, UnitKind, evaluation_table, similar_table};
+use crate::suggest::{Choice, Options, Query, evaluation_table, similar_found_table};
 
-const OPTION_NAMES: [&str; 7] = [
+const OPTION_NAMES: [&str; 9] = [
     "unit",
     "coder",
     "against",
@@ -18,16 +18,26 @@ const OPTION_NAMES: [&str; 7] = [
     "seed",
     "min_score",
     "limit",
+    "features",
+    "model",
 ];
 
-/// Options from a map (`unit`, `coder`, `against`, `folds`, `seed`, `min_score`, `limit`);
-/// the coder learned from is the project's view (`coded_by`) unless one is given.
+/// What `similar` takes.
+const SIMILAR_OPTION_NAMES: [&str; 3] = ["unit", "features", "model"];
+
+/// Options from a map (`unit`, `coder`, `against`, `folds`, `seed`, `min_score`, `limit`,
+/// `features`, `model`); the coder learned from is the project's view (`coded_by`) unless
+/// one is given.
 fn options_of(p: &ProjectRef, map: &Map, function: &str) -> Fallible<Options> {
+    options_named(p, map, function, &OPTION_NAMES)
+}
+
+fn options_named(p: &ProjectRef, map: &Map, function: &str, names: &[&str]) -> Fallible<Options> {
     for key in map.keys() {
-        if !OPTION_NAMES.contains(&key.as_str()) {
+        if !names.contains(&key.as_str()) {
             return Err(fail(format!(
                 "{function}: unknown option `{key}`; use {}",
-                OPTION_NAMES.join(", ")
+                names.join(", ")
             )));
         }
     }
@@ -71,6 +81,10 @@ fn options_of(p: &ProjectRef, map: &Map, function: &str) -> Fallible<Options> {
         options.seed = seed as u64;
     }
     options.limit = count("limit")?;
+    if let Some(features) = text("features")? {
+        options.features = Some(features.parse().map_err(fail)?);
+    }
+    options.model = text("model")?;
     if let Some(score) = map.get("min_score") {
         options.min_score = score
             .as_float()
@@ -195,14 +209,22 @@ fn accept(p: &mut ProjectRef, code: &str, choice: Dynamic, options: &Options) ->
     Ok(out)
 }
 
-fn similar(p: &ProjectRef, query: Query, n: i64, unit: &str) -> Fallible<Table> {
+fn similar(p: &ProjectRef, query: Query, n: i64, options: Map) -> Fallible<Table> {
     if n < 1 {
         return Err(fail("similar: n must be 1 or more"));
     }
-    let unit: UnitKind = unit.parse().map_err(fail)?;
+    let options = options_named(p, &options, "similar", &SIMILAR_OPTION_NAMES)?;
     let project = p.project.borrow();
-    let found = project.similar(&query, n as usize, unit).map_err(fail)?;
-    similar_table(&found).map_err(fail)
+    let found = project
+        .similar_with(&query, n as usize, &options)
+        .map_err(fail)?;
+    similar_found_table(&found).map_err(fail)
+}
+
+fn unit_map(unit: &str) -> Map {
+    let mut map = Map::new();
+    map.insert("unit".into(), unit.into());
+    map
 }
 
 fn segment_query(s: &Segment) -> Query {
@@ -233,10 +255,16 @@ pub mod suggest_api {
 
     /// Suggestions with options: `unit` ("sentence", "paragraph", "turn" or "answer"),
     /// `coder` (learn from one coder; default every coder, or the `coded_by` view), `against`
-    /// (also compare with this coder), `folds` (5), `seed` (1), `min_score` (0.5), `limit`.
+    /// (also compare with this coder), `folds` (5), `seed` (1), `min_score` (0.5), `limit`,
+    /// `features` ("tfidf", "embeddings" or "hybrid"; default hybrid when a sentence model is
+    /// installed, tfidf otherwise) and `model` (the start of an installed model's hash, when
+    /// several are installed; `qualkit model list`). The title names the features and the
+    /// model that made the suggestions.
     ///
     /// ```rhai
-    /// p.suggest("npt.coherence", #{unit: "paragraph", coder: "ak", min_score: 0.7, limit: 20})
+    /// let p = project("data/deep-end");
+    /// p.suggest("npt.coherence", #{unit: "paragraph", coder: "ak", min_score: 0.7, limit: 20});
+    /// p.suggest("npt.coherence", #{coder: "ak", features: "tfidf"})
     /// ```
     #[rhai_fn(name = "suggest", return_raw, pure)]
     pub fn suggest_with(p: &mut ProjectRef, code: &str, options: Map) -> Fallible<Table> {
@@ -258,12 +286,15 @@ pub mod suggest_api {
         evaluate_suggestions_with(p, codes, Map::new())
     }
 
-    /// The evaluation with options (as `suggest`); with `against`, the predictions are also
-    /// compared with another coder, beside the two coders' own kappa. `()` for codes
-    /// evaluates every code the coders applied.
+    /// The evaluation with options (as `suggest`, `features` and `model` included); with
+    /// `against`, the predictions are also compared with another coder, beside the two
+    /// coders' own kappa. `()` for codes evaluates every code the coders applied. The
+    /// `features` and `model` columns say what made the figures.
     ///
     /// ```rhai
-    /// p.evaluate_suggestions((), #{coder: "ak", against: "rb"})
+    /// let p = project("data/deep-end");
+    /// p.evaluate_suggestions((), #{coder: "ak", against: "rb"});
+    /// p.evaluate_suggestions((), #{coder: "ak", against: "rb", features: "tfidf"})
     /// ```
     #[rhai_fn(name = "evaluate_suggestions", return_raw, pure)]
     pub fn evaluate_suggestions_with(
@@ -309,11 +340,13 @@ pub mod suggest_api {
         accept(p, code, choice, &options)
     }
 
-    /// Accepts suggestions made with the same options as `suggest` (unit, coder, folds, seed):
-    /// rows and scores refer to those suggestions.
+    /// Accepts suggestions made with the same options as `suggest` (unit, coder, folds, seed,
+    /// features, model): rows and scores refer to those suggestions. The log entry records the
+    /// features and, when they include embeddings, the model's hash.
     ///
     /// ```rhai
-    /// p.accept_suggestions("npt.coherence", [0, 1], #{unit: "paragraph", coder: "ak"})
+    /// let p = project("data/deep-end");
+    /// p.accept_suggestions("npt.coherence", [0, 1], #{unit: "paragraph", coder: "ak", features: "tfidf"})
     /// ```
     #[rhai_fn(name = "accept_suggestions", return_raw)]
     pub fn accept_suggestions_with(
@@ -326,16 +359,17 @@ pub mod suggest_api {
         accept(p, code, choice, &options)
     }
 
-    /// The `n` sentences most like a text, by TF-IDF cosine: document, start, end, text,
-    /// similarity (0-1) and the codes on each, for exploring and checking a code's
-    /// consistency.
+    /// The `n` sentences most like a text: by meaning (the cosine of sentence vectors) when a
+    /// sentence model is installed, by TF-IDF cosine otherwise; document, start, end, text,
+    /// similarity and the codes on each, for exploring and checking a code's consistency. The
+    /// title says which.
     ///
     /// ```rhai
     /// p.similar("nobody knew who to refer to the link worker", 10)
     /// ```
     #[rhai_fn(name = "similar", return_raw, pure)]
     pub fn similar_text(p: &mut ProjectRef, text: &str, n: i64) -> Fallible<Table> {
-        similar(p, Query::Text(text.to_string()), n, "sentence")
+        similar(p, Query::Text(text.to_string()), n, Map::new())
     }
 
     /// The `n` passages most like a text, cut into `unit`s ("sentence", "paragraph", "turn"
@@ -346,10 +380,11 @@ pub mod suggest_api {
     /// ```
     #[rhai_fn(name = "similar", return_raw, pure)]
     pub fn similar_text_in(p: &mut ProjectRef, text: &str, n: i64, unit: &str) -> Fallible<Table> {
-        similar(p, Query::Text(text.to_string()), n, unit)
+        similar(p, Query::Text(text.to_string()), n, unit_map(unit))
     }
 
-    /// The `n` sentences most like a coded segment (the segment itself left out).
+    /// The `n` sentences most like a coded segment (the segment itself left out), by meaning
+    /// when a sentence model is installed, by TF-IDF otherwise.
     ///
     /// ```rhai
     /// let s = p.segments("npt.coherence")[0];
@@ -357,7 +392,7 @@ pub mod suggest_api {
     /// ```
     #[rhai_fn(name = "similar", return_raw, pure)]
     pub fn similar_segment(p: &mut ProjectRef, segment: Segment, n: i64) -> Fallible<Table> {
-        similar(p, segment_query(&segment), n, "sentence")
+        similar(p, segment_query(&segment), n, Map::new())
     }
 
     /// The `n` passages most like a coded segment, cut into `unit`s.
@@ -373,7 +408,43 @@ pub mod suggest_api {
         n: i64,
         unit: &str,
     ) -> Fallible<Table> {
-        similar(p, segment_query(&segment), n, unit)
+        similar(p, segment_query(&segment), n, unit_map(unit))
+    }
+
+    /// The `n` passages most like a text, with options: `unit` ("sentence", "paragraph",
+    /// "turn" or "answer"), `features` ("tfidf" ranks by words; "embeddings" or "hybrid" by
+    /// the cosine of sentence vectors; default: by meaning when a model is installed) and
+    /// `model` (the start of an installed model's hash).
+    ///
+    /// ```rhai
+    /// let p = project("data/deep-end");
+    /// p.similar("nobody knew who to refer to the link worker", 10, #{features: "tfidf"})
+    /// ```
+    #[rhai_fn(name = "similar", return_raw, pure)]
+    pub fn similar_text_with(
+        p: &mut ProjectRef,
+        text: &str,
+        n: i64,
+        options: Map,
+    ) -> Fallible<Table> {
+        similar(p, Query::Text(text.to_string()), n, options)
+    }
+
+    /// The `n` passages most like a coded segment, with options as for a text.
+    ///
+    /// ```rhai
+    /// let p = project("data/deep-end");
+    /// let s = p.segments("npt.coherence")[0];
+    /// p.similar(s, 10, #{unit: "paragraph", features: "tfidf"})
+    /// ```
+    #[rhai_fn(name = "similar", return_raw, pure)]
+    pub fn similar_segment_with(
+        p: &mut ProjectRef,
+        segment: Segment,
+        n: i64,
+        options: Map,
+    ) -> Fallible<Table> {
+        similar(p, segment_query(&segment), n, options)
     }
 }
 

@@ -4,20 +4,25 @@
 //! - [`units`]: documents cut into sentences, paragraphs, turns or answers, and each unit
 //!   labelled by the codings of a code ([`POSITIVE_RULE`]).
 //! - [`tfidf`]: TF-IDF vectors of units (words and word pairs).
+//! - [`features`]: what is learned from: TF-IDF, a sentence model's vectors (cargo feature
+//!   `embeddings`), or both (the hybrid).
 //! - [`logreg`]: class-weighted logistic regression on them.
 //!
 //! Nothing here writes to the project until [`Project::accept_suggestions`], which stores the
 //! chosen suggestions as codings of a coder named `<who accepted>+suggest`, with how they were
 //! made, in one log entry that `qualkit revert` undoes whole.
 
+pub mod features;
 pub mod logreg;
 mod tables;
 pub mod tfidf;
 pub mod units;
 
-pub use tables::{evaluation_table, similar_table};
+pub use features::{Features, ModelUse};
+pub use tables::{evaluation_table, similar_found_table, similar_table};
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -25,6 +30,7 @@ use crate::error::{Error, Result};
 use crate::project::Project;
 use crate::store::{Author, NewCoding, OnOverlap};
 use crate::support::seeded::SeededNumbers;
+use features::{Chosen, Space, dense_cosine};
 use tfidf::{Corpus, SparseVector, Weighting, cosine};
 pub use units::{Unit, UnitKind};
 
@@ -40,7 +46,7 @@ pub const MIN_EXAMPLES: usize = 30;
 /// Codings accepted from suggestions are a coder of this name: who accepted them, then this.
 pub const SUGGEST_SUFFIX: &str = "+suggest";
 
-/// The method, as the log records it.
+/// The method with TF-IDF features, as the log records it.
 pub const METHOD: &str = "tfidf-logreg";
 
 /// How many coded units are shown as the reason for a suggestion.
@@ -68,6 +74,15 @@ pub struct Options {
     pub min_score: f64,
     /// At most this many suggestions listed (all when `None`).
     pub limit: Option<usize>,
+    /// What to learn from; `None`: hybrid when a sentence model is installed, TF-IDF
+    /// otherwise.
+    pub features: Option<Features>,
+    /// The installed sentence model to use, by the start of its hash (at least 4 characters);
+    /// `None`: the only one installed, or the pinned one among several.
+    pub model: Option<String>,
+    /// Where models are installed; `None`: `$QUALKIT_MODELS`, `$XDG_DATA_HOME/qualkit/models`
+    /// or `~/.local/share/qualkit/models`.
+    pub models_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -83,13 +98,18 @@ impl Default for Options {
             max_terms: 200_000,
             min_score: 0.5,
             limit: None,
+            features: None,
+            model: None,
+            models_dir: None,
         }
     }
 }
 
 impl Options {
-    fn parameters(&self) -> serde_json::Value {
+    fn parameters(&self, features: Features) -> serde_json::Value {
         serde_json::json!({
+            "features": features,
+            "embedding_scale": (features == Features::Hybrid).then_some(features::EMBEDDING_SCALE),
             "unit": self.unit,
             "folds": self.folds,
             "seed": self.seed,
@@ -120,6 +140,10 @@ pub struct Evaluation {
     pub kappa: Option<f64>,
     pub against: Option<Against>,
     pub warning: Option<String>,
+    /// What was learned from.
+    pub features: Features,
+    /// The sentence model, when the features include embeddings.
+    pub model: Option<ModelUse>,
 }
 
 /// The same predictions compared with another coder's coding.
@@ -139,9 +163,12 @@ impl Evaluation {
     pub fn summary(&self) -> String {
         let figure = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
         let mut s = format!(
-            "`{}` by {} from {} ({}s, {}-fold): precision {}, recall {}, kappa {} with {} coded examples of {} units",
+            "`{}` by {}{} from {} ({}s, {}-fold): precision {}, recall {}, kappa {} with {} coded examples of {} units",
             self.code,
-            METHOD,
+            self.features.method(),
+            self.model
+                .as_ref()
+                .map_or(String::new(), |m| format!(" [{}]", m.summary())),
             self.coders.join(", "),
             self.unit.name(),
             self.folds,
@@ -251,6 +278,15 @@ pub struct Similar {
     pub codes: Vec<String>,
 }
 
+/// Similar passages, and what found them.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimilarFound {
+    pub similar: Vec<Similar>,
+    /// Embeddings (cosine of sentence vectors) when a model was used, TF-IDF otherwise.
+    pub features: Features,
+    pub model: Option<ModelUse>,
+}
+
 /// What `similar` compares with.
 #[derive(Debug, Clone)]
 pub enum Query {
@@ -267,6 +303,10 @@ pub enum Query {
 struct Passages {
     units: Vec<Unit>,
     corpus: Corpus,
+    features: Features,
+    /// Each unit's sentence vector, when the features include embeddings.
+    dense: Option<Vec<Vec<f32>>>,
+    model: Option<ModelUse>,
 }
 
 struct Prepared<'p> {
@@ -274,6 +314,7 @@ struct Prepared<'p> {
     coders: Vec<String>,
     units: &'p [Unit],
     corpus: &'p Corpus,
+    passages: &'p Passages,
     labels: Vec<bool>,
     /// Units some coding of the code (by the coders learned from, or accepted) touches.
     touched: Vec<bool>,
@@ -390,10 +431,34 @@ impl Project {
         spans
     }
 
-    fn passages(&self, kind: UnitKind) -> Passages {
-        let units = self.units(kind);
+    fn chosen_features(&self, options: &Options) -> Result<Chosen> {
+        features::choose(
+            options.features,
+            options.model.as_deref(),
+            options.models_dir.as_ref(),
+        )
+    }
+
+    fn passages(&self, options: &Options) -> Result<Passages> {
+        let chosen = self.chosen_features(options)?;
+        let units = self.units(options.unit);
         let corpus = Corpus::of(self.documents(), &units);
-        Passages { units, corpus }
+        let documents = self.documents();
+        let texts: Vec<&str> = units
+            .iter()
+            .map(|u| documents[u.document].slice(u.start, u.end).unwrap_or(""))
+            .collect();
+        let (dense, model) = match features::embed(self.root(), &chosen, &texts)? {
+            Some((vectors, used)) => (Some(vectors), Some(used)),
+            None => (None, None),
+        };
+        Ok(Passages {
+            units,
+            corpus,
+            features: chosen.features,
+            dense,
+            model,
+        })
     }
 
     fn prepare<'p>(
@@ -463,6 +528,7 @@ impl Project {
             coders,
             units,
             corpus: &passages.corpus,
+            passages,
             labels,
             touched,
             against: options.against.clone().map(|a| (a, against_labels)),
@@ -493,21 +559,23 @@ impl Project {
         let mut scores = vec![0.0; prepared.units.len()];
         for fold in 0..k {
             let training: Vec<usize> = (0..fold_of.len()).filter(|&i| fold_of[i] != fold).collect();
-            let weighting = Weighting::fit(
+            let space = Space::fit(
+                prepared.passages.features,
                 prepared.corpus,
+                prepared.passages.dense.as_deref(),
                 &training,
                 options.min_df,
                 options.max_terms,
             );
             let x: Vec<SparseVector> = training
                 .iter()
-                .map(|&i| weighting.vector(&prepared.corpus.units[i]))
+                .map(|&i| space.vector(prepared.corpus, i))
                 .collect();
             let y: Vec<bool> = training.iter().map(|&i| prepared.labels[i]).collect();
-            let model = logreg::Model::fit(&x, &y, weighting.features(), options.c);
+            let model = logreg::Model::fit(&x, &y, space.features(), options.c);
             drop(x);
             for i in (0..fold_of.len()).filter(|&i| fold_of[i] == fold) {
-                scores[i] = model.probability(&weighting.vector(&prepared.corpus.units[i]));
+                scores[i] = model.probability(&space.vector(prepared.corpus, i));
             }
         }
         Ok((scores, k))
@@ -556,13 +624,15 @@ impl Project {
             kappa,
             against,
             warning,
+            features: prepared.passages.features,
+            model: prepared.passages.model.clone(),
         })
     }
 
     /// How well suggestions of `code` agree with the human coding: k-fold cross-validation
     /// (stratified, seeded), precision, recall and Cohen's kappa over every unit.
     pub fn evaluate_suggestions(&self, code: &str, options: &Options) -> Result<Evaluation> {
-        let passages = self.passages(options.unit);
+        let passages = self.passages(options)?;
         let prepared = self.prepare(&passages, code, options)?;
         let (scores, folds) = self.cross_validate(&prepared, options)?;
         self.evaluation_of(&prepared, &scores, folds, options)
@@ -571,7 +641,7 @@ impl Project {
     /// Every unit with its label and its cross-validated score: what the evaluation's figures
     /// are counted from, for checking them or drawing other figures.
     pub fn cross_validated(&self, code: &str, options: &Options) -> Result<Vec<Scored>> {
-        let passages = self.passages(options.unit);
+        let passages = self.passages(options)?;
         let prepared = self.prepare(&passages, code, options)?;
         let (scores, _) = self.cross_validate(&prepared, options)?;
         let documents = self.documents();
@@ -618,7 +688,7 @@ impl Project {
             }
         };
         let mut out = Vec::with_capacity(codes.len());
-        let passages = self.passages(options.unit);
+        let passages = self.passages(options)?;
         for code in &codes {
             let prepared = self.prepare(&passages, code, options)?;
             match self.cross_validate(&prepared, options) {
@@ -637,6 +707,8 @@ impl Project {
                     kappa: None,
                     against: None,
                     warning: Some(message),
+                    features: passages.features,
+                    model: passages.model.clone(),
                 }),
                 Err(other) => return Err(other),
             }
@@ -652,7 +724,7 @@ impl Project {
     }
 
     fn suggestions(&self, code: &str, options: &Options, reasons: bool) -> Result<Suggestions> {
-        let passages = self.passages(options.unit);
+        let passages = self.passages(options)?;
         let prepared = self.prepare(&passages, code, options)?;
         let (scores, folds) = self.cross_validate(&prepared, options)?;
         let evaluation = self.evaluation_of(&prepared, &scores, folds, options)?;
@@ -675,19 +747,29 @@ impl Project {
                 .to_string()
         };
         let nearest: Vec<Vec<Nearest>> = if reasons && !listed.is_empty() {
-            let all: Vec<usize> = (0..prepared.units.len()).collect();
-            let weighting =
-                Weighting::fit(prepared.corpus, &all, options.min_df, options.max_terms);
-            let examples: Vec<(usize, SparseVector)> = (0..prepared.units.len())
+            let examples: Vec<usize> = (0..prepared.units.len())
                 .filter(|&i| prepared.labels[i])
-                .map(|i| (i, weighting.vector(&prepared.corpus.units[i])))
                 .collect();
+            // Nearest by meaning when there are sentence vectors, by words otherwise.
+            let similarity: Box<dyn Fn(usize, usize) -> f32 + '_> = match &passages.dense {
+                Some(dense) => Box::new(move |a, b| dense_cosine(&dense[a], &dense[b])),
+                None => {
+                    let all: Vec<usize> = (0..prepared.units.len()).collect();
+                    let weighting =
+                        Weighting::fit(prepared.corpus, &all, options.min_df, options.max_terms);
+                    let vectors: BTreeMap<usize, SparseVector> = examples
+                        .iter()
+                        .chain(listed.iter().map(|(_, i)| i))
+                        .map(|&i| (i, weighting.vector(&prepared.corpus.units[i])))
+                        .collect();
+                    Box::new(move |a, b| cosine(&vectors[&a], &vectors[&b]))
+                }
+            };
             listed
                 .iter()
                 .map(|&(_, i)| {
-                    let v = weighting.vector(&prepared.corpus.units[i]);
                     let mut near: Vec<(f32, usize)> =
-                        examples.iter().map(|(j, e)| (cosine(&v, e), *j)).collect();
+                        examples.iter().map(|&j| (similarity(i, j), j)).collect();
                     near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
                     near.into_iter()
                         .take(NEAREST)
@@ -723,10 +805,13 @@ impl Project {
                 }
             })
             .collect();
+        let features = passages.features;
         let provenance = serde_json::json!({
-            "method": METHOD,
-            "model": METHOD,
-            "parameters": options.parameters(),
+            "method": features.method(),
+            // The model's hash names the exact weights, tokenizer and configuration.
+            "model": passages.model.as_ref().map_or(METHOD.to_string(), |m| m.hash.clone()),
+            "model_name": passages.model.as_ref().map(|m| m.name.clone()),
+            "parameters": options.parameters(features),
             "training": {
                 "code": prepared.code,
                 "coders": prepared.coders,
@@ -867,6 +952,18 @@ impl Project {
     /// The `n` units most like a text or a passage, by TF-IDF cosine (the passage itself, and
     /// units overlapping it, left out), with the codes that mark each.
     pub fn similar(&self, query: &Query, n: usize, unit: UnitKind) -> Result<Vec<Similar>> {
+        let options = Options {
+            unit,
+            features: Some(Features::Tfidf),
+            ..Options::default()
+        };
+        Ok(self.similar_with(query, n, &options)?.similar)
+    }
+
+    /// The `n` units (`options.unit`) most like a text or a passage: by the cosine of sentence
+    /// vectors when the features include embeddings (by default, when a model is installed),
+    /// by TF-IDF cosine otherwise; the passage itself, and units overlapping it, left out.
+    pub fn similar_with(&self, query: &Query, n: usize, options: &Options) -> Result<SimilarFound> {
         let (text, exclude) = match query {
             Query::Text(text) => (text.clone(), None),
             Query::Passage {
@@ -891,29 +988,45 @@ impl Project {
                 (text.to_string(), Some((index, *start, *end)))
             }
         };
-        let all_units = self.units(unit);
-        let corpus = Corpus::of(self.documents(), &all_units);
-        let everything: Vec<usize> = (0..all_units.len()).collect();
-        let options = Options::default();
-        let weighting = Weighting::fit(&corpus, &everything, 1, options.max_terms);
-        let wanted = weighting.vector(&corpus.terms_of(&text));
-        if wanted.is_empty() {
-            return Err(Error::argument(
-                "text",
-                "none of its words is in the project's documents, so nothing can be like it",
-            ));
-        }
-        let mut ranked: Vec<(f32, usize)> = all_units
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| {
-                exclude.is_none_or(|(d, s, e)| {
-                    u.document != d || units::overlap((u.start, u.end), (s, e)) == 0
-                })
+        let passages = self.passages(options)?;
+        let all_units = &passages.units;
+        let corpus = &passages.corpus;
+        let kept = |u: &Unit| {
+            exclude.is_none_or(|(d, s, e)| {
+                u.document != d || units::overlap((u.start, u.end), (s, e)) == 0
             })
-            .map(|(i, _)| (cosine(&wanted, &weighting.vector(&corpus.units[i])), i))
-            .filter(|(similarity, _)| *similarity > 0.0)
-            .collect();
+        };
+        let mut ranked: Vec<(f32, usize)> = match &passages.dense {
+            Some(dense) => {
+                let chosen = self.chosen_features(options)?;
+                let (wanted, _) = features::embed(self.root(), &chosen, &[text.as_str()])?
+                    .expect("the same model embeds the query");
+                all_units
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| kept(u))
+                    .map(|(i, _)| (dense_cosine(&wanted[0], &dense[i]), i))
+                    .collect()
+            }
+            None => {
+                let everything: Vec<usize> = (0..all_units.len()).collect();
+                let weighting = Weighting::fit(corpus, &everything, 1, options.max_terms);
+                let wanted = weighting.vector(&corpus.terms_of(&text));
+                if wanted.is_empty() {
+                    return Err(Error::argument(
+                        "text",
+                        "none of its words is in the project's documents, so nothing can be like it",
+                    ));
+                }
+                all_units
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| kept(u))
+                    .map(|(i, _)| (cosine(&wanted, &weighting.vector(&corpus.units[i])), i))
+                    .filter(|(similarity, _)| *similarity > 0.0)
+                    .collect()
+            }
+        };
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         ranked.truncate(n);
         let codings = self.codings()?;
@@ -928,7 +1041,7 @@ impl Project {
             }
         }
         let documents = self.documents();
-        Ok(ranked
+        let similar = ranked
             .into_iter()
             .map(|(similarity, i)| {
                 let u = all_units[i];
@@ -959,6 +1072,15 @@ impl Project {
                     codes: codes.into_iter().collect(),
                 }
             })
-            .collect())
+            .collect();
+        Ok(SimilarFound {
+            similar,
+            features: if passages.dense.is_some() {
+                Features::Embeddings
+            } else {
+                Features::Tfidf
+            },
+            model: passages.model.clone(),
+        })
     }
 }

@@ -1,6 +1,6 @@
 //! Suggestions, evaluations and similar passages as tables, the form every front end shows.
 
-use super::{Evaluation, Similar, Suggestions};
+use super::{Evaluation, Similar, SimilarFound, Suggestions};
 use crate::analysis::table::{Table, Values, shorten};
 use crate::error::Result;
 
@@ -73,6 +73,18 @@ pub fn evaluation_table(evaluations: &[Evaluation]) -> Result<Table> {
         ("kappa".into(), number(&|e| e.kappa)),
         ("precision".into(), number(&|e| e.precision)),
         ("recall".into(), number(&|e| e.recall)),
+        (
+            "features".into(),
+            text(e.iter().map(|e| e.features.name().into())),
+        ),
+        (
+            "model".into(),
+            Values::Text(
+                e.iter()
+                    .map(|e| e.model.as_ref().map(|m| m.short_hash().to_string()))
+                    .collect(),
+            ),
+        ),
     ];
     if e.iter().any(|e| e.against.is_some()) {
         let against = |f: &dyn Fn(&super::Against) -> Option<f64>| {
@@ -106,10 +118,18 @@ pub fn evaluation_table(evaluations: &[Evaluation]) -> Result<Table> {
         "warning".into(),
         Values::Text(e.iter().map(|e| e.warning.clone()).collect()),
     ));
+    let method = e.first().map_or(super::METHOD.to_string(), |e| {
+        format!(
+            "{}{}",
+            e.features.method(),
+            e.model
+                .as_ref()
+                .map_or(String::new(), |m| format!(", {}", m.summary()))
+        )
+    });
     Ok(Table::new(columns)?.with_title(format!(
-        "How suggestions agree with the human coding ({}-fold cross-validation, {}; a unit is predicted coded at score 0.5 or more)",
+        "How suggestions agree with the human coding ({}-fold cross-validation, {method}; a unit is predicted coded at score 0.5 or more)",
         e.first().map_or(5, |e| e.folds),
-        super::METHOD
     )))
 }
 
@@ -130,4 +150,13 @@ pub fn similar_table(similar: &[Similar]) -> Result<Table> {
         ),
         ("codes".into(), text(s.iter().map(|s| s.codes.join(", ")))),
     ])
+}
+
+/// Similar passages, titled with what found them (TF-IDF, or which sentence model).
+pub fn similar_found_table(found: &SimilarFound) -> Result<Table> {
+    let by = match &found.model {
+        Some(m) => format!("by meaning (cosine of sentence vectors, {})", m.summary()),
+        None => "by words (TF-IDF cosine)".to_string(),
+    };
+    Ok(similar_table(&found.similar)?.with_title(format!("Passages most like it, {by}")))
 }

@@ -96,6 +96,8 @@ pub fn qualkit(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_qualkit"))
         .args(args)
         .env("QUALKIT_CODER", "tester")
+        // No installed sentence model: suggestions use TF-IDF whatever this machine has.
+        .env("QUALKIT_MODELS", "/nonexistent/qualkit-test-models")
         .output()
         .expect("qualkit runs");
     (
@@ -121,4 +123,30 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// Every file of a project folder outside its cache (`.qualkit/`), by path relative to the
+/// folder, with its bytes: equal before and after means the record is untouched, byte for byte.
+pub fn record_files(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable folder").flatten() {
+            let path = entry.path();
+            let name = path
+                .strip_prefix(root)
+                .expect("below the root")
+                .to_string_lossy()
+                .into_owned();
+            if name == ".qualkit" {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(name, std::fs::read(&path).expect("readable file"));
+            }
+        }
+    }
+    out
 }

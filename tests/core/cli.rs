@@ -1,6 +1,6 @@
 //! The command line as a user types it.
 
-use crate::common::{Fixture, qualkit, transcript};
+use crate::common::{Fixture, qualkit, record_files, transcript};
 
 #[test]
 fn new_import_code_info_and_log() {
@@ -213,27 +213,6 @@ fn a_new_project_is_named_by_its_folder_and_an_unnamed_coder_is_the_account() {
     assert!(stdout.contains(&format!("by {account}")), "{stdout}");
 }
 
-/// Every file of a project folder outside the cache, with its bytes.
-fn project_files(root: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.file_name().is_some_and(|n| n == ".qualkit") {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// issue 14: `import` says which speakers and turns it found in each document, and
 /// `--dry-run` shows the same (and the survey rows it would skip) without writing anything.
 #[test]
@@ -260,7 +239,7 @@ fn import_shows_speakers_and_turns_and_a_dry_run_writes_nothing() {
     f.write("m0.txt", transcript("Magenta", &[], "Ann: Earlier.\n"));
     let (ok, _, err) = qualkit(&["info", d]);
     assert!(ok, "{err}");
-    let before = project_files(f.root());
+    let before = record_files(f.root());
 
     let (ok, out, err) = qualkit(&[
         "import",
@@ -282,7 +261,7 @@ fn import_shows_speakers_and_turns_and_a_dry_run_writes_nothing() {
     );
     assert!(out.contains("dry run: nothing was written"), "{out}");
     assert_eq!(
-        project_files(f.root()),
+        record_files(f.root()),
         before,
         "a dry run changed the project"
     );

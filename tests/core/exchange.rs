@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use qualkit::Project;
 use qualkit::exchange::{self, ExchangeReport, ImportOptions};
 
-use crate::common::{Fixture, copy_dir, qualkit};
+use crate::common::{Fixture, copy_dir, qualkit, record_files};
 
 fn sample_copy(tmp: &Path) -> PathBuf {
     let copy = tmp.join("deep-end");
@@ -844,35 +844,19 @@ fn the_import_report_counts_only_imported_sources_and_the_codings_lost_with_pdfs
     );
 }
 
-/// The project folder's files and store, to show an import changed nothing.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                if !path.ends_with(".qualkit") {
-                    stack.push(path);
-                }
-            } else {
-                out.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn assert_refused(file: &Path, expected: &str) {
     let fixture = Fixture::new();
-    let before = snapshot(fixture.root());
+    let before = record_files(fixture.root());
     let codings_before = fixture.open().codings().unwrap().len();
     let error = exchange::import(fixture.root(), file, &options())
         .expect_err("a bad archive is refused")
         .to_string();
     assert!(error.contains(expected), "{error}");
-    assert_eq!(snapshot(fixture.root()), before, "the project is untouched");
+    assert_eq!(
+        record_files(fixture.root()),
+        before,
+        "the project is untouched"
+    );
     assert_eq!(fixture.open().codings().unwrap().len(), codings_before);
 }
 
@@ -957,12 +941,12 @@ fn hostile_and_broken_archives_are_refused_and_leave_the_project_untouched() {
         "taken.txt",
         crate::common::transcript("Magenta", &[], "Our text.\n"),
     );
-    let before = snapshot(fixture.root());
+    let before = record_files(fixture.root());
     let error = exchange::import(fixture.root(), &clash, &options())
         .unwrap_err()
         .to_string();
     assert!(error.contains("already has a document `taken`"), "{error}");
-    assert_eq!(snapshot(fixture.root()), before);
+    assert_eq!(record_files(fixture.root()), before);
 }
 
 /// issue 20: an entry named from the root (`/evil.txt`) was accepted while `../evil.txt` was

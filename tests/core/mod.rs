@@ -5,6 +5,8 @@ mod coding;
 mod corrections;
 mod display;
 mod document_view;
+#[cfg(feature = "embeddings")]
+mod embeddings;
 mod exchange;
 mod formats;
 mod generate;

@@ -2,13 +2,12 @@
 //! change nothing until accepted, accepting into the record and reverting, similar passages.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use qualkit::coding::Span;
 use qualkit::script::{Limits, Session};
 use qualkit::suggest::{Options, UnitKind, units};
 
-use crate::common::{Fixture, qualkit, transcript};
+use crate::common::{Fixture, qualkit, record_files, transcript};
 
 const NAMES: [&str; 12] = [
     "Morag", "Euan", "Kirsty", "Fergus", "Aileen", "Neil", "Linda", "Kenny", "Roisin", "Callum",
@@ -106,31 +105,6 @@ fn coded_fixture() -> (Fixture, Vec<String>) {
         }
     }
     (f, coded)
-}
-
-/// Every file of the project (the cache left out), byte for byte.
-fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            let name = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            if name.starts_with(".qualkit") {
-                continue;
-            }
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
 }
 
 fn without_log(mut files: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
@@ -272,7 +246,7 @@ fn cross_validated_kappa_is_the_kappa_of_the_held_out_predictions_and_the_coding
 fn suggestions_are_uncoded_units_and_nothing_is_written_until_they_are_accepted() {
     let (f, _) = coded_fixture();
     let root = f.root().to_str().unwrap().to_string();
-    let before = files(f.root());
+    let before = record_files(f.root());
     let (ok, out, err) = qualkit(&["suggest", &root, "--code", "ctx.lead", "--coder", "ak"]);
     assert!(ok, "{err}");
     assert!(out.contains("kappa"), "{out}");
@@ -295,14 +269,18 @@ fn suggestions_are_uncoded_units_and_nothing_is_written_until_they_are_accepted(
     assert!(out[0].as_int().unwrap() > 0);
     assert_eq!(out[1].as_int(), Ok(1));
     assert_eq!(out[2].as_int(), Ok(3));
-    assert_eq!(files(f.root()), before, "nothing written before accepting");
+    assert_eq!(
+        record_files(f.root()),
+        before,
+        "nothing written before accepting"
+    );
 }
 
 #[test]
 fn accepting_stores_codings_with_their_provenance_and_reverting_restores_the_files() {
     let (f, _) = coded_fixture();
     let root = f.root().to_str().unwrap().to_string();
-    let before = without_log(files(f.root()));
+    let before = without_log(record_files(f.root()));
     let p = f.open();
     let suggestions = p
         .suggest(
@@ -382,7 +360,7 @@ fn accepting_stores_codings_with_their_provenance_and_reverting_restores_the_fil
     }));
     drop(p);
     // A place that is not a suggestion is refused, with nothing stored.
-    let after = files(f.root());
+    let after = record_files(f.root());
     let (ok, _, err) = qualkit(&[
         "suggest",
         &root,
@@ -394,12 +372,12 @@ fn accepting_stores_codings_with_their_provenance_and_reverting_restores_the_fil
         "m0:0-5",
     ]);
     assert!(!ok && err.contains("not a suggestion"), "{err}");
-    assert_eq!(files(f.root()), after);
+    assert_eq!(record_files(f.root()), after);
 
     let (ok, _, err) = qualkit(&["revert", &root, &id]);
     assert!(ok, "{err}");
     assert_eq!(
-        without_log(files(f.root())),
+        without_log(record_files(f.root())),
         before,
         "reverted byte for byte"
     );
@@ -461,7 +439,7 @@ fn the_widget_marks_suggestions_and_accepts_dismisses_and_refuses_through_the_re
 
     let (f, _) = coded_fixture();
     let root = f.root().to_str().unwrap().to_string();
-    let before = without_log(files(f.root()));
+    let before = without_log(record_files(f.root()));
     let mut session = Session::new(f.root(), Limits::default());
     let value = session
         .eval(
@@ -499,13 +477,13 @@ fn the_widget_marks_suggestions_and_accepts_dismisses_and_refuses_through_the_re
     )));
     assert!(html.contains("not codings until accepted"));
     assert_eq!(
-        without_log(files(f.root())),
+        without_log(record_files(f.root())),
         before,
         "marks are not codings"
     );
 
     // Hostile or mistaken requests: an error in the status line, nothing changed.
-    let untouched = files(f.root());
+    let untouched = record_files(f.root());
     let (start, end) = (shown[0]["start"].clone(), shown[0]["end"].clone());
     for bad in [
         json!({"action": "accept"}),
@@ -523,7 +501,11 @@ fn the_widget_marks_suggestions_and_accepts_dismisses_and_refuses_through_the_re
     ] {
         let answer = ask(bad.clone());
         assert_eq!(answer["message"]["kind"], "error", "{bad}: {answer}");
-        assert_eq!(files(f.root()), untouched, "{bad} changed the record");
+        assert_eq!(
+            record_files(f.root()),
+            untouched,
+            "{bad} changed the record"
+        );
     }
     assert_eq!(listed(&state()).len(), shown.len(), "the list is as it was");
 
@@ -539,7 +521,7 @@ fn the_widget_marks_suggestions_and_accepts_dismisses_and_refuses_through_the_re
             .contains(&format!("\"{dismissed}\""))
     );
     assert_eq!(
-        files(f.root()),
+        record_files(f.root()),
         untouched,
         "a dismissal is no record change"
     );
@@ -628,7 +610,7 @@ fn the_widget_marks_suggestions_and_accepts_dismisses_and_refuses_through_the_re
             "t",
         )
         .unwrap();
-    let untouched = files(f.root());
+    let untouched = record_files(f.root());
     let answer = ask(json!({"action": "accept", "id": stale["id"]}));
     assert_eq!(answer["message"]["kind"], "error", "{answer}");
     assert!(
@@ -637,16 +619,16 @@ fn the_widget_marks_suggestions_and_accepts_dismisses_and_refuses_through_the_re
             .unwrap()
             .contains("nothing was stored")
     );
-    assert_eq!(files(f.root()), untouched);
+    assert_eq!(record_files(f.root()), untouched);
     // The code gone (merged away): refused, and the widget says why it shows none.
     let _ = session
         .eval(r#"p.merge_codes("ctx.lead", "learn");"#, "t")
         .unwrap();
-    let untouched = files(f.root());
+    let untouched = record_files(f.root());
     let gone = listed(&answer)[0].clone();
     let answer = ask(json!({"action": "accept", "id": gone["id"]}));
     assert_eq!(answer["message"]["kind"], "error", "{answer}");
-    assert_eq!(files(f.root()), untouched);
+    assert_eq!(record_files(f.root()), untouched);
     assert!(answer["suggesting"]["problem"].is_string(), "{answer}");
     assert!(listed(&answer).is_empty());
 
@@ -661,7 +643,7 @@ fn the_widget_marks_suggestions_and_accepts_dismisses_and_refuses_through_the_re
         )
         .unwrap();
     assert_eq!(
-        without_log(files(f.root())),
+        without_log(record_files(f.root())),
         before,
         "reverted byte for byte"
     );
@@ -725,7 +707,7 @@ fn the_widget_refuses_a_suggestion_whose_document_changed_since() {
     ]);
     assert!(ok, "{err}");
 
-    let untouched = files(f.root());
+    let untouched = record_files(f.root());
     let answer = Value::Object(
         widget
             .0
@@ -738,7 +720,7 @@ fn the_widget_refuses_a_suggestion_whose_document_changed_since() {
         text.contains("changed") && text.contains("nothing was stored"),
         "{text}"
     );
-    assert_eq!(files(f.root()), untouched);
+    assert_eq!(record_files(f.root()), untouched);
     // The suggestions are made again from the document as it is now.
     assert!(
         answer["suggesting"]["suggestions"]
