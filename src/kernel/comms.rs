@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::script::widget::{WidgetHandle, model_state};
+use crate::script::{WidgetHandle, model_state};
 
 pub const WIDGET_TARGET: &str = "jupyter.widget";
 /// The widget message protocol spoken (`metadata.version` of a widget comm).

@@ -5,8 +5,7 @@
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, Map};
 
-use super::analysis_api::strings;
-use super::api::{Fallible, ProjectRef, fail};
+use super::base::{Fallible, ProjectRef, fail, strings};
 use crate::agreement::{
     Breakdown, Labels, Level, MergeRule, Ratings, SpanComparison, cohen_kappa, krippendorff_alpha,
     percent_agreement, percent_agreement_pair,

@@ -4,7 +4,7 @@
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
 
-use super::api::{Fallible, ProjectRef, case_map, fail};
+use super::base::{Fallible, ProjectRef, case_map, fail, strings};
 use crate::analysis::table::{Aggregate, CellValue, Table, Values};
 use crate::analysis::{
     Analysis, Dimension, FrameworkMatrix, MatrixColumns, Measure, Query, WordOptions,
@@ -33,24 +33,6 @@ fn cell_dynamic(value: CellValue) -> Dynamic {
         CellValue::Number(x) => x.into(),
         CellValue::Boolean(b) => b.into(),
     }
-}
-
-pub(super) fn strings(values: &Array, argument: &str) -> Fallible<Vec<String>> {
-    values
-        .iter()
-        .map(|v| {
-            if let Some(map) = v.read_lock::<Map>() {
-                // Maps from the stdlib (npt::constructs()) stand for their `id`.
-                return map
-                    .get("id")
-                    .map(|id| id.to_string())
-                    .ok_or_else(|| fail(format!("{argument}: a map in the list has no `id`")));
-            }
-            v.clone()
-                .into_string()
-                .map_err(|t| fail(format!("{argument}: expected text, found {t}")))
-        })
-        .collect()
 }
 
 /// A code's children, or the code itself when it has none: the columns `matrix` and
@@ -160,7 +142,7 @@ pub mod analysis_api {
     /// ```
     #[rhai_fn(name = "table", return_raw)]
     pub fn table_of(rows: Array) -> Fallible<Table> {
-        match super::super::api::as_table(&Dynamic::from_array(rows.clone())) {
+        match super::super::base::as_table(&Dynamic::from_array(rows.clone())) {
             Some(segments) => Ok(segments),
             None => table_from_maps(&rows),
         }

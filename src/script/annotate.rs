@@ -9,9 +9,9 @@ use rhai::plugin::*;
 use rhai::{Engine, Map};
 use serde_json::{Value, json};
 
-use super::api::{Fallible, ProjectRef, fail};
+use super::base::{Fallible, ProjectRef, fail};
 use super::output::MimeBundle;
-use super::widget::{Widget, WidgetHandle};
+use super::output::{Widget, WidgetHandle};
 use crate::coding::Span;
 use crate::project::MemoTarget;
 use crate::render::document_view::{DocumentView, ShownSuggestion, ViewFilter};

@@ -5,7 +5,7 @@
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, Map};
 
-use super::api::{Fallible, ProjectRef, fail};
+use super::base::{Fallible, ProjectRef, fail};
 use crate::analysis::FrameworkMatrix;
 use crate::analysis::segments::Segment;
 use crate::analysis::table::Table;

@@ -232,7 +232,7 @@ impl HelpIndex {
             {
                 continue;
             }
-            let signature = super::api::rhai_signature(f["signature"].as_str().unwrap_or(&name));
+            let signature = rhai_signature(f["signature"].as_str().unwrap_or(&name));
             let written = doc_text(&f["docComments"]);
             let docs = without_hidden_lines(&written);
             let examples = rhai_examples(&written);
@@ -669,4 +669,43 @@ fn inline_html(text: &str) -> String {
         }
     }
     out
+}
+
+/// A signature in the names scripts use, not the Rust types behind them.
+fn rhai_signature(signature: &str) -> String {
+    let mut s = signature
+        .replace("get$", "")
+        .replace("set$", "")
+        .replace("&mut ", "")
+        .replace("&str", "String")
+        .replace("DocumentRef", "Document")
+        .replace("ProjectRef", "Project")
+        .replace("FrameworkMatrix", "Framework")
+        .replace("ctx: NativeCallContext, ", "")
+        .replace("FnPtr", "Fn");
+    if let Some(start) = s.find("Fallible<") {
+        let inner = &s[start + "Fallible<".len()..];
+        let inner = inner.strip_suffix('>').unwrap_or(inner).to_string();
+        s = format!("{}{inner}", &s[..start]);
+    }
+    s
+}
+
+/// Names of all functions, for completion.
+pub(super) fn function_names(engine: &Engine) -> Vec<String> {
+    let mut names: Vec<String> = engine
+        .gen_fn_signatures(true)
+        .into_iter()
+        .filter_map(|s| {
+            s.split('(').next().map(|n| {
+                n.trim_start_matches("get$")
+                    .trim_start_matches("set$")
+                    .to_string()
+            })
+        })
+        .filter(|n| !n.starts_with("anon$") && !n.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }

@@ -1,22 +1,25 @@
 //! The Rhai analysis language: one [`Session`] (engine + variables) shared by `qualkit run`
-//! and the REPL. The bindings in [`api`] are a thin layer over the library; errors become
+//! and the REPL. The bindings (`project_api` and the other `*_api` groups) are a thin layer over the library; errors become
 //! script errors once, at that boundary, with the script's name, line and column.
 
 mod agreement_api;
 mod analysis_api;
 mod annotate;
-mod api;
+mod base;
 pub mod complete;
+mod display;
 mod help;
 mod output;
+mod project_api;
 mod sized_api;
 mod suggest_api;
 mod teaching_api;
-pub mod widget;
 
+pub use display::{mime_bundle, render_html, render_text};
 pub use help::{AREAS, Example, HelpIndex};
 pub use output::{
-    MimeBundle, Output, OutputSink, mime_bundle, render_html, render_text, terminal_sink,
+    ANYWIDGET_VERSION, MimeBundle, Output, OutputSink, Widget, WidgetHandle, model_state,
+    terminal_sink,
 };
 mod exchange_api;
 
@@ -198,7 +201,7 @@ impl Session {
 
     /// A session whose output goes to `sink` (the Jupyter kernel sends it to the notebook).
     pub fn with_output(base: &Path, limits: Limits, sink: OutputSink) -> Self {
-        NOTES_OUT.with(|out| *out.borrow_mut() = Some(sink.clone()));
+        base::send_notes_to(sink.clone());
         let mut engine = Engine::new();
         engine
             .set_max_operations(limits.operations)
@@ -206,7 +209,7 @@ impl Session {
             .set_max_expr_depths(256, 256);
         // Each group of bindings is recorded, so help can list functions by area.
         let mut groups = help::Groups::default();
-        groups.record(&mut engine, "project", api::register);
+        groups.record(&mut engine, "project", project_api::register);
         groups.record(&mut engine, "queries", analysis_api::register);
         groups.record(&mut engine, "teaching", teaching_api::register);
         groups.record(&mut engine, "agreement", agreement_api::register);
@@ -281,7 +284,7 @@ impl Session {
     pub fn project_names(&self) -> Vec<String> {
         self.scope
             .iter()
-            .filter_map(|(_, _, value)| api::project_names(&value))
+            .filter_map(|(_, _, value)| base::project_names(&value))
             .flatten()
             .collect()
     }
@@ -432,26 +435,8 @@ impl Session {
 
     /// Function and method names, for completion.
     pub fn function_names(&self) -> Vec<String> {
-        api::function_names(&self.engine)
+        help::function_names(&self.engine)
     }
-}
-
-thread_local! {
-    /// Where notes go that a project has for its user (codings re-anchored on opening): the
-    /// output of the session on this thread, which is the one running the script.
-    static NOTES_OUT: std::cell::RefCell<Option<OutputSink>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Tells the user what opening or changing a project did, as `qualkit` does on the command
-/// line: each note on standard error (in a notebook, the cell's stderr stream).
-pub(crate) fn show_notes(notes: Vec<String>) {
-    NOTES_OUT.with(|out| {
-        if let Some(out) = out.borrow().as_ref() {
-            for note in notes {
-                out(Output::Stderr(format!("note: {note}")));
-            }
-        }
-    });
 }
 
 /// `display(value)` and `clear_output()`, for notebooks (in a terminal, `display` prints).

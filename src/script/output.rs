@@ -1,10 +1,16 @@
 //! Where a session's output goes: the terminal for `qualkit run` and the REPL, iopub
-//! messages for the Jupyter kernel. Values render as a bundle of forms (plain text, HTML,
-//! SVG) and each front end shows the richest it can.
+//! messages for the Jupyter kernel. A value shows as a bundle of forms (plain text, HTML,
+//! SVG, a live widget) and each front end shows the richest it can.
+//!
+//! Widgets follow the Jupyter widget protocol 2, with anywidget as the front end that runs a
+//! widget's own ES module. A widget owns its state; the kernel carries it to the front end over
+//! a comm and brings back what the user did. Front ends without widgets, and the terminal,
+//! show [`Widget::fallback`] instead.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use rhai::Dynamic;
+use serde_json::{Map, Value, json};
 
 /// Something a running script shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +34,7 @@ pub struct MimeBundle {
     pub html: Option<String>,
     pub svg: Option<String>,
     /// A live widget, for front ends that have them (the others show `text` and `html`).
-    pub widget: Option<super::widget::WidgetHandle>,
+    pub widget: Option<WidgetHandle>,
 }
 
 /// Receives everything a session shows.
@@ -45,64 +51,60 @@ pub fn terminal_sink() -> OutputSink {
     })
 }
 
-/// How a value shows as text: tables, matrices, projects and segments as terminal tables,
-/// everything else as Rhai prints it.
-pub fn render_text(value: &Dynamic) -> String {
-    if let Some(table) = value.read_lock::<crate::analysis::table::Table>() {
-        return table.to_string();
-    }
-    if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
-        return matrix.to_string();
-    }
-    if let Some(query) = value.read_lock::<crate::analysis::Query>() {
-        return query.to_string();
-    }
-    if let Some(chart) = value.read_lock::<crate::render::chart::Chart>() {
-        return chart.to_string();
-    }
-    if let Some(view) = value.read_lock::<crate::render::document_view::DocumentView>() {
-        return view.terminal();
-    }
-    if let Some(widget) = value.read_lock::<super::annotate::AnnotatorRef>() {
-        return widget.fallback().text;
-    }
-    if let Some(table) = super::api::as_table(value) {
-        return table.to_string();
-    }
-    if let Some(exercise) = value.read_lock::<crate::teaching::exercise::Exercise>() {
-        return exercise.to_string();
-    }
-    value.to_string()
+/// The version range of anywidget's front end the widgets are written for (its module API
+/// has been stable since 0.9).
+pub const ANYWIDGET_VERSION: &str = ">=0.9.0";
+
+pub trait Widget {
+    /// The state the front end's model starts from: the widget's ES module (`_esm`), its
+    /// style sheet (`_css`) and its own fields; [`model_state`] adds anywidget's names.
+    fn state(&self) -> Map<String, Value>;
+    /// What a front end without widgets shows, saying why it is not the widget.
+    fn fallback(&self) -> MimeBundle;
+    /// A message from the front end (anywidget's `model.send`): does what it asks and
+    /// returns the state that changed, for the front end.
+    fn on_message(&mut self, content: &Value) -> Map<String, Value>;
 }
 
-/// The HTML form of values that have one (tables, Framework matrices, projects, segments),
-/// for notebooks.
-pub fn render_html(value: &Dynamic) -> Option<String> {
-    if let Some(table) = value.read_lock::<crate::analysis::table::Table>() {
-        return Some(table.render_html(crate::analysis::table::SHOWN_ROWS));
+/// A widget shared between the value a script holds and the kernel's open comm.
+#[derive(Clone)]
+pub struct WidgetHandle(pub Rc<RefCell<dyn Widget>>);
+
+impl WidgetHandle {
+    pub fn same(&self, other: &WidgetHandle) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
     }
-    if let Some(matrix) = value.read_lock::<crate::analysis::FrameworkMatrix>() {
-        return Some(matrix.render_html());
-    }
-    if let Some(view) = value.read_lock::<crate::render::document_view::DocumentView>() {
-        return Some(view.html());
-    }
-    if let Some(widget) = value.read_lock::<super::annotate::AnnotatorRef>() {
-        return widget.fallback().html;
-    }
-    super::api::as_table(value).map(|table| table.render_html(crate::analysis::table::SHOWN_ROWS))
 }
 
-/// Every form of a value.
-pub fn mime_bundle(value: &Dynamic) -> MimeBundle {
-    MimeBundle {
-        text: render_text(value),
-        html: render_html(value),
-        svg: value
-            .read_lock::<crate::render::chart::Chart>()
-            .map(|chart| chart.svg().to_string()),
-        widget: value
-            .read_lock::<super::annotate::AnnotatorRef>()
-            .map(|widget| widget.widget()),
+impl std::fmt::Debug for WidgetHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WidgetHandle")
     }
+}
+
+impl PartialEq for WidgetHandle {
+    fn eq(&self, other: &WidgetHandle) -> bool {
+        self.same(other)
+    }
+}
+
+/// A widget's full model state: anywidget's model and view names, then the widget's own.
+pub fn model_state(widget: &dyn Widget) -> Map<String, Value> {
+    let mut state = match json!({
+        "_model_name": "AnyModel",
+        "_model_module": "anywidget",
+        "_model_module_version": ANYWIDGET_VERSION,
+        "_view_name": "AnyView",
+        "_view_module": "anywidget",
+        "_view_module_version": ANYWIDGET_VERSION,
+        "_view_count": null,
+        "_dom_classes": [],
+        "tabbable": null,
+        "tooltip": null,
+    }) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    state.extend(widget.state());
+    state
 }

@@ -5,7 +5,7 @@
 
 use rhai::{Array, Blob, Dynamic, Engine, FuncRegistration, INT, ImmutableString, Map};
 
-use super::api::{Fallible, fail};
+use super::base::{Fallible, fail};
 use crate::support::budget::ensure_room;
 
 /// Bytes a copy of `value` takes beyond its slot in an array: arrays and maps are copied

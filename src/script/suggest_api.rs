@@ -4,8 +4,7 @@
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, Map};
 
-use super::analysis_api::strings;
-use super::api::{Fallible, ProjectRef, fail};
+use super::base::{Fallible, ProjectRef, fail, strings};
 use crate::analysis::segments::Segment;
 use crate::analysis::table::{CellValue, Table};
 use crate::suggest::{Choice, Options, Query, evaluation_table, similar_found_table};

@@ -8,7 +8,7 @@ use rhai::plugin::*;
 use rhai::{Engine, Map};
 
 use super::annotate::AnnotatorRef;
-use super::api::{Fallible, ProjectRef, fail};
+use super::base::{Fallible, ProjectRef, fail};
 use crate::analysis::table::Table;
 use crate::teaching::exercise::Exercise;
 use crate::teaching::nomad::Survey;
@@ -358,7 +358,7 @@ pub mod teaching_api {
         crate::project::Project::create(dir, name, crate::project::StarterCodebook::Empty)
             .map_err(fail)?;
         crate::record::write(&path, yaml.as_bytes()).map_err(fail)?;
-        super::super::api::project_api::project(&dir.to_string_lossy())
+        super::super::base::open_project(&dir.to_string_lossy())
     }
 
     /// A coding exercise: extracts (a CSV of id, document, quote and context; a path
@@ -616,7 +616,7 @@ pub mod teaching_api {
     /// if p != () { print(p.name); }
     /// ```
     pub fn opened_project() -> rhai::Dynamic {
-        super::super::api::last_project().map_or(rhai::Dynamic::UNIT, rhai::Dynamic::from)
+        super::super::base::last_project().map_or(rhai::Dynamic::UNIT, rhai::Dynamic::from)
     }
 
     /// Copies a project folder (its plain files, not the cache) to a new folder of its own
@@ -652,7 +652,7 @@ pub mod teaching_api {
             .join(user)
             .join(format!("{stem}-{}", &id[..8]));
         copy_folder(&source, &target).map_err(fail)?;
-        super::super::api::project_api::project(&target.to_string_lossy())
+        super::super::base::open_project(&target.to_string_lossy())
     }
 
     /// The project opened last in this session, for stdlib helpers such as `npt::explain`.
@@ -664,7 +664,7 @@ pub mod teaching_api {
     /// ```
     #[rhai_fn(return_raw)]
     pub fn current_project() -> Fallible<ProjectRef> {
-        super::super::api::last_project()
+        super::super::base::last_project()
             .ok_or_else(|| fail("no project is open yet; open one with project(\"folder\")"))
     }
 }

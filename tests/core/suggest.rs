@@ -434,7 +434,7 @@ fn a_script_accepts_the_rows_of_a_filtered_suggestion_table() {
 /// a coding the widget did not suggest.
 #[test]
 fn the_widget_marks_suggestions_and_accepts_dismisses_and_refuses_through_the_record() {
-    use qualkit::script::widget::WidgetHandle;
+    use qualkit::script::WidgetHandle;
     use serde_json::{Value, json};
 
     let (f, _) = coded_fixture();
@@ -661,7 +661,7 @@ fn before_len(
 /// its text, and the widget never trusts a place it did not check.
 #[test]
 fn the_widget_refuses_a_suggestion_whose_document_changed_since() {
-    use qualkit::script::widget::WidgetHandle;
+    use qualkit::script::WidgetHandle;
     use serde_json::{Value, json};
 
     let (f, _) = coded_fixture();

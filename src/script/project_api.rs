@@ -1,75 +1,15 @@
-//! Rhai bindings for projects, documents and segments. Each `///` comment is the help text a
+//! Rhai bindings for projects, documents and segments: the `project` group of functions. Each `///` comment is the help text a
 //! user sees with `help("name")` in the REPL and in notebooks.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use rhai::plugin::*;
-use rhai::{Array, Dynamic, Engine, EvalAltResult, Map};
+use rhai::{Array, Dynamic, Engine, Map};
+
+use super::base::{DocumentRef, Fallible, ProjectRef, case_map, fail, open_project};
 
 use crate::analysis::segments::{Segment, SegmentFilter};
 use crate::coding::Span;
 use crate::coding::autocode::{Rule, Scope, Search};
-use crate::project::{MemoTarget, Project};
-
-/// A project opened from a script, and the coder its changes are recorded under.
-#[derive(Clone)]
-pub struct ProjectRef {
-    pub(super) project: Rc<RefCell<Project>>,
-    pub(super) coder: String,
-    /// Analyses see only this coder's codings (see `coded_by`); all coders when `None`.
-    pub(super) view: Option<String>,
-}
-
-/// One document of a project, as scripts see it.
-#[derive(Clone)]
-pub struct DocumentRef {
-    project: Rc<RefCell<Project>>,
-    index: usize,
-}
-
-impl DocumentRef {
-    fn with<T>(&self, read: impl FnOnce(&crate::ingest::Document) -> T) -> T {
-        read(&self.project.borrow().documents()[self.index])
-    }
-}
-
-thread_local! {
-    /// The project a session opened last: what `npt::explain` draws its examples from.
-    static LAST_PROJECT: RefCell<Option<ProjectRef>> = const { RefCell::new(None) };
-}
-
-pub(super) fn last_project() -> Option<ProjectRef> {
-    LAST_PROJECT.with(|last| last.borrow().clone())
-}
-
-pub(super) type Fallible<T> = Result<T, Box<EvalAltResult>>;
-
-pub(super) fn fail(error: impl std::fmt::Display) -> Box<EvalAltResult> {
-    error.to_string().into()
-}
-
-fn default_coder(project: &Project) -> String {
-    crate::project::default_coder(&project.config)
-}
-
-/// A case as a map: its name and attributes.
-pub(super) fn case_map(case: &crate::project::cases::Case) -> Map {
-    use crate::project::cases::Value;
-    let mut m = Map::new();
-    m.insert("name".into(), case.name.clone().into());
-    for (k, v) in &case.attributes {
-        let value: Dynamic = match v {
-            Value::Integer(i) => (*i).into(),
-            Value::Number(x) => (*x).into(),
-            Value::Boolean(b) => (*b).into(),
-            Value::Text(s) => s.clone().into(),
-            Value::Missing => Dynamic::UNIT,
-        };
-        m.insert(k.as_str().into(), value);
-    }
-    m
-}
+use crate::project::MemoTarget;
 
 fn segments_array(segments: Vec<Segment>) -> Array {
     segments.into_iter().map(Dynamic::from).collect()
@@ -116,16 +56,7 @@ pub mod project_api {
     /// ```
     #[rhai_fn(return_raw)]
     pub fn project(path: &str) -> Fallible<ProjectRef> {
-        let mut project = Project::open(std::path::Path::new(path)).map_err(fail)?;
-        crate::script::show_notes(project.take_notes());
-        let coder = default_coder(&project);
-        let opened = ProjectRef {
-            project: Rc::new(RefCell::new(project)),
-            coder,
-            view: None,
-        };
-        LAST_PROJECT.with(|last| *last.borrow_mut() = Some(opened.clone()));
-        Ok(opened)
+        open_project(path)
     }
 
     /// The project's name, from qualkit.toml.
@@ -975,76 +906,6 @@ pub mod project_api {
     }
 }
 
-/// A value as a table, for values that show as one: a project (what it holds), a segment
-/// and a list of segments (one row each).
-pub(super) fn as_table(value: &Dynamic) -> Option<crate::analysis::table::Table> {
-    if let Some(segment) = value.read_lock::<Segment>() {
-        return crate::analysis::segments::segments_table(std::slice::from_ref(&*segment)).ok();
-    }
-    if let Some(array) = value.read_lock::<Array>() {
-        if array.is_empty() || !array.iter().all(|v| v.is::<Segment>()) {
-            return None;
-        }
-        let segments: Vec<Segment> = array.iter().map(|v| v.clone_cast::<Segment>()).collect();
-        return crate::analysis::segments::segments_table(&segments).ok();
-    }
-    let p = value.read_lock::<ProjectRef>()?;
-    project_table(&p)
-}
-
-/// A project as a table of what it holds: documents, cases, codes, codings by coder.
-fn project_table(p: &ProjectRef) -> Option<crate::analysis::table::Table> {
-    use crate::analysis::table::{Table, Values};
-    let project = p.project.borrow();
-    let summary = project.summary().ok()?;
-    let mut rows: Vec<(String, String)> = vec![
-        ("folder".into(), project.root().display().to_string()),
-        ("coder".into(), p.coder.clone()),
-        (
-            "documents".into(),
-            format!("{} ({} words)", summary.documents, summary.words),
-        ),
-        (
-            "cases".into(),
-            format!(
-                "{}: {}",
-                summary.cases.len(),
-                summary
-                    .cases
-                    .iter()
-                    .map(|(name, _)| name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ),
-        (
-            "codes".into(),
-            format!(
-                "{} ({} used), codebook version {}",
-                summary.codes, summary.codes_used, summary.codebook_version
-            ),
-        ),
-    ];
-    for (coder, n) in &summary.codings_by_coder {
-        rows.push((format!("codings by {coder}"), n.to_string()));
-    }
-    rows.push(("memos".into(), summary.memos.to_string()));
-    if let Some(view) = &p.view {
-        rows.push(("analyses see".into(), format!("codings by {view} only")));
-    }
-    Table::new(vec![
-        (
-            "project".to_string(),
-            Values::Text(rows.iter().map(|r| Some(r.0.clone())).collect()),
-        ),
-        (
-            summary.name.clone(),
-            Values::Text(rows.iter().map(|r| Some(r.1.clone())).collect()),
-        ),
-    ])
-    .ok()
-}
-
 fn run_rule(p: &mut ProjectRef, rule: &Rule) -> Fallible<i64> {
     let coder = p.coder.clone();
     p.project
@@ -1060,60 +921,4 @@ pub(super) fn register(engine: &mut Engine) {
         .register_type_with_name::<DocumentRef>("Document")
         .register_type_with_name::<Segment>("Segment");
     engine.register_global_module(exported_module!(project_api).into());
-}
-
-/// A signature in the names scripts use, not the Rust types behind them.
-pub(super) fn rhai_signature(signature: &str) -> String {
-    let mut s = signature
-        .replace("get$", "")
-        .replace("set$", "")
-        .replace("&mut ", "")
-        .replace("&str", "String")
-        .replace("DocumentRef", "Document")
-        .replace("ProjectRef", "Project")
-        .replace("FrameworkMatrix", "Framework")
-        .replace("ctx: NativeCallContext, ", "")
-        .replace("FnPtr", "Fn");
-    if let Some(start) = s.find("Fallible<") {
-        let inner = &s[start + "Fallible<".len()..];
-        let inner = inner.strip_suffix('>').unwrap_or(inner).to_string();
-        s = format!("{}{inner}", &s[..start]);
-    }
-    s
-}
-
-/// Names of all functions, for completion.
-pub(super) fn function_names(engine: &Engine) -> Vec<String> {
-    let mut names: Vec<String> = engine
-        .gen_fn_signatures(true)
-        .into_iter()
-        .filter_map(|s| {
-            s.split('(').next().map(|n| {
-                n.trim_start_matches("get$")
-                    .trim_start_matches("set$")
-                    .to_string()
-            })
-        })
-        .filter(|n| !n.starts_with("anon$") && !n.is_empty())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
-/// The names a project knows (code ids and paths, documents, cases, case attributes), for
-/// completing text inside strings.
-pub(super) fn project_names(value: &Dynamic) -> Option<Vec<String>> {
-    let p = value.read_lock::<ProjectRef>()?;
-    let project = p.project.borrow();
-    let mut names: Vec<String> = project
-        .codebook
-        .codes()
-        .iter()
-        .flat_map(|c| [c.id.clone(), c.path.clone()])
-        .collect();
-    names.extend(project.documents().iter().map(|d| d.id.clone()));
-    names.extend(project.cases.names());
-    names.extend(project.cases.columns().iter().map(|(c, _)| c.clone()));
-    Some(names)
 }
