@@ -2,18 +2,19 @@
 //!
 //! Data flows one way, each layer using only those before it (`src/README.md` says what each
 //! folder owns): [`support`] (text files, CSV, memory budgets) -> [`ingest`] reads documents
+//! -> [`codebook`] the code tree -> [`coding`] turns quotes, rules and dictionaries into spans
 //! -> [`record`] writes the plain files that are the whole record and [`store`] caches them in
-//! SQLite -> [`project`] ties them together (cases, codebook, sets, summaries) -> [`coding`]
-//! turns quotes, rules and dictionaries into spans and segments -> [`analysis`], [`agreement`],
-//! [`suggest`] (with `embeddings`, the sentence models, in the build that has them),
-//! [`exchange`] and [`teaching`] -> [`render`] (tables, charts, document views) -> the front
-//! ends: [`script`] (Rhai), [`repl`], [`kernel`] (Jupyter) and [`notebook`] (Rust notebooks:
-//! `use qualkit::prelude::*;`).
+//! SQLite -> [`project`] ties them together (cases, codings, sets, summaries, history) ->
+//! [`analysis`], [`agreement`], [`suggest`] (with `embeddings`, the sentence models, in the
+//! build that has them), [`exchange`] and [`teaching`] -> [`render`] (tables, charts, document
+//! views) -> the front ends: [`script`] (Rhai), [`repl`], [`kernel`] (Jupyter) and
+//! [`notebook`] (Rust notebooks: `use qualkit::prelude::*;`).
 
 #[cfg(feature = "dataframe")]
 pub mod agreement;
 #[cfg(feature = "dataframe")]
 pub mod analysis;
+pub mod codebook;
 pub mod coding;
 #[cfg(feature = "embeddings")]
 pub mod embeddings;

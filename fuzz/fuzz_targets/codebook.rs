@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use qualkit::project::codebook::Codebook;
-use qualkit::project::codebook_yaml::CodebookText;
+use qualkit::codebook::Codebook;
+use qualkit::codebook::yaml::CodebookText;
 
 fuzz_target!(|data: &[u8]| {
     let path = qualkit_fuzz::file("b/codebook.yaml", data);

@@ -21,11 +21,11 @@ pub use matrix::{MatrixColumns, Measure};
 pub use query::Query;
 pub use search::{STOPWORDS, WordOptions, keyword_in_context, word_frequencies};
 
+use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::ingest::Document;
 use crate::project::Project;
 use crate::project::cases::{Cases, Value};
-use crate::project::codebook::Codebook;
 use crate::store::Coding;
 
 /// What analysis reads of a project: documents, cases and codebook, without the store, so

@@ -17,9 +17,9 @@ use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 use serde::Serialize;
 
+use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::ingest::Document;
-use crate::project::codebook::Codebook;
 
 /// How much text around a hit gets coded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]

@@ -10,9 +10,9 @@ use std::path::Path;
 use super::ExchangeReport;
 use super::ImportOptions;
 use super::refi::*;
+use crate::codebook::{CodeSpec, Codebook, MAX_LEVELS, slug};
 use crate::error::{Error, Result};
 use crate::project::cases::Cases;
-use crate::project::codebook::{CodeSpec, Codebook, MAX_LEVELS, slug};
 use crate::project::{CASES_FILE, CODEBOOK_FILE, Project};
 
 /// Merges a code tree into the codebook: a code is the project's code with the same GUID,

@@ -66,7 +66,9 @@ pub fn export(project: &Project, out: &Path) -> Result<ExchangeReport> {
     for (guid, text) in texts {
         entries.push((format!("sources/{guid}.txt"), text.into_bytes()));
     }
-    crate::support::archive::write(out, &entries)?;
+    // Whole or absent: a failed export never leaves half a file under the wanted name.
+    let bytes = crate::support::archive::build(out, &entries)?;
+    crate::record::atomic::write_atomic(out, &bytes)?;
     report.file = out.to_path_buf();
     report.written.push(out.to_path_buf());
     Ok(report)
@@ -77,7 +79,7 @@ pub fn user_guid(name: &str) -> Guid {
 }
 
 /// The GUID a code has in exchange files: the one it came with, else one derived from its id.
-pub fn code_guid(code: &crate::project::codebook::Code) -> Guid {
+pub fn code_guid(code: &crate::codebook::Code) -> Guid {
     code.guid
         .as_deref()
         .map(Guid::parse)
@@ -90,12 +92,12 @@ pub fn document_guid(id: &str) -> Guid {
 
 /// The codebook as REFI codes, with `notes` (code id -> note GUIDs) attached.
 pub fn code_tree(
-    codebook: &crate::project::codebook::Codebook,
+    codebook: &crate::codebook::Codebook,
     notes: &HashMap<String, Vec<Guid>>,
 ) -> Vec<RefiCode> {
     fn build(
-        book: &crate::project::codebook::Codebook,
-        code: &crate::project::codebook::Code,
+        book: &crate::codebook::Codebook,
+        code: &crate::codebook::Code,
         notes: &HashMap<String, Vec<Guid>>,
     ) -> RefiCode {
         RefiCode {

@@ -8,9 +8,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{CODEBOOK_FILE, Project, check_coder};
+use crate::codebook::yaml::CodebookText;
+use crate::codebook::{Codebook, slug};
 use crate::error::{Error, Result};
-use crate::project::codebook::{Codebook, slug};
-use crate::project::codebook_yaml::CodebookText;
 use crate::store::revert::{CodebookChange, CodingsChange, Recoded, Respanned};
 use crate::store::{Author, Coding};
 
@@ -77,7 +77,7 @@ impl Project {
                     None => (None, path),
                 };
                 if let Some(color) = color
-                    && !crate::project::codebook::is_hex_color(color)
+                    && !crate::codebook::is_hex_color(color)
                 {
                     return Err(Error::argument(
                         "--color",

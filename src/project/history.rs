@@ -285,7 +285,7 @@ impl Project {
                     ),
                 ));
             }
-            before_version = crate::project::codebook::Codebook::parse(&file, &change.before)?
+            before_version = crate::codebook::Codebook::parse(&file, &change.before)?
                 .version()
                 .to_string();
         }

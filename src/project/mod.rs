@@ -16,9 +16,7 @@
 //! How the files and the cache stay in step, across crashes and processes: [`sync`].
 
 pub mod cases;
-pub mod codebook;
 pub mod codebook_edits;
-pub mod codebook_yaml;
 pub mod codings_csv;
 mod follow;
 pub mod generate;
@@ -37,17 +35,17 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::codebook::Codebook;
 use crate::coding::autocode::{self, Rule};
 use crate::coding::{self, Span};
 use crate::error::{Error, Result, suggest};
 use crate::ingest::{self, Document, SurveyColumns, TurnPatterns};
 use crate::project::cases::Cases;
-use crate::project::codebook::Codebook;
 use crate::store::{Author, Coding, DocumentRecord, NewCoding, OnOverlap, Store, WriteReport};
 
 pub const CONFIG_FILE: &str = "qualkit.toml";
 pub const CASES_FILE: &str = "cases.csv";
-pub const CODEBOOK_FILE: &str = "codebook.yaml";
+pub const CODEBOOK_FILE: &str = crate::codebook::FILE;
 pub const TRANSCRIPTS_DIR: &str = "transcripts";
 pub const CODINGS_DIR: &str = crate::record::CODINGS_DIR;
 

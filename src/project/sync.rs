@@ -629,7 +629,7 @@ impl Project {
 struct Fit<'p> {
     documents: &'p [Document],
     by_id: &'p HashMap<String, usize>,
-    codebook: &'p crate::project::codebook::Codebook,
+    codebook: &'p crate::codebook::Codebook,
     /// Document id -> whether its text changed since its codings were placed, for the
     /// documents the cache being replaced knew.
     changed: &'p HashMap<&'p str, bool>,

@@ -86,7 +86,7 @@ pub(super) fn write(
             record::write(path, bytes)?;
         }
         if let Some(text) = &touched.codebook {
-            record::write(&root.join(crate::project::CODEBOOK_FILE), text.as_bytes())?;
+            record::write(&root.join(crate::codebook::FILE), text.as_bytes())?;
         }
         record::append(root, &root.join(LOG_FILE), logged.line().as_bytes())
     })?;

@@ -198,23 +198,20 @@ fn outside(name: &str) -> Option<&'static str> {
     None
 }
 
-/// Writes a zip archive to `path` atomically, so that a failed export never leaves half a
-/// file under the wanted name; missing folders on the way are made.
-pub fn write(path: &Path, entries: &[(String, Vec<u8>)]) -> Result<()> {
-    let bytes = (|| -> Result<Vec<u8>> {
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let options = SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .unix_permissions(0o644);
-        let fail = |e: zip::result::ZipError| Error::Invalid {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        };
-        for (name, bytes) in entries {
-            zip.start_file(name.as_str(), options).map_err(fail)?;
-            zip.write_all(bytes).map_err(|e| Error::io(path, e))?;
-        }
-        Ok(zip.finish().map_err(fail)?.into_inner())
-    })()?;
-    crate::record::atomic::write_atomic(path, &bytes)
+/// A zip archive of `entries` (deflated), built in memory so that the caller can write it
+/// atomically; `path`, where it is going, names it in errors.
+pub fn build(path: &Path, entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o644);
+    let fail = |e: zip::result::ZipError| Error::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    for (name, bytes) in entries {
+        zip.start_file(name.as_str(), options).map_err(fail)?;
+        zip.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    }
+    Ok(zip.finish().map_err(fail)?.into_inner())
 }

@@ -1237,7 +1237,7 @@ fn a_codebook_of_100000_codes_opens_and_info_counts_it() {
     // The duplicate check still finds a repeated path, whatever its case.
     let text = std::fs::read_to_string(tmp.path().join("large/codebook.yaml")).unwrap();
     let repeated = format!("{text}  - id: again\n    name: GROUP 9999\n");
-    let error = qualkit::project::codebook::Codebook::parse(Path::new("codebook.yaml"), &repeated)
+    let error = qualkit::codebook::Codebook::parse(Path::new("codebook.yaml"), &repeated)
         .unwrap_err()
         .to_string();
     assert!(

@@ -12,6 +12,7 @@ mod formats;
 mod generate;
 mod help_examples;
 mod ingest;
+mod layout;
 mod notebook;
 mod reanchor;
 mod record;

@@ -5,6 +5,11 @@
 //! Errors in what the file means (a repeated id, a colour, a name) name the line of the code
 //! they are about, as syntax errors do.
 
+pub mod yaml;
+
+/// The codebook's file in a project folder.
+pub const FILE: &str = "codebook.yaml";
+
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::Path;

@@ -3,8 +3,8 @@
 //! the result: the caller compares it with what the edit should have made, and refuses rather
 //! than write a codebook that differs in any other way.
 
+use crate::codebook::Codebook;
 use crate::error::{Error, Result};
-use crate::project::codebook::Codebook;
 
 /// One code's item in the file: the lines from its `- ` line to the last line of its block.
 #[derive(Debug, Clone, Copy)]
@@ -80,7 +80,7 @@ impl CodebookText {
         }
         if items.len() != codebook.codes().len() {
             return Err(Error::Invalid {
-                path: crate::project::CODEBOOK_FILE.into(),
+                path: super::FILE.into(),
                 message: format!(
                     "its layout is not one qualkit can edit in place ({} code items found for {} codes); edit it by hand",
                     items.len(),
@@ -296,7 +296,7 @@ impl CodebookText {
         let mut this = self;
         let block = this.cut(codebook, id);
         let text = this.text();
-        let without = Codebook::parse(std::path::Path::new(crate::project::CODEBOOK_FILE), &text)?;
+        let without = Codebook::parse(std::path::Path::new(super::FILE), &text)?;
         let mut again = CodebookText::new(&text, &without)?;
         again.insert(&without, parent, &block);
         Ok(again)
