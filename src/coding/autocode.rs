@@ -152,7 +152,7 @@ impl Dictionary {
             let mut reader = csv::Reader::from_reader(text.as_bytes());
             let header: Vec<String> = reader
                 .headers()
-                .map_err(|e| csv_error(path, e))?
+                .map_err(|e| crate::support::text::csv_error(path, e))?
                 .iter()
                 .map(|h| h.trim().to_ascii_lowercase())
                 .collect();
@@ -168,7 +168,7 @@ impl Dictionary {
             };
             let (code_col, term_col) = (col("code")?, col("term")?);
             for record in reader.records() {
-                let record = record.map_err(|e| csv_error(path, e))?;
+                let record = record.map_err(|e| crate::support::text::csv_error(path, e))?;
                 let line = record.position().map_or(0, |p| p.line());
                 raw.push((
                     record.get(code_col).unwrap_or("").trim().to_string(),
@@ -517,12 +517,4 @@ fn sentence(
         end += 1;
     }
     (doc.char_of(start), doc.char_of(end))
-}
-
-fn csv_error(path: &Path, e: csv::Error) -> Error {
-    Error::Csv {
-        path: path.to_path_buf(),
-        line: e.position().map_or(0, |p| p.line()),
-        message: e.to_string(),
-    }
 }

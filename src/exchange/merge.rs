@@ -347,22 +347,8 @@ pub(crate) fn merge_cases(
     let mut used: HashSet<String> = HashSet::new();
     let mut by_source: HashMap<Guid, String> = HashMap::new();
     for case in &refi.cases {
-        let base = if case.name.is_empty() {
-            format!("case-{}", &case.guid.0.chars().take(8).collect::<String>())
-        } else {
-            case.name.clone()
-        };
-        let mut name = base.clone();
-        let mut n = 2;
-        while !used.insert(name.clone()) {
-            name = format!("{base} ({n})");
-            n += 1;
-        }
-        if name != base {
-            report.notes.push(format!(
-                "two cases are called `{base}`; the second is `{name}`"
-            ));
-        }
+        let name =
+            super::qdpx_import::unique_name("case", &case.name, &case.guid, &mut used, report);
         names.insert(case.guid.clone(), name.clone());
         let index = match rows.iter().position(|r| r["case"] == name) {
             Some(i) => i,

@@ -716,27 +716,41 @@ fn merge_memos(memos: Vec<MemoRecord>) -> Vec<MemoRecord> {
     merged
 }
 
+/// A name for a user or case of an exchange file that no other of its kind has taken (and now
+/// taken): its own, `user-1a2b3c4d` from its GUID when it has none, `Name (2)` for the second
+/// of a name, with a note saying so.
+pub(super) fn unique_name(
+    kind: &str,
+    name: &str,
+    guid: &Guid,
+    used: &mut HashSet<String>,
+    report: &mut ExchangeReport,
+) -> String {
+    let base = if name.is_empty() {
+        format!("{kind}-{}", guid.0.chars().take(8).collect::<String>())
+    } else {
+        name.to_string()
+    };
+    let mut unique = base.clone();
+    let mut n = 2;
+    while !used.insert(unique.clone()) {
+        unique = format!("{base} ({n})");
+        n += 1;
+    }
+    if unique != base {
+        report.notes.push(format!(
+            "two {kind}s are called `{base}`; the second is `{unique}`"
+        ));
+    }
+    unique
+}
+
 /// User GUID -> a coder name, unique and non-empty.
 fn users(refi: &RefiProject, report: &mut ExchangeReport) -> HashMap<Guid, String> {
     let mut names: HashMap<Guid, String> = HashMap::new();
     let mut used: HashSet<String> = HashSet::new();
     for user in &refi.users {
-        let base = if user.name.is_empty() {
-            format!("user-{}", &user.guid.0.chars().take(8).collect::<String>())
-        } else {
-            user.name.clone()
-        };
-        let mut name = base.clone();
-        let mut n = 2;
-        while !used.insert(name.clone()) {
-            name = format!("{base} ({n})");
-            n += 1;
-        }
-        if name != base {
-            report.notes.push(format!(
-                "two users are called `{base}`; the second is `{name}`"
-            ));
-        }
+        let name = unique_name("user", &user.name, &user.guid, &mut used, report);
         names.insert(user.guid.clone(), name);
     }
     names

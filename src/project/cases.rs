@@ -59,17 +59,8 @@ impl Cases {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
         crate::support::text::check_csv_quotes(path, text)?;
         let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let csv_error = |e: csv::Error| Error::Csv {
-            path: path.to_path_buf(),
-            line: e.position().map_or(0, |p| p.line()),
-            message: e.to_string(),
-        };
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(csv_error)?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
+        let csv_error = |e| crate::support::text::csv_error(path, e);
+        let header = crate::support::text::csv_header(&mut reader, path)?;
         if !header
             .first()
             .is_some_and(|h| h.eq_ignore_ascii_case("case"))

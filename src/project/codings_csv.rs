@@ -27,16 +27,10 @@ pub(crate) fn read(
     let text = crate::support::text::read_text(file)?;
     crate::support::text::check_csv_quotes(&shown, &text)?;
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let csv_error = |e: csv::Error| Error::Csv {
-        path: shown.clone(),
-        line: e.position().map_or(0, |p| p.line()),
-        message: e.to_string(),
-    };
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(csv_error)?
+    let csv_error = |e| crate::support::text::csv_error(&shown, e);
+    let header: Vec<String> = crate::support::text::csv_header(&mut reader, &shown)?
         .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
+        .map(|h| h.to_ascii_lowercase())
         .collect();
     let find = |name: &str| header.iter().position(|h| h == name);
     let require = |name: &str| {

@@ -105,16 +105,10 @@ pub enum CodingsFile {
 pub fn read_codings(path: &Path, shown: &Path) -> Result<CodingsFile> {
     let text = crate::support::text::read_text(path)?;
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let csv_error = |e: csv::Error| Error::Csv {
-        path: shown.to_path_buf(),
-        line: e.position().map_or(0, |p| p.line()),
-        message: e.to_string(),
-    };
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(csv_error)?
+    let csv_error = |e| crate::support::text::csv_error(shown, e);
+    let header: Vec<String> = crate::support::text::csv_header(&mut reader, shown)?
         .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
+        .map(|h| h.to_ascii_lowercase())
         .collect();
     let find = |name: &str| header.iter().position(|h| h == name);
     let Some(id) = find("id") else {
@@ -286,11 +280,7 @@ pub fn read_rows<T: for<'de> Deserialize<'de>>(path: &Path, shown: &Path) -> Res
     let header = reader.headers().cloned().unwrap_or_default();
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| Error::Csv {
-            path: shown.to_path_buf(),
-            line: e.position().map_or(0, |p| p.line()),
-            message: e.to_string(),
-        })?;
+        let record = record.map_err(|e| crate::support::text::csv_error(shown, e))?;
         let line = record.position().map_or(0, |p| p.line());
         let row = record
             .deserialize::<T>(Some(&header))

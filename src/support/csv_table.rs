@@ -29,11 +29,7 @@ impl CsvTable {
             .collect();
         let mut rows = Vec::new();
         for record in reader.records() {
-            let record = record.map_err(|e| Error::Csv {
-                path: path.to_path_buf(),
-                line: e.position().map_or(0, |p| p.line()),
-                message: e.to_string(),
-            })?;
+            let record = record.map_err(|e| super::text::csv_error(path, e))?;
             let line = record.position().map_or(0, |p| p.line());
             rows.push((line, record.iter().map(str::to_string).collect()));
         }

@@ -50,6 +50,24 @@ pub fn decode_utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
     })
 }
 
+/// A CSV reader's error, naming the file as the user knows it and the line.
+pub fn csv_error(path: &Path, e: csv::Error) -> Error {
+    Error::Csv {
+        path: path.to_path_buf(),
+        line: e.position().map_or(0, |p| p.line()),
+        message: e.to_string(),
+    }
+}
+
+/// A CSV file's header, each name trimmed of the spaces spreadsheets leave around them.
+pub fn csv_header<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    path: &Path,
+) -> Result<Vec<String>> {
+    let header = reader.headers().map_err(|e| csv_error(path, e))?;
+    Ok(header.iter().map(|h| h.trim().to_string()).collect())
+}
+
 /// Checks that every quoted field of a CSV text closes: an unbalanced quote would make the
 /// rows after it one cell, silently. The error names the line where the quote opened.
 pub fn check_csv_quotes(path: &Path, text: &str) -> Result<()> {
