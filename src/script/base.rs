@@ -1,7 +1,7 @@
 //! What every group of Rhai functions shares: the project a script holds and its documents,
 //! errors as scripts see them, arguments read from Rhai values, the notes a project has for
 //! its user, and the values that show as tables. The groups (`*_api.rs`, `annotate.rs`) build
-//! on this module and never on each other's internals; the session (`mod.rs`) sits above them.
+//! on this module; the session (`mod.rs`) sits above them.
 
 use std::cell::RefCell;
 use std::rc::Rc;
