@@ -112,6 +112,22 @@ fn without_log(mut files: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>
     files
 }
 
+/// The coding widget on document m1 of a coded fixture at `root`, showing the suggestions of
+/// `ctx.lead` (all of them: no minimum score), for coder `tester`; the session keeps it alive.
+fn suggesting_widget(root: &str) -> (Session, qualkit::script::WidgetHandle) {
+    let mut session = Session::new(std::path::Path::new(root), Limits::default());
+    let value = session
+        .eval(
+            &format!(
+                r#"let p = project({root:?}); p.coder = "tester"; p.annotate("m1", #{{suggest: "ctx.lead", min_score: 0.0}})"#
+            ),
+            "t",
+        )
+        .unwrap();
+    let widget = qualkit::script::mime_bundle(&value).widget.unwrap();
+    (session, widget)
+}
+
 #[test]
 fn sentences_are_cut_at_their_ends_within_turns_in_code_points_without_speaker_labels() {
     let f = Fixture::new();
@@ -434,22 +450,12 @@ fn a_script_accepts_the_rows_of_a_filtered_suggestion_table() {
 /// a coding the widget did not suggest.
 #[test]
 fn the_widget_marks_suggestions_and_accepts_dismisses_and_refuses_through_the_record() {
-    use qualkit::script::WidgetHandle;
     use serde_json::{Value, json};
 
     let (f, _) = coded_fixture();
     let root = f.root().to_str().unwrap().to_string();
     let before = without_log(record_files(f.root()));
-    let mut session = Session::new(f.root(), Limits::default());
-    let value = session
-        .eval(
-            &format!(
-                r#"let p = project({root:?}); p.coder = "tester"; p.annotate("m1", #{{suggest: "ctx.lead", min_score: 0.0}})"#
-            ),
-            "t",
-        )
-        .unwrap();
-    let widget: WidgetHandle = qualkit::script::mime_bundle(&value).widget.unwrap();
+    let (mut session, widget) = suggesting_widget(&root);
     let state = || Value::Object(widget.0.borrow().state());
     let ask = |content: Value| Value::Object(widget.0.borrow_mut().on_message(&content));
     let listed = |state: &Value| -> Vec<Value> {
@@ -661,7 +667,6 @@ fn before_len(
 /// its text, and the widget never trusts a place it did not check.
 #[test]
 fn the_widget_refuses_a_suggestion_whose_document_changed_since() {
-    use qualkit::script::WidgetHandle;
     use serde_json::{Value, json};
 
     let (f, _) = coded_fixture();
@@ -669,16 +674,7 @@ fn the_widget_refuses_a_suggestion_whose_document_changed_since() {
     let original = std::fs::read_to_string(f.root().join("transcripts/m1.txt")).unwrap();
     let edited = original.replace("waiting room was busy", "waiting area was full");
     assert_ne!(edited, original);
-    let mut session = Session::new(f.root(), Limits::default());
-    let value = session
-        .eval(
-            &format!(
-                r#"let p = project({root:?}); p.coder = "tester"; p.annotate("m1", #{{suggest: "ctx.lead", min_score: 0.0}})"#
-            ),
-            "t",
-        )
-        .unwrap();
-    let widget: WidgetHandle = qualkit::script::mime_bundle(&value).widget.unwrap();
+    let (_session, widget) = suggesting_widget(&root);
     let state = Value::Object(widget.0.borrow().state());
     let changed = state["suggesting"]["suggestions"]
         .as_array()
